@@ -1,0 +1,1 @@
+"""ETL for the Covenant dashboard: inbox files -> validated DuckDB warehouse."""

@@ -1,0 +1,169 @@
+"""The `covenant` command: demo data, builds, status, the return template and the dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from etl import settings
+
+console = Console(stderr=True)
+
+INBOX = click.option("--inbox", type=click.Path(path_type=Path), default=settings.DEFAULT_INBOX, show_default=True,
+                     help="The inbox folder: one folder per source (funding/, organisations/, returns/, issues/, reference/).")
+WAREHOUSE = click.option("--warehouse", type=click.Path(path_type=Path), default=settings.DEFAULT_WAREHOUSE,
+                         show_default=True, help="The warehouse folder: the published release and its history.")
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=False, disable=not console.is_terminal)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Track how UK public bodies and civil society are doing against the Civil Society Covenant.
+
+    Drop files into the inbox folders, run `covenant build`, then `covenant serve`."""
+
+
+@main.command()
+@INBOX
+@click.option("--awards", type=click.IntRange(1, 20_000_000), default=settings.DEFAULT_DEMO_AWARDS, show_default=True,
+              help="How many awards (grants) to generate; issues and organisations follow in proportion.")
+@click.option("--seed", type=int, default=settings.DEFAULT_DEMO_SEED, show_default=True,
+              help="The same seed gives the same files.")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day the data runs to (default today): the demo spans 2024-25 to that day's quarter.")
+@click.option("--defect-rate", type=click.FloatRange(0, 0.5), default=0.01, show_default=True,
+              help="Share of records given a defect real files have (DD/MM/YYYY dates, swapped geocodes, ...).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes writing files (default: up to 2).")
+def demo(inbox: Path, awards: int, seed: int, as_of: dt.datetime | None, defect_rate: float, workers: int | None) -> None:
+    """Write a realistic demo inbox: 360Giving funding files, an organisation register, departmental returns and
+    issue event logs, spanning the 2024-25 baseline to the current quarter."""
+    from etl.demo import DemoSettings, write_demo_inbox
+
+    demo_settings = DemoSettings(awards=awards, seed=seed, defect_rate=defect_rate,
+                                 as_of=as_of.date() if as_of else dt.date.today())
+    with _progress() as bar:
+        tasks = {
+            "organisations": bar.add_task("organisations", total=None),
+            "funding": bar.add_task("funding awards", total=awards),
+            "issues": bar.add_task("issue events", total=None),
+            "returns": bar.add_task("return workbooks", total=None),
+        }
+        summary = write_demo_inbox(inbox, demo_settings, progress=lambda what, n: bar.advance(tasks[what], n), workers=workers)
+    for folder, files in summary.files.items():
+        click.echo(f"{folder:<14} {files:>7,} files {summary.rows.get(folder, 0):>12,} rows")
+    click.echo(f"defects planted: {sum(summary.defects.values()):,} ({', '.join(f'{k} {v}' for k, v in sorted(summary.defects.items()))})")
+    click.echo(f"Wrote the demo inbox to {inbox}. Next: covenant build --inbox {inbox}")
+
+
+@main.command()
+@INBOX
+@WAREHOUSE
+@click.option("--strict", is_flag=True, help="Refuse to publish if any file is rejected or any row quarantined.")
+def build(inbox: Path, warehouse: Path, strict: bool) -> None:
+    """Load the inbox into a new warehouse and publish it. Exits 0 when a new warehouse was published, 1 when the
+    build was refused (what was published before stays as it was)."""
+    from etl.build import BuildRejected
+    from etl.build import build as run_build
+
+    files = sum(1 for folder in ("funding", "organisations", "returns", "issues") if (inbox / folder).is_dir()
+                for p in (inbox / folder).iterdir() if not p.name.startswith("."))
+    try:
+        with _progress() as bar:
+            task = bar.add_task("reading files", total=files)
+            result = run_build(inbox, warehouse, strict=strict, progress=lambda what, n: bar.advance(task, n))
+    except BuildRejected as error:
+        console.print(f"[bold red]Build refused:[/] {error}")
+        sys.exit(1)
+    rejected = [f for f in result.files if f.rejected]
+    read = sum(f.rows_read for f in result.files)
+    loaded = sum(f.rows_loaded for f in result.files)
+    quarantined = sum(f.rows_quarantined for f in result.files)
+    click.echo(f"Published {result.release}")
+    click.echo(f"{len(result.files):,} files: {read:,} rows read, {loaded:,} loaded, {quarantined:,} quarantined; "
+               f"{len(rejected)} file(s) rejected")
+    for f in rejected[:20]:
+        click.echo(f"  rejected: {f.rejected}")
+    for reason, count in list(result.quarantine_reasons.items())[:10]:
+        click.echo(f"  quarantined {count:>7,}  {reason}")
+
+
+def status_document(warehouse: Path) -> dict | None:
+    from etl.warehouse_files import MANIFEST_FILE, current_release
+
+    release = current_release(warehouse)
+    if release is None or not (release / MANIFEST_FILE).is_file():
+        return None
+    manifest = json.loads((release / MANIFEST_FILE).read_text())
+    return {
+        "warehouse": str(release),
+        "database": str(release / "covenant.duckdb"),
+        "load_id": manifest["load_id"],
+        "built_at": manifest["built_at"],
+        "files": [
+            {k: f[k] for k in ("path", "source", "sha256", "rows_read", "rows_loaded", "rows_quarantined", "rejected", "duplicate_of")}
+            for f in manifest["files"]
+        ],
+        "tables": manifest["tables"],
+        "quarantine_reasons": manifest["quarantine_reasons"],
+    }
+
+
+@main.command()
+@WAREHOUSE
+@click.option("--json", "as_json", is_flag=True, help="Print the same as JSON.")
+def status(warehouse: Path, as_json: bool) -> None:
+    """What is published, when, from which files, with rows read, loaded and quarantined per file."""
+    document = status_document(warehouse)
+    if document is None:
+        if as_json:
+            click.echo(json.dumps({"warehouse": None, "message": f"nothing is published in {warehouse}"}))
+        else:
+            console.print(f"Nothing is published in {warehouse}. Run `covenant build`.")
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo(f"Published: {document['warehouse']}\nBuilt at:  {document['built_at']}")
+    table = Table(title="Files loaded", show_lines=False)
+    for column in ("file", "rows read", "loaded", "quarantined", "note"):
+        table.add_column(column, justify="right" if column not in ("file", "note") else "left")
+    for f in document["files"]:
+        note = f["rejected"] or (f"same as {f['duplicate_of']}" if f["duplicate_of"] else "")
+        table.add_row(f["path"], f"{f['rows_read']:,}", f"{f['rows_loaded']:,}", f"{f['rows_quarantined']:,}", note)
+    Console().print(table)
+    totals = {k: sum(f[k] for f in document["files"]) for k in ("rows_read", "rows_loaded", "rows_quarantined")}
+    click.echo(f"Total: {totals['rows_read']:,} read = {totals['rows_loaded']:,} loaded + {totals['rows_quarantined']:,} quarantined")
+    for name, rows in document["tables"].items():
+        if name.startswith("marts."):
+            click.echo(f"  {name:<28} {rows:>12,} rows")
+
+
+@main.command()
+@WAREHOUSE
+@click.option("--port", type=int, default=settings.DEFAULT_PORT, show_default=True, help="Port to serve on.")
+@click.option("--address", default="127.0.0.1", show_default=True, help="Address to serve on.")
+def serve(warehouse: Path, port: int, address: str) -> None:
+    """Start the dashboard on http://ADDRESS:PORT over the published warehouse."""
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    env = os.environ | {"COVENANT_WAREHOUSE": str(warehouse.resolve())}
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+               "--server.address", address, "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    click.echo(f"Serving the Covenant dashboard on http://{address}:{port} (Ctrl+C to stop)")
+    raise SystemExit(subprocess.call(command, env=env, cwd=app.parent.parent))
+
+
+if __name__ == "__main__":
+    main()

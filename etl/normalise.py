@@ -1,0 +1,128 @@
+"""Normalisation as pure polars expressions and functions: text as sent -> typed values in the project's terms.
+
+Each function takes and returns frames or expressions, does no I/O, and is tested on tiny frames.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from etl import reference
+
+TRUE_WORDS = ("yes", "y", "true", "t", "1")
+FALSE_WORDS = ("no", "n", "false", "f", "0")
+
+
+def amount(column: str) -> pl.Expr:
+    """'£1,234.50', '1234.5', ' 1 234 ' -> 1234.5; anything else -> null."""
+    text = pl.col(column).cast(pl.Utf8).str.strip_chars().str.replace_all(r"[£,\s]|GBP", "")
+    return text.cast(pl.Float64, strict=False)
+
+
+def date(column: str) -> pl.Expr:
+    """ISO dates and datetimes ('2025-06-01', '2025-06-01T00:00:00+00:00') and DD/MM/YYYY -> a date."""
+    text = pl.col(column).cast(pl.Utf8).str.strip_chars()
+    iso = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    dmy = text.str.to_date("%d/%m/%Y", strict=False)
+    return pl.coalesce(iso, dmy)
+
+
+def date_format_used(column: str) -> pl.Expr:
+    """'dmy' when the text was a DD/MM/YYYY date (worth reporting as a repair), else null."""
+    return pl.when(pl.col(column).cast(pl.Utf8).str.contains(r"^\s*\d{1,2}/\d{1,2}/\d{4}\s*$")).then(pl.lit("dmy"))
+
+
+def boolean(column: str) -> pl.Expr:
+    """Yes/No, Y/N, true/false, 1/0 (any case) -> a boolean; anything else -> null."""
+    text = pl.col(column).cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+    return pl.when(text.is_in(TRUE_WORDS)).then(True).when(text.is_in(FALSE_WORDS)).then(False).otherwise(None)
+
+
+def text(column: str) -> pl.Expr:
+    """Trimmed text; empty -> null."""
+    value = pl.col(column).cast(pl.Utf8).str.strip_chars()
+    return pl.when(value != "").then(value)
+
+
+def org_id(identifier: str, charity_number: str | None = None, company_number: str | None = None) -> pl.Expr:
+    """An org-id.guide identifier: the given one (upper-cased prefix, trimmed), else one made from a charity
+    number (E&W 'GB-CHC-', Scottish 'SC...' -> 'GB-SC-', NI 'NIC...'/'1.....' -> 'GB-NIC-'), else from a
+    company number ('GB-COH-', leading zeros kept to 8 characters)."""
+    given = text(identifier)
+    given = pl.when(given.str.contains(r"(?i)^[a-z]{2,4}-[a-z]{2,5}-")).then(
+        given.str.extract(r"(?i)^([a-z]{2,4}-[a-z]{2,5})-", 1).str.to_uppercase() + given.str.replace(r"(?i)^[a-z]{2,4}-[a-z]{2,5}", "")
+    ).otherwise(given)
+    candidates = [given]
+    if charity_number:
+        charity = text(charity_number).str.replace_all(r"\s", "").str.to_uppercase()
+        candidates.append(
+            pl.when(charity.str.contains(r"^SC\d{6}$")).then(pl.lit("GB-SC-") + charity)
+            .when(charity.str.contains(r"^NIC?\d{5,6}$")).then(pl.lit("GB-NIC-") + charity.str.replace(r"^NIC?", ""))
+            .when(charity.str.contains(r"^\d{6,7}$")).then(pl.lit("GB-CHC-") + charity)
+        )
+    if company_number:
+        company = text(company_number).str.replace_all(r"\s", "").str.to_uppercase()
+        candidates.append(
+            pl.when(company.str.contains(r"^([A-Z]{2}\d{6}|\d{1,8})$")).then(pl.lit("GB-COH-") + company.str.zfill(8))
+        )
+    return pl.coalesce(candidates)
+
+
+def body_codes(frame: pl.DataFrame | pl.LazyFrame, column: str, into: str = "body_code") -> pl.DataFrame | pl.LazyFrame:
+    """Add `into`: the public body's code for a code, name, org-id or alias in `column` (case and spacing ignored).
+    Unknown names get null: kept and flagged by the caller, never dropped."""
+    aliases = reference.body_aliases().select("alias_key", pl.col("code").alias(into))
+    if isinstance(frame, pl.LazyFrame):
+        aliases = aliases.lazy()
+    key = pl.col(column).cast(pl.Utf8).str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    return frame.with_columns(key.alias("_alias_key")).join(aliases, left_on="_alias_key", right_on="alias_key", how="left").drop("_alias_key")
+
+
+def size_band(income: str) -> pl.Expr:
+    """Annual income (pounds) -> NCVO size band code; null income -> 'unknown'."""
+    bands = reference.load("size_bands").filter(pl.col("min_income").is_not_null()).sort("min_income", descending=True)
+    expr = pl.when(pl.col(income).is_null()).then(pl.lit("unknown"))
+    for code, low in bands.select("code", "min_income").iter_rows():
+        expr = expr.when(pl.col(income) >= low).then(pl.lit(code))
+    return expr.otherwise(pl.lit("unknown"))
+
+
+def smaller_organisation(income: str) -> pl.Expr:
+    """Income £500,000 and under; null when income is unknown."""
+    return pl.when(pl.col(income).is_null()).then(None).otherwise(pl.col(income) <= reference.SMALLER_ORGANISATION_MAX_INCOME)
+
+
+GSS_CODE = r"^[EWSNK]\d{8}$"
+
+
+def repair_geocodes(frame: pl.DataFrame | pl.LazyFrame, code: str, code_type: str,
+                    small_areas: pl.DataFrame | None = None) -> pl.DataFrame | pl.LazyFrame:
+    """Beneficiary geocodes -> current district codes, with what was done recorded in `geocode_repair`:
+    'swapped' (code and type were the wrong way round), 'small_area' (an LSOA/data zone mapped through the supplied
+    lookup), 'former_code' (an old district code mapped to its successor). Adds `district_code` (null when the code
+    is missing, unknown or not a district)."""
+    successors = reference.load("locality_successors").select("former_code", "current_code")
+    districts = reference.load("localities").filter(pl.col("level") == "district").select(pl.col("gss_code").alias("_known"))
+    lazy = isinstance(frame, pl.LazyFrame)
+    lookup = small_areas if small_areas is not None else pl.DataFrame(schema={"small_area_code": pl.Utf8, "district_code": pl.Utf8})
+    lookup = lookup.select(pl.col("small_area_code").alias("_area"), pl.col("district_code").alias("_area_district")).unique("_area")
+    if lazy:
+        successors, districts, lookup = successors.lazy(), districts.lazy(), lookup.lazy()
+    c, t = text(code).str.to_uppercase(), text(code_type)
+    swapped = (~c.str.contains(GSS_CODE).fill_null(False)) & t.str.to_uppercase().str.contains(GSS_CODE).fill_null(False)
+    out = frame.with_columns(
+        pl.when(swapped).then(t.str.to_uppercase()).otherwise(c).alias("_code"),
+        pl.when(swapped).then(pl.lit("swapped")).alias("geocode_repair"),
+    )
+    out = out.join(lookup, left_on="_code", right_on="_area", how="left").with_columns(
+        pl.coalesce("_area_district", "_code").alias("_code"),
+        pl.when(pl.col("_area_district").is_not_null()).then(pl.lit("small_area")).otherwise("geocode_repair").alias("geocode_repair"),
+    )
+    out = out.join(successors, left_on="_code", right_on="former_code", how="left").with_columns(
+        pl.coalesce("current_code", "_code").alias("_code"),
+        pl.when(pl.col("current_code").is_not_null()).then(pl.lit("former_code")).otherwise("geocode_repair").alias("geocode_repair"),
+    )
+    out = out.join(districts, left_on="_code", right_on="_known", how="left", coalesce=False).with_columns(
+        pl.when(pl.col("_known").is_not_null()).then("_code").alias("district_code")
+    )
+    return out.drop("_code", "_area_district", "current_code", "_known")

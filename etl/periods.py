@@ -1,0 +1,80 @@
+"""UK financial years (April to March, written 2025-26) and their quarters (Q1 = April to June)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+BASELINE_FINANCIAL_YEAR = "2024-25"
+COVENANT_PUBLISHED = dt.date(2025, 7, 17)
+FIRST_FINANCIAL_YEAR_START = 2024  # the calendar runs from the baseline year
+
+
+def financial_year_start(day: dt.date) -> int:
+    """The calendar year in which the financial year containing `day` began."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_label(start_year: int) -> str:
+    """2025 -> '2025-26'."""
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def financial_year(day: dt.date) -> str:
+    return financial_year_label(financial_year_start(day))
+
+
+def financial_quarter(day: dt.date) -> int:
+    """1 for April-June ... 4 for January-March."""
+    return (day.month - 4) % 12 // 3 + 1
+
+
+def period_label(day: dt.date) -> str:
+    """'2025-26 Q2'."""
+    return f"{financial_year(day)} Q{financial_quarter(day)}"
+
+
+def quarter_bounds(start_year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a financial quarter."""
+    month = 4 + 3 * (quarter - 1)
+    year = start_year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    first = dt.date(year, month, 1)
+    next_month = month + 3
+    next_first = dt.date(year + (next_month - 1) // 12, (next_month - 1) % 12 + 1, 1)
+    return first, next_first - dt.timedelta(days=1)
+
+
+def calendar(last_day: dt.date, first_start_year: int = FIRST_FINANCIAL_YEAR_START) -> pl.DataFrame:
+    """One row per financial quarter from the baseline year to the quarter containing `last_day`."""
+    rows = []
+    start_year, quarter = first_start_year, 1
+    while True:
+        first, last = quarter_bounds(start_year, quarter)
+        if first > last_day:
+            break
+        rows.append(
+            {
+                "period": f"{financial_year_label(start_year)} Q{quarter}",
+                "financial_year": financial_year_label(start_year),
+                "quarter": quarter,
+                "first_day": first,
+                "last_day": last,
+                "is_baseline": financial_year_label(start_year) == BASELINE_FINANCIAL_YEAR,
+                "after_covenant": last >= COVENANT_PUBLISHED,
+            }
+        )
+        start_year, quarter = (start_year, quarter + 1) if quarter < 4 else (start_year + 1, 1)
+    return pl.DataFrame(rows)
+
+
+def financial_year_expr(date_column: str) -> pl.Expr:
+    """Polars expression: a date column -> its financial year label."""
+    day = pl.col(date_column)
+    start = pl.when(day.dt.month() >= 4).then(day.dt.year()).otherwise(day.dt.year() - 1)
+    return pl.format("{}-{}", start, ((start + 1) % 100).cast(pl.Utf8).str.zfill(2))
+
+
+def financial_quarter_expr(date_column: str) -> pl.Expr:
+    return ((pl.col(date_column).dt.month().cast(pl.Int16) - 4) % 12 // 3 + 1).cast(pl.Int8)

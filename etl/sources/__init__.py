@@ -1,0 +1,48 @@
+"""The sources: one entry per inbox folder, declared once. A file's folder says what it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from etl.sources import funding, issues, organisations, returns
+
+
+@dataclass(frozen=True)
+class Context:
+    """What normalisation needs beyond the rows: the day the build runs as of, and any small-area lookup."""
+
+    as_of: dt.date
+    small_areas: pl.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    folder: str  # the inbox folder its files are dropped into
+    contract: str  # the data contract (data_contracts/<contract>.yaml)
+    title: str
+    suffixes: tuple[str, ...]
+    read: Callable  # (path, name) -> {dataset: text frame}
+    normalise: Callable  # ({dataset: text frame}, Context) -> {dataset: typed frame with `problem`}
+    key: dict[str, tuple[str, ...]]  # dataset -> the columns that identify a record (duplicates are quarantined)
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("organisations", "organisations", "Organisation register", (".csv", ".xlsx"), organisations.read,
+           lambda frames, context: {"organisations": organisations.normalise(frames["organisations"])}, {"organisations": ("org_id",)}),
+    Source("funding", "funding", "Funding (360Giving)", (".json", ".csv", ".xlsx"), funding.read,
+           lambda frames, context: {"grants": funding.normalise(frames["grants"], context.small_areas, context.as_of)}, {"grants": ("grant_id",)}),
+    Source("returns", "returns", "Departmental returns", (".xlsx",), returns.read,
+           lambda frames, context: returns.normalise(frames), {"return_summary": ("body_code", "financial_year", "quarter")}),
+    Source("issues", "issue_events", "Issue events", (".csv", ".jsonl", ".ndjson"), issues.read,
+           lambda frames, context: {"issue_events": issues.normalise(frames["issue_events"], context.as_of)}, {"issue_events": ("event_id",)}),
+)
+
+INBOX_FOLDERS = tuple(s.folder for s in SOURCES) + ("reference",)
+
+
+def source(folder: str) -> Source:
+    return next(s for s in SOURCES if s.folder == folder)

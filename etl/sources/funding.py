@@ -1,0 +1,167 @@
+"""Funding data in the 360Giving Data Standard: JSON (nested), CSV and XLSX (flattened titles, any sheet name)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+
+from data_contracts import load_contract
+from etl import normalise as n
+from etl import periods
+from etl.sources.files import SourceError, extras_as_json, match_titles, open_workbook, read_csv_text, read_sheet
+
+DATASET = load_contract("funding").dataset("grants")
+TITLES = {f.name: f.title for f in DATASET.fields}
+REQUIRED = [f.name for f in DATASET.required]
+PATHS = {f.name: f.json_path for f in DATASET.fields if f.json_path}
+TOP_LEVEL_KEYS = {p.split("[")[0].split(".")[0] for p in PATHS.values()}
+
+
+def _getter(path: str):
+    """'recipientOrganization[0].id' -> a function that reads that value from a grant dict (None if absent)."""
+    steps: list[str | int] = []
+    for part in path.split("."):
+        match = re.fullmatch(r"(\w+)\[(\d+)\]", part)
+        steps += [match.group(1), int(match.group(2))] if match else [part]
+
+    def get(grant: dict):
+        value = grant
+        for step in steps:
+            try:
+                value = value[step]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return value
+
+    return get
+
+
+GETTERS = {name: _getter(path) for name, path in PATHS.items()}
+
+
+def _cell(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def read_json(path: Path, name: str) -> pl.DataFrame:
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            document = json.load(f)
+    except UnicodeDecodeError:
+        document = json.loads(path.read_bytes().decode("cp1252", errors="replace"))
+    except json.JSONDecodeError as error:
+        raise SourceError(name, f"is not valid JSON ({error.msg}, character {error.pos})", line=error.lineno) from None
+    if not isinstance(document, dict) or not isinstance(document.get("grants"), list):
+        raise SourceError(name, 'is not a 360Giving JSON package: expected an object with a "grants" list')
+    grants = document["grants"]
+    columns: dict[str, list] = {field: [] for field in TITLES}
+    extras: list[str | None] = []
+    for grant in grants:
+        if not isinstance(grant, dict):
+            grant = {}
+        for field in TITLES:
+            getter = GETTERS.get(field)
+            columns[field].append(_cell(getter(grant)) if getter else None)
+        other = {k: v for k, v in grant.items() if k not in TOP_LEVEL_KEYS}
+        # repeated objects beyond the first (a second beneficiary location) are kept too
+        for key in ("beneficiaryLocation", "recipientOrganization", "fundingOrganization", "grantProgramme", "plannedDates"):
+            if isinstance(grant.get(key), list) and len(grant[key]) > 1:
+                other[key] = grant[key][1:]
+        extras.append(json.dumps(other, ensure_ascii=False, default=str) if other else None)
+    frame = pl.DataFrame(columns, schema={f: pl.Utf8 for f in TITLES})
+    return frame.with_columns(
+        pl.Series("extra_fields", extras, dtype=pl.Utf8),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
+    )
+
+
+def read_flat(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    frame, extras = match_titles(frame, TITLES, name, REQUIRED)
+    return extras_as_json(frame, extras)
+
+
+def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        frame = read_json(path, name)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        frame = read_flat(read_csv_text(path, name), name)
+    elif suffix in (".xlsx", ".xlsm"):
+        # 360Giving spreadsheets put the grants on the first sheet, whatever it is called
+        frame = read_flat(read_sheet(open_workbook(path, name), name, 0), name)
+    else:
+        raise SourceError(name, f"has an unknown file type {suffix!r}; expected .json, .csv or .xlsx")
+    return {"grants": frame.select("source_row", *TITLES, "extra_fields")}
+
+
+def normalise(frame: pl.DataFrame, small_areas: pl.DataFrame | None = None, as_of: dt.date | None = None) -> pl.DataFrame:
+    """Text as read -> typed award rows, with `problem` (why the row is quarantined) and `repairs` (what was fixed)."""
+    typed = frame.with_columns(
+        n.text("grant_id").alias("grant_id"),
+        n.text("title"), n.text("description"),
+        n.text("currency").str.to_uppercase().alias("currency"),
+        n.amount("amount_awarded").alias("amount_awarded"),
+        n.date("award_date").alias("award_date"),
+        n.date_format_used("award_date").alias("_award_date_format"),
+        pl.col("amount_awarded").str.contains("£|,").fill_null(False).alias("_amount_reformatted"),
+        n.date("planned_start_date").alias("planned_start_date"),
+        n.date("planned_end_date").alias("planned_end_date"),
+        n.amount("duration_months").alias("duration_months"),
+        n.org_id("recipient_org_id", "recipient_charity_number", "recipient_company_number").alias("recipient_org_id"),
+        n.text("recipient_org_id").is_null().alias("_recipient_id_derived"),
+        n.text("recipient_name"), n.text("recipient_charity_number"), n.text("recipient_company_number"),
+        n.text("recipient_postcode").str.to_uppercase().alias("recipient_postcode"),
+        n.org_id("funding_org_id").alias("funding_org_id"),
+        n.text("funding_org_name"), n.text("funding_org_department"),
+        n.text("programme_code"), n.text("programme_title"),
+        n.text("beneficiary_location_name"),
+        n.amount("amount_disbursed").alias("amount_disbursed"),
+        n.date("date_modified").alias("date_modified"),
+        n.boolean("paid_in_advance").alias("paid_in_advance"),
+        n.boolean("full_cost_recovery").alias("full_cost_recovery"),
+        n.boolean("advocacy_restriction_clause").alias("advocacy_restriction_clause"),
+    )
+    # duration from planned dates when not stated
+    months = (pl.col("planned_end_date").dt.year() - pl.col("planned_start_date").dt.year()) * 12 + (
+        pl.col("planned_end_date").dt.month() - pl.col("planned_start_date").dt.month()) + 1
+    typed = typed.with_columns(pl.coalesce("duration_months", months.cast(pl.Float64)).alias("duration_months"))
+    typed = n.repair_geocodes(typed, "beneficiary_geocode", "beneficiary_geocode_type", small_areas)
+    # the funder: its org-id, else its name, matched to the public bodies reference; unknown funders are kept
+    typed = n.body_codes(typed, "funding_org_id", "_by_id")
+    typed = n.body_codes(typed, "funding_org_name", "_by_name")
+    typed = typed.with_columns(pl.coalesce("_by_id", "_by_name").alias("funder_body_code")).drop("_by_id", "_by_name")
+    typed = typed.with_columns(
+        periods.financial_year_expr("award_date").alias("financial_year"),
+        periods.financial_quarter_expr("award_date").alias("quarter"),
+    )
+    problem = (
+        pl.when(pl.col("grant_id").is_null()).then(pl.lit("Identifier: missing (required)"))
+        .when(pl.col("amount_awarded").is_null()).then(pl.lit("Amount Awarded: missing or not a number"))
+        .when(pl.col("amount_awarded") < 0).then(pl.lit("Amount Awarded: negative; expected 0 or more"))
+        .when(pl.col("award_date").is_null()).then(pl.lit("Award Date: missing or not a date (expected YYYY-MM-DD or DD/MM/YYYY)"))
+        .when(pl.col("award_date") > (as_of or dt.date.today())).then(pl.format("Award Date: {} is in the future", pl.col("award_date")))
+        .when(pl.col("award_date") < dt.date(2000, 1, 1)).then(pl.format("Award Date: {} is before 2000", pl.col("award_date")))
+        .when(pl.col("recipient_org_id").is_null()).then(pl.lit("Recipient Org:Identifier: missing and no charity or company number to derive it from"))
+        .when(pl.col("funding_org_id").is_null() & pl.col("funding_org_name").is_null()).then(pl.lit("Funding Org: missing identifier and name"))
+        .when(pl.col("currency").is_null()).then(pl.lit("Currency: missing (required)"))
+    )
+    repairs = pl.concat_list(
+        pl.when(pl.col("_award_date_format") == "dmy").then(pl.lit("award date read as DD/MM/YYYY")),
+        pl.when(pl.col("_amount_reformatted")).then(pl.lit("amount read from £ and thousands separators")),
+        pl.when(pl.col("_recipient_id_derived") & pl.col("recipient_org_id").is_not_null()).then(pl.lit("recipient org-id made from its charity or company number")),
+        pl.when(pl.col("geocode_repair") == "swapped").then(pl.lit("geocode and geocode type were swapped")),
+        pl.when(pl.col("geocode_repair") == "small_area").then(pl.lit("small-area code mapped to its district")),
+        pl.when(pl.col("geocode_repair") == "former_code").then(pl.lit("former district code mapped to the current one")),
+    ).list.drop_nulls()
+    return typed.with_columns(problem.alias("problem"), repairs.list.join("; ").replace("", None).alias("repairs")).drop(
+        "_award_date_format", "_amount_reformatted", "_recipient_id_derived")

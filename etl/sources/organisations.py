@@ -1,0 +1,51 @@
+"""The organisation register: recipients with their latest income (CSV or XLSX)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from data_contracts import load_contract
+from etl import normalise as n
+from etl.sources.files import SourceError, extras_as_json, match_titles, open_workbook, read_csv_text, read_sheet
+
+DATASET = load_contract("organisations").dataset("organisations")
+TITLES = {f.name: f.title for f in DATASET.fields}
+REQUIRED = [f.name for f in DATASET.required]
+
+
+def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        frame = read_csv_text(path, name)
+    elif suffix in (".xlsx", ".xlsm"):
+        frame = read_sheet(open_workbook(path, name), name, 0)
+    else:
+        raise SourceError(name, f"has an unknown file type {suffix!r}; expected .csv or .xlsx")
+    frame, extras = match_titles(frame, TITLES, name, REQUIRED)
+    return {"organisations": extras_as_json(frame, extras).select("source_row", *TITLES, "extra_fields")}
+
+
+def normalise(frame: pl.DataFrame) -> pl.DataFrame:
+    typed = frame.with_columns(
+        n.org_id("org_id", "charity_number", "company_number").alias("org_id"),
+        n.text("name"), n.text("charity_number"), n.text("company_number"),
+        n.text("organisation_type").str.to_lowercase().alias("organisation_type"),
+        n.amount("latest_income").alias("latest_income"),
+        n.date("income_period_end").alias("income_period_end"),
+        n.text("postcode").str.to_uppercase().alias("postcode"),
+        n.text("local_authority_code").str.to_uppercase().alias("local_authority_code"),
+    )
+    typed = n.repair_geocodes(typed.with_columns(pl.lit(None, pl.Utf8).alias("_type")), "local_authority_code", "_type").drop("_type")
+    typed = typed.with_columns(
+        n.size_band("latest_income").alias("size_band"),
+        n.smaller_organisation("latest_income").alias("smaller_organisation"),
+    )
+    problem = (
+        pl.when(pl.col("org_id").is_null()).then(pl.lit("org_id: missing (required)"))
+        .when(pl.col("name").is_null()).then(pl.lit("name: missing (required)"))
+        .when(pl.col("latest_income") < 0).then(pl.lit("latest_income: negative; expected 0 or more"))
+    )
+    repairs = pl.when(pl.col("geocode_repair") == "former_code").then(pl.lit("former district code mapped to the current one"))
+    return typed.with_columns(problem.alias("problem"), repairs.alias("repairs"))

@@ -1,0 +1,32 @@
+"""Where a published warehouse lives. Under the warehouse folder:
+
+    current -> releases/<load id>      the published release (a symbolic link, switched atomically)
+    releases/<load id>/covenant.duckdb the database: reference, staging, quarantine, marts, meta schemas
+    releases/<load id>/manifest.json   what was built from which files, with row counts
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATABASE_FILE = "covenant.duckdb"
+MANIFEST_FILE = "manifest.json"
+
+
+def releases_dir(warehouse_dir: Path) -> Path:
+    return Path(warehouse_dir) / "releases"
+
+
+def current_release(warehouse_dir: Path) -> Path | None:
+    """The published release's folder, or None when nothing has been published."""
+    link = Path(warehouse_dir) / "current"
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def published_database(warehouse_dir: Path) -> Path | None:
+    release = current_release(warehouse_dir)
+    if release is None or not (release / DATABASE_FILE).is_file():
+        return None
+    return release / DATABASE_FILE

@@ -1,0 +1,53 @@
+"""Writing XLSX workbooks: a header row per sheet, typed cells, frozen header, sensible widths."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import xlsxwriter
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe-like quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_workbook(
+    path: Path,
+    sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]],
+    *,
+    constant_memory: bool = True,
+) -> None:
+    """Write `(sheet name, headers, rows)` triples to one workbook. Text is written as text, never as a formula."""
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": constant_memory, "strings_to_formulas": False, "strings_to_urls": False,
+         "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd"},
+    )
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDDDDD", "border": 1})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for name, headers, rows in sheets:
+        sheet = workbook.add_worksheet(name)
+        sheet.freeze_panes(1, 0)
+        for col, header in enumerate(headers):
+            sheet.write_string(0, col, header, bold)
+            sheet.set_column(col, col, max(12, min(45, len(header) + 2)))
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_boolean(r, c, value)
+                elif isinstance(value, (int, float)):
+                    sheet.write_number(r, c, value)
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_format)
+                else:
+                    sheet.write_string(r, c, str(value))
+    workbook.close()

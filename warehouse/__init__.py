@@ -1,0 +1,27 @@
+"""The warehouse's SQL, layered by folder: `staging/` holds what the ETL loads (typed, validated rows),
+`marts/` builds what people query. Models run in the order of `MODELS`; each file is one statement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+SCHEMAS = ("reference", "staging", "quarantine", "marts", "meta")
+
+# (schema.table, file) in run order; each file creates its table from the ones above it
+MODELS: tuple[tuple[str, str], ...] = (
+    ("marts.organisations", "marts/organisations.sql"),
+    ("marts.awards", "marts/awards.sql"),
+    ("marts.issues", "marts/issues.sql"),
+    ("marts.body_quarters", "marts/body_quarters.sql"),
+    ("marts.commitments", "marts/commitments.sql"),
+    ("marts.consultations", "marts/consultations.sql"),
+    ("marts.funding_endings", "marts/funding_endings.sql"),
+    ("marts.policies", "marts/policies.sql"),
+    ("marts.engagement", "marts/engagement.sql"),
+)
+
+
+def sql(file: str) -> str:
+    return (HERE / file).read_text(encoding="utf-8")
