@@ -1,0 +1,42 @@
+# The two commands of the README's quick start are `make serve` and `make test`; everything else is a step of them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INBOX ?= data/inbox
+WAREHOUSE ?= data/warehouse
+AWARDS ?= 20000
+PORT ?= 8501
+
+.PHONY: setup demo build serve test lock clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed  ## create the virtual environment and install the project with pinned versions
+
+$(INBOX)/demo.json: | $(VENV)/.installed
+	$(BIN)/covenant demo --inbox $(INBOX) --awards $(AWARDS)
+
+demo: $(VENV)/.installed  ## write a fresh demo inbox
+	$(BIN)/covenant demo --inbox $(INBOX) --awards $(AWARDS)
+
+build: $(VENV)/.installed $(INBOX)/demo.json  ## load the inbox into the warehouse and publish it
+	$(BIN)/covenant build --inbox $(INBOX) --warehouse $(WAREHOUSE)
+
+serve: build  ## set up, build the demo warehouse and serve the dashboard on http://127.0.0.1:8501
+	$(BIN)/covenant serve --warehouse $(WAREHOUSE) --port $(PORT)
+
+test: $(VENV)/.installed  ## set up and run the whole test suite
+	$(BIN)/python -m pytest
+
+lock:  ## re-pin every dependency to what is installed now (after a deliberate upgrade)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^covenant-dashboard' > requirements.lock
+
+clean:
+	rm -rf $(VENV) data build *.egg-info

@@ -1,0 +1,22 @@
+"""The entry point: declares the pages and nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script by `streamlit run`
+
+from dashboard.layout import SERVICE_NAME, footer  # noqa: E402
+
+PAGES_DIR = Path(__file__).parent / "app_pages"
+
+st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state="expanded")
+
+pages = [
+    st.Page(PAGES_DIR / "overview.py", title="Overview", url_path="overview", default=True),
+]
+st.navigation(pages).run()
+footer()

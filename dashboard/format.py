@@ -1,0 +1,48 @@
+"""Numbers, money and dates as UK readers expect: £1.2m, 12,345, 45.2%, 25 November 2026."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+SUPPRESSED = "[c]"  # the government statistics symbol for a value suppressed to protect confidentiality
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def money(value, *, exact: bool = False) -> str:
+    """£1,234 exactly, or £1.2k, £3.4m, £1.2bn."""
+    if _missing(value):
+        return "–"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if exact or value < 10_000:
+        return f"{sign}£{value:,.0f}"
+    for divisor, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if value >= divisor:
+            return f"{sign}£{value / divisor:,.1f}{suffix}"
+    return f"{sign}£{value:,.0f}"
+
+
+def count(value) -> str:
+    return "–" if _missing(value) else f"{value:,.0f}"
+
+
+def percent(value, digits: int = 1) -> str:
+    """A share (0.452) -> '45.2%'."""
+    return "–" if _missing(value) else f"{value * 100:.{digits}f}%"
+
+
+def change_points(value, digits: int = 1) -> str:
+    """A change in a share (0.031) -> '+3.1 points'."""
+    if _missing(value):
+        return "–"
+    return f"{value * 100:+.{digits}f} points"
+
+
+def date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value.day} {value:%B %Y}" + (f" at {value:%H:%M}" if isinstance(value, dt.datetime) else "")

@@ -1,0 +1,44 @@
+"""What every page shares: the page heading and description, the data's status, the footer with sources and licence."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import format as fmt
+from dashboard import queries
+
+SERVICE_NAME = "Civil Society Covenant dashboard"
+ATTRIBUTION = (
+    "Sources: public bodies' 360Giving grants data, departmental returns and the issue reporting service. "
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Contains National Statistics data © Crown copyright and database right. "
+    "Issue counts under 5 are suppressed and shown as [c]."
+)
+
+
+def page_header(title: str, description: str) -> None:
+    st.title(title)
+    st.markdown(description)
+
+
+def data_status() -> dict | None:
+    """One line saying when the data was loaded and what was left out; None (and a message) when there is none."""
+    try:
+        info = queries.build_info()
+    except queries.NoWarehouse:
+        st.info(
+            "No data has been published yet. Load the inbox with `covenant build` (or `make demo` for demo data), "
+            "then reload this page."
+        )
+        return None
+    st.caption(
+        f"Data loaded {fmt.date(info['built_at'])} from {fmt.count(info['files'])} files: "
+        f"{fmt.count(info['rows_loaded'])} rows loaded, {fmt.count(info['rows_quarantined'])} quarantined for failing "
+        f"validation, {fmt.count(info['files_rejected'])} files rejected."
+    )
+    return info
+
+
+def footer() -> None:
+    st.divider()
+    st.caption(ATTRIBUTION)

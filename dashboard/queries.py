@@ -1,0 +1,75 @@
+"""The query layer: the only place the dashboard reads the warehouse.
+
+Every query is a `.sql` file in `dashboard/sql/` run with bound parameters (no value from a user is ever formatted
+into SQL), over a read-only connection to the published database, cached per published release: a newly published
+warehouse is picked up on the next page view, without a restart.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from etl.warehouse_files import published_database
+
+SQL_DIR = Path(__file__).parent / "sql"
+CACHE_SECONDS = 3600
+CACHE_ENTRIES = 512
+
+
+def warehouse_dir() -> Path:
+    return Path(os.environ.get("COVENANT_WAREHOUSE", "data/warehouse"))
+
+
+def database() -> Path | None:
+    """The published database now (None when nothing has been published)."""
+    return published_database(warehouse_dir())
+
+
+@cache
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+@st.cache_resource(max_entries=4)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(path, read_only=True, config={"threads": 2})
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _run(path: str, name: str, params: tuple) -> pl.DataFrame:
+    cursor = _connection(path).cursor()  # a cursor per query: sessions run in threads
+    try:
+        return cursor.sql(_sql(name), params=dict(params)).pl()
+    finally:
+        cursor.close()
+
+
+def run(name: str, **params) -> pl.DataFrame:
+    """Run `dashboard/sql/<name>.sql` with named parameters ($name in the SQL)."""
+    path = database()
+    if path is None:
+        raise NoWarehouse()
+    return _run(str(path), name, tuple(sorted(params.items())))
+
+
+class NoWarehouse(Exception):
+    """Nothing has been published yet."""
+
+
+def build_info() -> dict:
+    frame = run("build_info")
+    return frame.row(0, named=True) if frame.height else {}
+
+
+def funding_by_year(body_type: str | None = None) -> pl.DataFrame:
+    return run("funding_by_year", body_type=body_type)
+
+
+def body_types() -> pl.DataFrame:
+    return run("body_types")
