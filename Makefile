@@ -20,13 +20,13 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
 
 setup: $(VENV)/.installed  ## create the virtual environment and install the project with pinned versions
 
-$(INBOX)/demo.json: | $(VENV)/.installed
+$(INBOX): | $(VENV)/.installed  ## a demo inbox, only when there is no inbox yet
 	$(BIN)/covenant demo --inbox $(INBOX) --awards $(AWARDS)
 
 demo: $(VENV)/.installed  ## write a fresh demo inbox
 	$(BIN)/covenant demo --inbox $(INBOX) --awards $(AWARDS)
 
-build: $(VENV)/.installed $(INBOX)/demo.json  ## load the inbox into the warehouse and publish it
+build: $(VENV)/.installed | $(INBOX)  ## load the inbox into the warehouse and publish it
 	$(BIN)/covenant build --inbox $(INBOX) --warehouse $(WAREHOUSE)
 
 serve: build  ## set up, build the demo warehouse and serve the dashboard on http://127.0.0.1:8501

@@ -61,7 +61,11 @@ def demo(inbox: Path, awards: int, seed: int, as_of: dt.datetime | None, defect_
             "issues": bar.add_task("issue events", total=None),
             "returns": bar.add_task("return workbooks", total=None),
         }
-        summary = write_demo_inbox(inbox, demo_settings, progress=lambda what, n: bar.advance(tasks[what], n), workers=workers)
+        try:
+            summary = write_demo_inbox(inbox, demo_settings, progress=lambda what, n: bar.advance(tasks[what], n), workers=workers)
+        except FileExistsError as error:
+            console.print(f"[bold red]Demo refused:[/] {error}")
+            sys.exit(1)
     for folder, files in summary.files.items():
         click.echo(f"{folder:<14} {files:>7,} files {summary.rows.get(folder, 0):>12,} rows")
     click.echo(f"defects planted: {sum(summary.defects.values()):,} ({', '.join(f'{k} {v}' for k, v in sorted(summary.defects.items()))})")

@@ -737,7 +737,12 @@ def write_demo_inbox(inbox: Path, settings: DemoSettings, progress: Progress | N
     """Write a demo inbox, replacing the generated files of an earlier demo in the same folders.
     The files are the same for the same settings whatever the number of workers."""
     summary = DemoSummary()
-    for folder in ("funding", "organisations", "returns", "issues", "reference"):
+    folders = ("funding", "organisations", "returns", "issues", "reference")
+    theirs = [p for f in folders if (inbox / f).is_dir() for p in (inbox / f).iterdir()]
+    if theirs and not (inbox / "demo.json").is_file():
+        raise FileExistsError(f"{inbox} already holds files not written by the demo generator (e.g. {theirs[0]}); "
+                              "choose another inbox or empty it")
+    for folder in folders:
         shutil.rmtree(inbox / folder, ignore_errors=True)
         (inbox / folder).mkdir(parents=True, exist_ok=True)
     bodies = _bodies(settings)
