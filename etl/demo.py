@@ -168,8 +168,8 @@ def _organisations(settings: DemoSettings, districts: pl.DataFrame) -> pl.DataFr
             np.char.add("360G-CG-", np.char.zfill(np.arange(n).astype(str), 6)),
             np.where(
                 scottish,
-                np.char.add("GB-SC-SC0", np.char.zfill((number % 100_000).astype(str), 5)),
-                np.where(northern_irish, np.char.add("GB-NIC-1", np.char.zfill((number % 100_000).astype(str), 5)),
+                np.char.add("GB-SC-SC", np.char.zfill((number - 200_000).astype(str), 6)),
+                np.where(northern_irish, np.char.add("GB-NIC-", (number - 100_000).astype(str)),
                          np.char.add("GB-CHC-", charity_number)),
             ),
         ),
