@@ -156,6 +156,22 @@ def status(warehouse: Path, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("covenant-return-template.xlsx"),
+              show_default=True, help="Where to write the workbook.")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+def template(output: Path, force: bool) -> None:
+    """Write the blank departmental return workbook public bodies fill in each quarter, generated from the
+    returns data contract: a sheet of instructions, then one sheet per part of the return."""
+    from data_contracts.to_template import template as return_template
+
+    if output.exists() and not force:
+        console.print(f"[bold red]Not written:[/] {output} exists (it may be a filled-in return); use --force to overwrite it.")
+        sys.exit(1)
+    output.write_bytes(return_template("returns"))
+    click.echo(f"Wrote the return template to {output}")
+
+
+@main.command()
 @WAREHOUSE
 @click.option("--port", type=int, default=settings.DEFAULT_PORT, show_default=True, help="Port to serve on.")
 @click.option("--address", default="127.0.0.1", show_default=True, help="Address to serve on.")

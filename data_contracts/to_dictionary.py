@@ -1,0 +1,110 @@
+"""Data contracts -> the data dictionary: one row per field of every dataset, and a Markdown page of it.
+
+The page is `docs/data-dictionary.md` (and the dashboard's data dictionary); both come from `to_markdown`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from data_contracts.model import CONTRACT_IDS, Field, load_contract
+
+COLUMNS = (
+    "source", "dataset", "sheet_or_file", "field", "title", "type", "required", "unique",
+    "allowed_values", "pattern", "minimum", "maximum", "description", "classification",
+)
+
+CONFIDENTIAL_NOTE = "Confidential: dropped when the file is loaded and never published."
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+
+
+def _description(field: Field) -> str:
+    if field.confidential:
+        return f"{field.description} {CONFIDENTIAL_NOTE}".strip()
+    return field.description
+
+
+def dictionary(contract_ids: tuple[str, ...] = CONTRACT_IDS) -> pl.DataFrame:
+    """One row per field (confidential ones included, marked as such), in contract, dataset and field order.
+    Every column is text; a rule a field does not have is null."""
+    rows = []
+    for contract_id in contract_ids:
+        contract = load_contract(contract_id)
+        for dataset in contract.datasets:
+            for f in dataset.fields:
+                rows.append((
+                    contract.name, dataset.name, dataset.physical_name, f.name, f.title, f.logical_type,
+                    "Yes" if f.required else "No", "Yes" if f.unique else "No",
+                    ", ".join(map(str, f.enum)) if f.enum is not None else None,
+                    f.pattern, _text(f.minimum), _text(f.maximum), _description(f), f.classification,
+                ))
+    return pl.DataFrame(rows, schema={c: pl.Utf8 for c in COLUMNS}, orient="row")
+
+
+# --- Markdown -----------------------------------------------------------------------------------------------------
+
+INTRO = """\
+# Data dictionary
+
+Every field of every source the Covenant dashboard loads, generated from the data contracts in `data_contracts/`
+(do not edit this page by hand). Each dataset is a file, or a sheet of a workbook, whose columns are headed by
+the fields' titles; in the warehouse each field is a column of the dataset's staging table, named as in the
+*Field* column. A required field must have a value in every row, and a unique one a different value in each row;
+rows that break a rule are quarantined with the reason. Confidential fields are read only to be dropped."""
+
+
+def _cell(value: str | None) -> str:
+    return "" if value is None else value.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+
+
+def _rules(row: dict) -> str:
+    """Allowed values, pattern and bounds of one field, in words."""
+    parts = []
+    if row["allowed_values"] is not None:
+        parts.append(f"one of: {row['allowed_values']}")
+    if row["pattern"] is not None:
+        parts.append(f"matches `{row['pattern']}`")
+    low, high = row["minimum"], row["maximum"]
+    if low is not None and high is not None:
+        parts.append(f"from {low} to {high}")
+    elif low is not None:
+        parts.append(f"at least {low}")
+    elif high is not None:
+        parts.append(f"at most {high}")
+    return "; ".join(parts)
+
+
+def _table(rows: list[dict]) -> list[str]:
+    lines = ["| Field | Title | Type | Required | Unique | Allowed values and rules | Description |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cells = [f"`{r['field']}`", r["title"], r["type"], r["required"], r["unique"], _rules(r), r["description"]]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return lines
+
+
+def to_markdown(frame: pl.DataFrame) -> str:
+    """The dictionary as a Markdown page: a section per source, a table per dataset, in the frame's order."""
+    lines = [INTRO]
+    source = dataset = None
+    rows: list[dict] = []
+    for row in frame.iter_rows(named=True):
+        if (row["source"], row["dataset"]) != (source, dataset):
+            if rows:
+                lines += ["", *_table(rows)]
+                rows = []
+            if row["source"] != source:
+                lines += ["", f"## {row['source']}"]
+            source, dataset = row["source"], row["dataset"]
+            lines += ["", f"### {dataset}", "", f"File or sheet: `{row['sheet_or_file']}`."]
+        rows.append(row)
+    if rows:
+        lines += ["", *_table(rows)]
+    return "\n".join(lines) + "\n"
