@@ -38,7 +38,7 @@ def _sql(name: str) -> str:
 
 @st.cache_resource(max_entries=4)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(path, read_only=True, config={"threads": 2})
+    return duckdb.connect(path, read_only=True)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)

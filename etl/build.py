@@ -23,7 +23,10 @@ import warehouse
 from etl import periods, reference
 from etl.sources import SOURCES, Context, Source
 from etl.sources.files import SourceError, read_csv_text, sha256
-from etl.warehouse_files import DATABASE_FILE, MANIFEST_FILE, current_release, releases_dir
+from data_contracts import load_contract
+from data_contracts.to_expectations import suite
+from etl.validate import Validator
+from etl.warehouse_files import DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, current_release, releases_dir
 
 Progress = Callable[[str, int], None]
 KEEP_RELEASES = 3
@@ -52,6 +55,8 @@ class BuildResult:
     files: list[FileResult] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    expectations_failed: int = 0
+    data_docs: str | None = None
 
     def manifest(self) -> dict:
         return asdict(self)
@@ -193,7 +198,7 @@ def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: P
         if strict:
             problems = [f.rejected for f in result.files if f.rejected]
             quarantined = sum(f.rows_quarantined for f in result.files)
-            if problems or quarantined:
+            if problems or quarantined or result.expectations_failed:
                 raise BuildRejected(
                     "strict build refused: "
                     + (f"{len(problems)} file(s) rejected (first: {problems[0]})" if problems else "")
@@ -224,13 +229,21 @@ def _write_database(path: Path, result: BuildResult, datasets: dict[str, pl.Data
             con.execute(f"create schema {schema}")
         _reference_tables(con, as_of)
         by_file = {f.path: f for f in result.files}
-        quarantine_frames = []
+        quarantine_frames, validation_frames = [], []
+        validator = Validator()
+        summaries = None
         for source in SOURCES:
             for dataset in _empty_text(source):
+                frame = datasets[dataset]
                 key = source.key.get(dataset)
-                frame = _supersede(datasets[dataset], key) if key else datasets[dataset]
+                if key:
+                    frame = _supersede(frame, key)
                 if source.folder == "returns" and dataset != "return_summary":
-                    frame = _drop_superseded_returns(frame, datasets["return_summary"], source)
+                    frame = _follow_summary(frame, summaries)
+                frame, validation = _validate(validator, source.contract, dataset, frame)
+                validation_frames.append(validation)
+                if dataset == "return_summary":
+                    summaries = frame
                 loaded = frame.filter(pl.col("problem").is_null()).drop("problem", "_file_order")
                 bad = frame.filter(pl.col("problem").is_not_null())
                 con.execute(f"create table staging.{dataset} as select * from loaded")
@@ -241,6 +254,11 @@ def _write_database(path: Path, result: BuildResult, datasets: dict[str, pl.Data
                     for file, count in bad.group_by("source_file").len().iter_rows():
                         by_file[file].rows_quarantined += count
                     quarantine_frames.append(_quarantine_rows(dataset, bad, texts.get(dataset, [])))
+        validation_results = pl.concat(validation_frames)
+        con.execute("create table meta.validation_results as select * from validation_results")
+        result.expectations_failed = validation_results.filter(~pl.col("success")).height
+        docs = validator.write_docs(path.parent / DATA_DOCS_DIR)
+        result.data_docs = str(docs.relative_to(path.parent)) if docs else None
         quarantine = (
             pl.concat(quarantine_frames) if quarantine_frames
             else pl.DataFrame(schema={"dataset": pl.Utf8, "source_file": pl.Utf8, "source_row": pl.Int64, "problem": pl.Utf8,
@@ -270,14 +288,26 @@ def _write_database(path: Path, result: BuildResult, datasets: dict[str, pl.Data
         con.close()
 
 
-def _drop_superseded_returns(frame: pl.DataFrame, summaries: pl.DataFrame, source: Source) -> pl.DataFrame:
-    """A corrected return supersedes the whole earlier workbook for the same body and quarter: every sheet."""
-    summary = _supersede(summaries, source.key["return_summary"])
-    superseded = summary.filter(pl.col("problem").str.contains("superseded by").fill_null(False)).select(
-        "source_file", pl.col("problem").alias("_superseded"))
-    return frame.join(superseded, on="source_file", how="left").with_columns(
-        pl.coalesce("problem", pl.format("the return is {}", pl.col("_superseded").str.replace(r"^.*?: ", ""))).alias("problem")
-    ).drop("_superseded")
+def _follow_summary(frame: pl.DataFrame, summaries: pl.DataFrame | None) -> pl.DataFrame:
+    """A return's sheets stand or fall with its Summary row: when that row is quarantined (superseded by a
+    corrected return for the same body and quarter, or invalid), every other row of the workbook is too."""
+    if summaries is None:
+        return frame
+    failed = summaries.filter(pl.col("problem").is_not_null()).select("source_file", pl.col("problem").alias("_summary"))
+    return frame.join(failed, on="source_file", how="left").with_columns(
+        pl.coalesce("problem", pl.format("Summary: the return's Summary row was quarantined ({})", "_summary")).alias("problem")
+    ).drop("_summary")
+
+
+def _validate(validator: Validator, contract_id: str, dataset: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Run the contract's generated suite over the rows not already quarantined; rows that fail get the reason."""
+    contract = load_contract(contract_id).dataset(dataset)
+    candidates = frame.filter(pl.col("problem").is_null())
+    outcome = validator.validate(dataset, candidates, suite(contract_id, dataset), {f.name: f.title for f in contract.fields})
+    failures = outcome.failures_frame().rename({"problem": "_failed"})
+    frame = frame.join(failures, on=["source_file", "source_row"], how="left").with_columns(
+        pl.coalesce("problem", "_failed").alias("problem")).drop("_failed")
+    return frame, outcome.results_frame()
 
 
 def _quarantine_rows(dataset: str, bad: pl.DataFrame, texts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -285,15 +315,21 @@ def _quarantine_rows(dataset: str, bad: pl.DataFrame, texts: list[pl.DataFrame])
     keys = bad.select("source_file", "source_row", "problem")
     text = pl.concat(texts, how="diagonal_relaxed") if texts else None
     if text is not None:
-        values = [c for c in text.columns if c not in ("source_file", "source_row")]
+        values = [c for c in text.columns if c not in (*LINEAGE, "_file_order")]
         text = text.join(keys.select("source_file", "source_row"), on=["source_file", "source_row"], how="semi")
         text = text.select("source_file", "source_row", pl.struct(values).struct.json_encode().alias("record"))
         keys = keys.join(text, on=["source_file", "source_row"], how="left")
     else:
         keys = keys.with_columns(pl.lit(None, pl.Utf8).alias("record"))
+    rule = (  # the reason without the particular value, file or line, for counting reasons
+        pl.col("problem").str.replace_all(r"'[^']*'", "…").str.replace(r"\s*\(…\)$", "")
+        .str.replace_all(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?", "(date)")
+        .str.replace(r" by \S+ line \d+", " by a later file").str.replace(r"line \d+", "line N")
+        .str.replace(r"\(Summary: .*\)$", "").str.replace(r"Summary row was quarantined \(.*$", "Summary row was quarantined")
+    )
     return keys.select(
         pl.lit(dataset).alias("dataset"), "source_file", pl.col("source_row").cast(pl.Int64), "problem",
-        pl.col("problem").str.replace(r":.*$", "").alias("rule"), "record",
+        rule.alias("rule"), "record",
     )
 
 

@@ -361,7 +361,7 @@ def _apply_funding_defects(records: pl.DataFrame, settings: DemoSettings, summar
         pl.when(old_code).then(pl.col("beneficiary_geocode").replace(old_codes)).otherwise("beneficiary_geocode").alias("beneficiary_geocode")
     )
     summary.defect("former_district_code", records.filter(old_code).height)
-    for name, count in records.group_by("defect").len().drop_nulls().iter_rows():
+    for name, count in records.group_by("defect").len().drop_nulls().sort("defect").iter_rows():
         summary.defect(name, count)
     lsoa_by_district = lsoa.group_by("LAD23CD").agg(pl.col("LSOA21CD").first())
     records = records.join(lsoa_by_district, left_on="beneficiary_geocode", right_on="LAD23CD", how="left")
@@ -471,7 +471,8 @@ def _funding_files(settings: DemoSettings, records: pl.DataFrame) -> dict[tuple[
     return files
 
 
-def _write_funding_file(folder: Path, key: tuple[str, str], group: pl.DataFrame, fmt: str, encoding: str | None) -> int:
+def _write_funding_file(folder: Path, key: tuple[str, str], group: pl.DataFrame, fmt: str, encoding: str | None,
+                        created: dt.datetime | None = None) -> int:
     code, fy = key
     with_practice = bool(group["publishes_practice"][0])
     stem = f"{code.lower()}_grants_{fy}"
@@ -489,7 +490,7 @@ def _write_funding_file(folder: Path, key: tuple[str, str], group: pl.DataFrame,
             flat.write_csv(folder / f"{stem}.csv")
     else:
         flat = _flat(group, with_practice, text_defects=False)
-        write_workbook(folder / f"{stem}.xlsx", [(f"Grants {fy}", flat.columns, flat.iter_rows())])
+        write_workbook(folder / f"{stem}.xlsx", [(f"Grants {fy}", flat.columns, flat.iter_rows())], created=created)
     return group.height
 
 
@@ -696,16 +697,21 @@ def _start_worker(shared: dict) -> None:
     _SHARED.update(shared)
 
 
+def _created(settings: DemoSettings) -> dt.datetime:
+    """The creation time written into demo workbooks: fixed by the settings, so the same seed gives the same bytes."""
+    return dt.datetime.combine(settings.as_of, dt.time(0))
+
+
 def _write_job(job: tuple) -> tuple[str, int, int]:
     """One file-writing job: -> (inbox folder, files written, rows written)."""
     inbox, settings = _SHARED["inbox"], _SHARED["settings"]
     if job[0] == "funding":
         _, key, group, fmt, encoding = job
-        return "funding", 1, _write_funding_file(inbox / "funding", key, group, fmt, encoding)
+        return "funding", 1, _write_funding_file(inbox / "funding", key, group, fmt, encoding, _created(settings))
     body = _SHARED["bodies"].row(job[1], named=True)
     files = rows = 0
     for name, sheets in _return_workbooks(settings, body, _SHARED["org_ids"], _SHARED["org_names"]):
-        write_workbook(inbox / "returns" / name, sheets, constant_memory=False)
+        write_workbook(inbox / "returns" / name, sheets, constant_memory=False, created=_created(settings))
         files, rows = files + 1, rows + sum(len(r) for _, _, r in sheets)
     return "returns", files, rows
 

@@ -68,13 +68,19 @@ def org_id(identifier: str, charity_number: str | None = None, company_number: s
     return pl.coalesce(candidates)
 
 
+def _alias_key(name: pl.Expr) -> pl.Expr:
+    """A body's name as matched: lower case, '&' as 'and', 'Dept'/'Dept.' as 'department', spacing collapsed."""
+    key = name.cast(pl.Utf8).str.to_lowercase().str.replace_all("&", " and ", literal=True)
+    return key.str.replace_all(r"\bdept\b\.?", "department").str.replace_all(r"\s+", " ").str.strip_chars()
+
+
 def body_codes(frame: pl.DataFrame | pl.LazyFrame, column: str, into: str = "body_code") -> pl.DataFrame | pl.LazyFrame:
-    """Add `into`: the public body's code for a code, name, org-id or alias in `column` (case and spacing ignored).
-    Unknown names get null: kept and flagged by the caller, never dropped."""
-    aliases = reference.body_aliases().select("alias_key", pl.col("code").alias(into))
+    """Add `into`: the public body's code for a code, name, org-id or alias in `column` (case, spacing, '&' for
+    'and' and 'Dept.' for 'Department' ignored). Unknown names get null: kept and flagged by the caller, never dropped."""
+    aliases = reference.body_aliases().select(_alias_key(pl.col("alias")).alias("alias_key"), pl.col("code").alias(into)).unique()
     if isinstance(frame, pl.LazyFrame):
         aliases = aliases.lazy()
-    key = pl.col(column).cast(pl.Utf8).str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    key = _alias_key(pl.col(column))
     return frame.with_columns(key.alias("_alias_key")).join(aliases, left_on="_alias_key", right_on="alias_key", how="left").drop("_alias_key")
 
 
@@ -126,3 +132,49 @@ def repair_geocodes(frame: pl.DataFrame | pl.LazyFrame, code: str, code_type: st
         pl.when(pl.col("_known").is_not_null()).then("_code").alias("district_code")
     )
     return out.drop("_code", "_area_district", "current_code", "_known")
+
+
+def timestamp(column: str) -> pl.Expr:
+    """ISO date-times ('2025-06-01T09:30:00', with or without seconds or a zone), 'DD/MM/YYYY HH:MM', or a date."""
+    value = pl.col(column).cast(pl.Utf8).str.strip_chars()
+    return pl.coalesce(
+        value.str.slice(0, 19).str.replace(" ", "T").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False),
+        value.str.slice(0, 16).str.replace(" ", "T").str.to_datetime("%Y-%m-%dT%H:%M", strict=False),
+        value.str.to_datetime("%d/%m/%Y %H:%M", strict=False),
+        date(column).cast(pl.Datetime("us")),
+    ).cast(pl.Datetime("us"))
+
+
+EXPECTED = {"number": "a number", "integer": "a whole number", "date": "a date (YYYY-MM-DD or DD/MM/YYYY)",
+            "timestamp": "a date and time", "boolean": "Yes or No"}
+
+
+def typed(name: str, logical_type: str) -> pl.Expr:
+    """The typed value of a contract field from its text."""
+    if logical_type == "number":
+        return amount(name)
+    if logical_type == "integer":
+        number = amount(name)
+        return pl.when(number == number.round(0)).then(number).cast(pl.Int64)
+    if logical_type == "date":
+        return date(name)
+    if logical_type == "timestamp":
+        return timestamp(name)
+    if logical_type == "boolean":
+        return boolean(name)
+    return text(name)
+
+
+def parse_problems(fields) -> pl.Expr:
+    """The first field whose text is present but cannot be read as its type, as a quarantine reason naming the
+    field's title, the value and what was expected; null when every value parsed. Missing values are left to the
+    contract's `required` checks."""
+    problem = None
+    for f in fields:
+        if f.logical_type not in EXPECTED:
+            continue
+        raw = pl.col(f.name).cast(pl.Utf8).str.strip_chars()
+        bad = raw.is_not_null() & (raw != "") & typed(f.name, f.logical_type).is_null()
+        message = pl.format(f"{f.title}: '{{}}' is not {EXPECTED[f.logical_type]}", raw.str.slice(0, 60))
+        problem = pl.when(bad).then(message) if problem is None else problem.when(bad).then(message)
+    return pl.lit(None, pl.Utf8) if problem is None else problem.otherwise(None)

@@ -23,13 +23,18 @@ def write_workbook(
     sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]],
     *,
     constant_memory: bool = True,
+    created: dt.datetime | None = None,
 ) -> None:
-    """Write `(sheet name, headers, rows)` triples to one workbook. Text is written as text, never as a formula."""
+    """Write `(sheet name, headers, rows)` triples to one workbook. Text is written as text, never as a formula.
+    `created` is the creation time stored in the workbook's properties (default now): give one for files that must be
+    byte-identical from run to run."""
     workbook = xlsxwriter.Workbook(
         str(path),
         {"constant_memory": constant_memory, "strings_to_formulas": False, "strings_to_urls": False,
          "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd"},
     )
+    if created is not None:
+        workbook.set_properties({"created": created})
     bold = workbook.add_format({"bold": True, "bg_color": "#DDDDDD", "border": 1})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     for name, headers, rows in sheets:

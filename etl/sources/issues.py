@@ -53,16 +53,11 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
 
 
 def normalise(frame: pl.DataFrame, as_of: dt.date | None = None) -> pl.DataFrame:
-    occurred = pl.coalesce(
-        pl.col("occurred_at").str.strip_chars().str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False),
-        pl.col("occurred_at").str.strip_chars().str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False),
-        pl.col("occurred_at").str.strip_chars().str.to_datetime("%d/%m/%Y %H:%M", strict=False),
-        n.date("occurred_at").cast(pl.Datetime("us")),
-    )
     typed = frame.with_columns(
+        n.parse_problems([f for f in DATASET.fields if not f.confidential]).alias("_parse_problem"),
         n.text("event_id"), n.text("issue_ref"),
         n.text("event_type").str.to_lowercase().alias("event_type"),
-        occurred.cast(pl.Datetime("us")).alias("occurred_at"),
+        n.timestamp("occurred_at").alias("occurred_at"),
         n.text("body"),
         n.text("principle").str.to_lowercase().alias("principle"),
         n.text("category").str.to_lowercase().alias("category"),
@@ -75,13 +70,9 @@ def normalise(frame: pl.DataFrame, as_of: dt.date | None = None) -> pl.DataFrame
         periods.financial_year_expr("occurred_at").alias("financial_year"),
         periods.financial_quarter_expr("occurred_at").alias("quarter"),
     )
-    kinds = DATASET.field("event_type").enum
     problem = (
-        pl.when(pl.col("event_id").is_null()).then(pl.lit("event_id: missing (required)"))
-        .when(pl.col("issue_ref").is_null()).then(pl.lit("issue_ref: missing (required)"))
-        .when(~pl.col("event_type").is_in(kinds).fill_null(False)).then(pl.lit("event_type: not one of " + ", ".join(kinds)))
-        .when(pl.col("occurred_at").is_null()).then(pl.lit("occurred_at: missing or not a date and time"))
+        pl.when(pl.col("_parse_problem").is_not_null()).then("_parse_problem")
         .when(pl.col("occurred_at").dt.date() > (as_of or dt.date.today())).then(pl.format("occurred_at: {} is in the future", pl.col("occurred_at")))
-        .when(pl.col("body_code").is_null()).then(pl.lit("body: not a public body in the reference (unknown code, name or alias)"))
+        .when(pl.col("body").is_not_null() & pl.col("body_code").is_null()).then(pl.format("body: '{}' is not a public body in the reference (unknown code, name or alias)", pl.col("body")))
     )
-    return typed.with_columns(problem.alias("problem"), pl.lit(None, pl.Utf8).alias("repairs"))
+    return typed.with_columns(problem.alias("problem"), pl.lit(None, pl.Utf8).alias("repairs")).drop("_parse_problem")

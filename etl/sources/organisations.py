@@ -29,6 +29,7 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
 
 def normalise(frame: pl.DataFrame) -> pl.DataFrame:
     typed = frame.with_columns(
+        n.parse_problems(DATASET.fields).alias("problem"),
         n.org_id("org_id", "charity_number", "company_number").alias("org_id"),
         n.text("name"), n.text("charity_number"), n.text("company_number"),
         n.text("organisation_type").str.to_lowercase().alias("organisation_type"),
@@ -42,10 +43,5 @@ def normalise(frame: pl.DataFrame) -> pl.DataFrame:
         n.size_band("latest_income").alias("size_band"),
         n.smaller_organisation("latest_income").alias("smaller_organisation"),
     )
-    problem = (
-        pl.when(pl.col("org_id").is_null()).then(pl.lit("org_id: missing (required)"))
-        .when(pl.col("name").is_null()).then(pl.lit("name: missing (required)"))
-        .when(pl.col("latest_income") < 0).then(pl.lit("latest_income: negative; expected 0 or more"))
-    )
     repairs = pl.when(pl.col("geocode_repair") == "former_code").then(pl.lit("former district code mapped to the current one"))
-    return typed.with_columns(problem.alias("problem"), repairs.alias("repairs"))
+    return typed.with_columns(repairs.alias("repairs"))

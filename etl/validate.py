@@ -1,0 +1,134 @@
+"""Validation of loaded rows with Great Expectations, batch by batch, from the suites generated from the contracts.
+
+Rows that fail an expectation are named by file and line (GX's unexpected index columns), so the build can
+quarantine them with the rule and the value. Results per dataset, batch and expectation are kept for the
+data-quality page. Great Expectations is imported here only: it is slow to import and never needed by the dashboard.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+BATCH_ROWS = int(os.environ.get("COVENANT_VALIDATION_BATCH_ROWS", "500000"))
+INDEX_COLUMNS = ["source_file", "source_row"]
+
+RULE_WORDS = {
+    "expect_column_to_exist": "column missing",
+    "expect_column_values_to_not_be_null": "missing (required)",
+    "expect_column_values_to_be_unique": "duplicate value (must be unique)",
+    "expect_column_values_to_be_in_set": "not an allowed value",
+    "expect_column_values_to_match_regex": "does not match the expected pattern",
+    "expect_column_values_to_be_between": "out of range",
+}
+
+RESULT_SCHEMA = {
+    "dataset": pl.Utf8, "batch": pl.Int32, "expectation": pl.Utf8, "column_name": pl.Utf8, "rule": pl.Utf8,
+    "success": pl.Boolean, "element_count": pl.Int64, "unexpected_count": pl.Int64, "kwargs": pl.Utf8,
+}
+FAILURE_SCHEMA = {"source_file": pl.Utf8, "source_row": pl.Int64, "problem": pl.Utf8}
+
+
+@dataclass
+class Validation:
+    results: list[dict] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+
+    def results_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(self.results, schema=RESULT_SCHEMA)
+
+    def failures_frame(self) -> pl.DataFrame:
+        frame = pl.DataFrame(self.failures, schema=FAILURE_SCHEMA)
+        # a row failing several rules is quarantined once, with the first rule it broke
+        return frame.unique(["source_file", "source_row"], keep="first", maintain_order=True)
+
+
+def _rule(expectation: str, kwargs: dict) -> str:
+    """The rule in words, with what was expected: 'out of range (expected 0 to 1000000000)'."""
+    words = RULE_WORDS.get(expectation, expectation)
+    if expectation == "expect_column_values_to_be_between":
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        expected = f"{low} to {high}" if low is not None and high is not None else (f"at least {low}" if low is not None else f"at most {high}")
+        return f"{words} (expected {expected})"
+    if expectation == "expect_column_values_to_be_in_set":
+        return f"{words} (expected one of: {', '.join(map(str, kwargs.get('value_set', [])))})"
+    if expectation == "expect_column_values_to_match_regex":
+        return f"{words} {kwargs.get('regex')}"
+    return words
+
+
+def _to_pandas(frame: pl.DataFrame):
+    """GX compares date bounds with Python dates: date columns go over as Python dates, not datetime64."""
+    pandas_frame = frame.to_pandas()
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            pandas_frame[name] = pandas_frame[name].dt.date
+    return pandas_frame
+
+
+class Validator:
+    """One ephemeral GX context for a build; validates datasets batch by batch."""
+
+    def __init__(self) -> None:
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        import great_expectations as gx
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = {"globally": False}
+        self.source = self.context.data_sources.add_pandas("covenant")
+
+    def validate(self, dataset: str, frame: pl.DataFrame, suite: dict, titles: dict[str, str]) -> Validation:
+        from data_contracts.to_expectations import to_gx
+
+        outcome = Validation()
+        gx_suite = self.context.suites.add(to_gx(suite))
+        asset = self.source.add_dataframe_asset(name=dataset)
+        batch = asset.add_batch_definition_whole_dataframe(f"{dataset} batches")
+        definition = self.context.validation_definitions.add(
+            self.gx.ValidationDefinition(name=f"{dataset} validation", data=batch, suite=gx_suite)
+        )
+        columns = sorted({e["kwargs"]["column"] for e in suite["expectations"] if "column" in e["kwargs"]} & set(frame.columns))
+        for number, start in enumerate(range(0, max(frame.height, 1), BATCH_ROWS), start=1):
+            chunk = frame.slice(start, BATCH_ROWS).select(*INDEX_COLUMNS, *[c for c in columns if c not in INDEX_COLUMNS])
+            result = definition.run(
+                batch_parameters={"dataframe": _to_pandas(chunk)},
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS},
+            )
+            for item in result.results:
+                config = item.expectation_config
+                column = config.kwargs.get("column")
+                rule = _rule(config.type, config.kwargs)
+                detail = item.result or {}
+                outcome.results.append({
+                    "dataset": dataset, "batch": number, "expectation": config.type, "column_name": column,
+                    "rule": rule, "success": bool(item.success), "element_count": int(detail.get("element_count", chunk.height) or 0),
+                    "unexpected_count": int(detail.get("unexpected_count", 0) or 0),
+                    "kwargs": json.dumps({k: v for k, v in config.kwargs.items() if k not in ("column", "batch_id")}, default=str),
+                })
+                for row in detail.get("unexpected_index_list") or []:
+                    value = row.get(column)
+                    shown = "" if value is None or value != value else f"'{str(value)[:80]}' "
+                    outcome.failures.append({
+                        "source_file": row["source_file"], "source_row": int(row["source_row"]),
+                        "problem": f"{titles.get(column, column)}: {shown}{rule}",
+                    })
+        return outcome
+
+    def write_docs(self, docs_dir: Path) -> Path | None:
+        """GX Data Docs (HTML) for this build's validations, under `docs_dir`; returns its index page."""
+        try:
+            site = {"class_name": "SiteBuilder", "show_how_to_buttons": False,
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
+            self.context.add_data_docs_site(site_name="covenant", site_config=site)
+            self.context.build_data_docs(site_names=["covenant"])
+        except Exception:  # Data Docs are a convenience; their failure never fails a build
+            return None
+        index = docs_dir / "index.html"
+        return index if index.exists() else None
