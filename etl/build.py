@@ -26,7 +26,7 @@ from etl.sources.files import SourceError, read_csv_text, sha256
 from data_contracts import load_contract
 from data_contracts.to_expectations import suite
 from etl.validate import Validator
-from etl.warehouse_files import DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, current_release, releases_dir
+from etl.warehouse_files import DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, PARQUET_DIR, current_release, releases_dir
 
 Progress = Callable[[str, int], None]
 KEEP_RELEASES = 3
@@ -271,6 +271,7 @@ def _write_database(path: Path, result: BuildResult, datasets: dict[str, pl.Data
         )
         for table, file in warehouse.MODELS:
             con.execute(warehouse.sql(file))
+        _export_parquet(con, path.parent / PARQUET_DIR)
         files = pl.DataFrame([asdict(f) for f in result.files], schema={
             "path": pl.Utf8, "source": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64, "rows_loaded": pl.Int64,
             "rows_quarantined": pl.Int64, "rejected": pl.Utf8, "duplicate_of": pl.Utf8})
@@ -286,6 +287,17 @@ def _write_database(path: Path, result: BuildResult, datasets: dict[str, pl.Data
         con.execute("checkpoint")
     finally:
         con.close()
+
+
+def _export_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """Every mart and reference table as a Parquet file, for analysts who work elsewhere."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for schema, table in con.execute(
+        "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'reference') order by 1, 2"
+    ).fetchall():
+        target = folder / f"{schema}.{table}.parquet"
+        # names come from the catalogue of our own tables; the path is a bound parameter
+        con.execute(f'copy "{schema}"."{table}" to $target (format parquet, compression zstd)', {"target": str(target)})
 
 
 def _follow_summary(frame: pl.DataFrame, summaries: pl.DataFrame | None) -> pl.DataFrame:

@@ -3,6 +3,7 @@
     current -> releases/<load id>      the published release (a symbolic link, switched atomically)
     releases/<load id>/covenant.duckdb the database: reference, staging, quarantine, marts, meta schemas
     releases/<load id>/manifest.json   what was built from which files, with row counts
+    releases/<load id>/parquet/        every mart and reference table as Parquet, for analysts
     releases/<load id>/data_docs/      Great Expectations Data Docs of the build's validation
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 DATABASE_FILE = "covenant.duckdb"
 MANIFEST_FILE = "manifest.json"
+PARQUET_DIR = "parquet"  # every mart and reference table as <schema>.<table>.parquet
 DATA_DOCS_DIR = "data_docs"  # Great Expectations Data Docs (HTML) of the build's validation
 
 
