@@ -126,6 +126,8 @@ def normalise(frame: pl.DataFrame, small_areas: pl.DataFrame | None = None, as_o
         n.text("funding_org_name"), n.text("funding_org_department"),
         n.text("programme_code"), n.text("programme_title"),
         n.text("beneficiary_location_name"),
+        n.text("beneficiary_geocode").str.to_uppercase().alias("beneficiary_geocode"),
+        n.text("beneficiary_geocode_type"),
         n.amount("amount_disbursed").alias("amount_disbursed"),
         n.date("date_modified").alias("date_modified"),
         n.boolean("paid_in_advance").alias("paid_in_advance"),
