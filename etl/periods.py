@@ -46,6 +46,10 @@ def quarter_bounds(start_year: int, quarter: int) -> tuple[dt.date, dt.date]:
     return first, next_first - dt.timedelta(days=1)
 
 
+CALENDAR_SCHEMA = {"period": pl.Utf8, "financial_year": pl.Utf8, "quarter": pl.Int64, "first_day": pl.Date,
+                   "last_day": pl.Date, "is_baseline": pl.Boolean, "after_covenant": pl.Boolean}
+
+
 def calendar(last_day: dt.date, first_start_year: int = FIRST_FINANCIAL_YEAR_START) -> pl.DataFrame:
     """One row per financial quarter from the baseline year to the quarter containing `last_day`."""
     rows = []
@@ -66,7 +70,7 @@ def calendar(last_day: dt.date, first_start_year: int = FIRST_FINANCIAL_YEAR_STA
             }
         )
         start_year, quarter = (start_year, quarter + 1) if quarter < 4 else (start_year + 1, 1)
-    return pl.DataFrame(rows)
+    return pl.DataFrame(rows, schema=CALENDAR_SCHEMA)  # the columns even when `last_day` is before the first year
 
 
 def financial_year_expr(date_column: str) -> pl.Expr:

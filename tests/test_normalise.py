@@ -1,0 +1,272 @@
+"""The pure normalisation functions of etl/normalise.py, each on tiny frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from data_contracts import load_contract
+from etl import normalise as n
+from etl import reference
+
+D = dt.date
+
+
+def one(expr: pl.Expr, value, dtype=pl.Utf8):
+    """The result of an expression over a one-row frame whose column `v` holds `value`."""
+    return pl.DataFrame({"v": [value]}, schema={"v": dtype}).select(expr.alias("out"))["out"][0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("£1,234.50", 1234.5),
+        ("1234.5", 1234.5),
+        (" 1 234 ", 1234.0),
+        ("GBP 500", 500.0),
+        ("£ 12", 12.0),
+        ("1,234,567.89", 1234567.89),
+        ("-250", -250.0),
+        ("0", 0.0),
+        ("abc", None),
+        ("", None),
+        ("12 pounds", None),
+        (None, None),
+    ],
+)
+def test_amount(text, expected) -> None:
+    assert one(n.amount("v"), text) == expected
+
+
+def test_amount_of_a_numeric_column() -> None:
+    assert one(n.amount("v"), 42.5, pl.Float64) == 42.5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "dmy"),
+    [
+        ("2025-06-01", D(2025, 6, 1), None),
+        ("2025-06-01T00:00:00+00:00", D(2025, 6, 1), None),
+        ("2025-06-01T13:45:00", D(2025, 6, 1), None),
+        ("01/06/2025", D(2025, 6, 1), "dmy"),  # day first: 1 June, not 6 January
+        ("06/01/2025", D(2025, 1, 6), "dmy"),
+        (" 1/6/2025 ", D(2025, 6, 1), "dmy"),
+        ("31/12/2025", D(2025, 12, 31), "dmy"),
+        ("2025-13-01", None, None),
+        ("31/02/2025", None, "dmy"),  # shaped like a date, not one: still null
+        ("garbage", None, None),
+        ("", None, None),
+        (None, None, None),
+    ],
+)
+def test_date_and_the_format_used(text, expected, dmy) -> None:
+    assert one(n.date("v"), text) == expected
+    assert one(n.date_format_used("v"), text) == dmy
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Yes", True), ("y", True), ("TRUE", True), ("t", True), ("1", True), (" yes ", True),
+     ("No", False), ("n", False), ("False", False), ("F", False), ("0", False),
+     ("maybe", None), ("", None), ("2", None), (None, None)],
+)
+def test_boolean(text, expected) -> None:
+    assert one(n.boolean("v"), text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("  a b  ", "a b"), ("x", "x"), ("", None), ("   ", None), (None, None)])
+def test_text(text, expected) -> None:
+    assert one(n.text("v"), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("identifier", "charity", "company", "expected"),
+    [
+        ("GB-CHC-1234567", None, None, "GB-CHC-1234567"),
+        ("gb-chc-1234567", None, None, "GB-CHC-1234567"),  # the prefix is upper-cased
+        (" gb-coh-sc123456 ", None, None, "GB-COH-sc123456"),  # trimmed; only the prefix changes case
+        ("360G-CG-000001", None, None, "360G-CG-000001"),  # not a two-part letters prefix: kept as given
+        ("GB-CHC-1111111", "2222222", "03333333", "GB-CHC-1111111"),  # a given id wins
+        (None, "1234567", None, "GB-CHC-1234567"),
+        ("", "212345", None, "GB-CHC-212345"),
+        (None, "SC012345", None, "GB-SC-SC012345"),
+        (None, " sc012345 ", None, "GB-SC-SC012345"),
+        (None, "NIC100123", None, "GB-NIC-100123"),
+        (None, "NI100123", None, "GB-NIC-100123"),
+        (None, None, "1234567", "GB-COH-01234567"),  # leading zeros restored to 8 characters
+        (None, None, "01234567", "GB-COH-01234567"),
+        (None, None, "SC123456", "GB-COH-SC123456"),
+        (None, "1234567", "01234567", "GB-CHC-1234567"),  # charity number before company number
+        (None, "12345", "01234567", "GB-COH-01234567"),  # too short for a charity number: the company's
+        (None, "not a number", None, None),
+        (None, None, None, None),
+    ],
+)
+def test_org_id(identifier, charity, company, expected) -> None:
+    frame = pl.DataFrame({"id": [identifier], "charity": [charity], "company": [company]}, schema={
+        "id": pl.Utf8, "charity": pl.Utf8, "company": pl.Utf8})
+    assert frame.select(n.org_id("id", "charity", "company"))["id"][0] == expected
+
+
+def test_org_id_without_numbers_only_normalises_the_given_id() -> None:
+    frame = pl.DataFrame({"id": ["gb-chc-1", None, "  "]})
+    assert frame.select(n.org_id("id"))["id"].to_list() == ["GB-CHC-1", None, None]
+
+
+BODY_NAMES = [
+    ("DCMS", "DCMS"),
+    ("dcms", "DCMS"),
+    ("Department for Culture, Media and Sport", "DCMS"),
+    ("  department for culture,   media and SPORT ", "DCMS"),  # case and spacing ignored
+    ("Office for Civil Society", "DCMS"),  # an alias
+    ("GB-GOR-D5", "DCMS"),  # its org-id
+    ("DHSC", "DHSC"),
+    ("DEPT. FOR CULTURE, MEDIA & SPORT", "DCMS"),  # '&' for 'and', 'Dept.' for 'Department'
+    ("Department for Energy Security & Net Zero", "DESNZ"),
+    ("Dept for Energy Security and Net Zero", "DESNZ"),
+    ("Ministry of Magic", None),
+    ("", None),
+    (None, None),
+]
+
+
+def test_body_codes() -> None:
+    frame = pl.DataFrame({"row": range(len(BODY_NAMES)), "body": [b for b, _ in BODY_NAMES]})
+    out = n.body_codes(frame, "body")
+    assert out.height == frame.height  # unknown names are kept, never dropped or duplicated
+    assert out.columns == ["row", "body", "body_code"]
+    assert dict(out.select("row", "body_code").iter_rows()) == {i: code for i, (_, code) in enumerate(BODY_NAMES)}
+
+
+def test_body_codes_resolve_every_body_by_its_name_written_the_way_publishers_abbreviate_it() -> None:
+    bodies = reference.load("public_bodies")
+    # as the demo's "funder_alias" defect writes them: 'and' -> '&', 'Department' -> 'Dept.', upper case
+    written = bodies.select(
+        "code",
+        pl.col("name").str.replace(" and ", " & ").str.replace("Department", "Dept.", literal=True).str.to_uppercase().alias("name"),
+    )
+    out = n.body_codes(written, "name", "found")
+    assert out.height == bodies.height
+    assert out.filter(pl.col("found").is_null() | (pl.col("found") != pl.col("code"))).rows() == []
+
+
+def test_body_codes_on_a_lazy_frame_into_a_named_column() -> None:
+    lazy = pl.LazyFrame({"funder": ["DCMS", "Nobody"]})
+    out = n.body_codes(lazy, "funder", into="funder_code")
+    assert isinstance(out, pl.LazyFrame)
+    assert dict(out.collect().iter_rows()) == {"DCMS": "DCMS", "Nobody": None}
+
+
+@pytest.mark.parametrize(
+    ("income", "band"),
+    [
+        (0.0, "micro"),
+        (9999.99, "micro"),
+        (10000.0, "small"),
+        (99999.99, "small"),
+        (100000.0, "medium"),
+        (500000.0, "medium"),
+        (999999.0, "medium"),
+        (1000000.0, "large"),
+        (9999999.0, "large"),
+        (10000000.0, "major"),
+        (99999999.0, "major"),
+        (100000000.0, "super_major"),
+        (2e9, "super_major"),
+        (None, "unknown"),
+        (-5.0, "unknown"),
+    ],
+)
+def test_size_band(income, band) -> None:
+    assert one(n.size_band("v"), income, pl.Float64) == band
+
+
+@pytest.mark.parametrize(
+    ("income", "smaller"),
+    [(500000.0, True), (499999.99, True), (0.0, True), (500000.01, False), (500001.0, False), (None, None)],
+)
+def test_smaller_organisation(income, smaller) -> None:
+    assert one(n.smaller_organisation("v"), income, pl.Float64) is smaller
+
+
+SMALL_AREAS = pl.DataFrame({"small_area_code": ["E01090001", "W01090002"], "district_code": ["E06000002", "W06000015"]})
+
+
+@pytest.mark.parametrize(
+    ("code", "code_type", "district", "repair"),
+    [
+        ("E08000025", "MD", "E08000025", None),  # Birmingham, already right
+        ("e08000025 ", "MD", "E08000025", None),  # case and spaces
+        ("MD", "E08000025", "E08000025", "swapped"),  # code and type the wrong way round
+        ("E01090001", "LSOA", "E06000002", "small_area"),  # via the lookup
+        ("W01090002", "LSOA", "W06000015", "small_area"),
+        ("E08000016", "MD", "E08000038", "former_code"),  # Barnsley's pre-2024 code
+        ("E08000019", "MD", "E08000039", "former_code"),  # Sheffield's
+        ("MD", "E08000016", "E08000038", "former_code"),  # swapped and former: the last repair is named
+        ("E99999999", "LAD", None, None),  # well formed, unknown
+        ("E12000001", "RGN", None, None),  # a region, not a district
+        ("E01099999", "LSOA", None, None),  # a small area not in the lookup
+        ("nonsense", "LAD", None, None),
+        (None, None, None, None),
+    ],
+)
+def test_repair_geocodes(code, code_type, district, repair) -> None:
+    frame = pl.DataFrame({"code": [code], "type": [code_type]}, schema={"code": pl.Utf8, "type": pl.Utf8})
+    out = n.repair_geocodes(frame, "code", "type", SMALL_AREAS)
+    assert out.columns == ["code", "type", "geocode_repair", "district_code"]  # inputs kept as sent
+    assert out.row(0) == (code, code_type, repair, district)
+
+
+def test_repair_geocodes_keeps_every_row_on_a_lazy_frame_without_a_lookup() -> None:
+    frame = pl.LazyFrame({"row": [1, 2, 3], "code": ["E01090001", "E08000016", "E08000016"], "type": ["LSOA", "MD", "MD"]})
+    out = n.repair_geocodes(frame, "code", "type").collect().sort("row")
+    assert out["district_code"].to_list() == [None, "E08000038", "E08000038"]
+    assert out["geocode_repair"].to_list() == [None, "former_code", "former_code"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-06-01T09:30:00", dt.datetime(2025, 6, 1, 9, 30)),
+        ("2025-06-01 09:30:00", dt.datetime(2025, 6, 1, 9, 30)),
+        ("2025-06-01T09:30", dt.datetime(2025, 6, 1, 9, 30)),
+        ("01/06/2025 09:30", dt.datetime(2025, 6, 1, 9, 30)),
+        ("2025-06-01", dt.datetime(2025, 6, 1)),
+        ("01/06/2025", dt.datetime(2025, 6, 1)),
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_timestamp(text, expected) -> None:
+    assert one(n.timestamp("v"), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("logical_type", "text", "expected"),
+    [
+        ("number", "£1,000.50", 1000.5),
+        ("integer", "12", 12),
+        ("integer", "1,200", 1200),
+        ("integer", "12.5", None),  # not a whole number
+        ("integer", "twelve", None),
+        ("date", "31/01/2026", D(2026, 1, 31)),
+        ("boolean", "No", False),
+        ("string", "  kept  ", "kept"),
+    ],
+)
+def test_typed(logical_type, text, expected) -> None:
+    assert one(n.typed("v", logical_type), text) == expected
+
+
+def test_parse_problems_names_the_first_unreadable_field_and_its_value() -> None:
+    fields = load_contract("funding").dataset("grants").fields
+    text = {f.name: [None, None, None] for f in fields}
+    text["amount_awarded"] = ["abc", "100", None]  # missing values are for the `required` checks, not this one
+    text["award_date"] = ["2025-01-01", "soon", None]
+    frame = pl.DataFrame(text, schema={f.name: pl.Utf8 for f in fields})
+    problems = frame.select(n.parse_problems(fields).alias("p"))["p"].to_list()
+    assert problems[0].startswith("Amount Awarded: ") and "'abc'" in problems[0] and "number" in problems[0]
+    assert problems[1].startswith("Award Date: ") and "'soon'" in problems[1]
+    assert problems[2] is None
