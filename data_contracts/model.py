@@ -10,7 +10,7 @@ import yaml
 
 HERE = Path(__file__).parent
 
-CONTRACT_IDS = ("funding", "organisations", "returns", "issue_events")
+CONTRACT_IDS = ("funding", "organisations", "returns", "issue_events", "reference_lookups")
 
 LOGICAL_TYPES = ("string", "number", "integer", "boolean", "date", "timestamp")
 

@@ -270,3 +270,26 @@ def test_parse_problems_names_the_first_unreadable_field_and_its_value() -> None
     assert problems[0].startswith("Amount Awarded: ") and "'abc'" in problems[0] and "number" in problems[0]
     assert problems[1].startswith("Award Date: ") and "'soon'" in problems[1]
     assert problems[2] is None
+
+
+def test_an_issue_event_before_the_issue_was_raised_is_quarantined_and_reopening_is_not():
+    import datetime as dt
+
+    from etl.sources.issues import normalise as normalise_issue_events
+
+    events = pl.DataFrame({
+        "source_row": [2, 3, 4, 5],
+        "event_id": ["a", "b", "c", "d"],
+        "issue_ref": ["I1", "I1", "I1", "I2"],
+        "event_type": ["raised", "resolved", "reopened", "resolved"],
+        "occurred_at": ["2025-05-01T10:00:00", "2025-04-01T10:00:00", "2025-06-01T09:00:00", "2025-01-01T00:00:00"],
+        "body": ["DCMS"] * 4, "principle": ["recognition"] * 4, "category": ["other"] * 4,
+        "reporter_size_band": ["small"] * 4, "reporter_district": ["E08000038"] * 4,
+    })
+    problems = dict(normalise_issue_events(events, dt.date(2026, 1, 1)).select("event_id", "problem").iter_rows())
+    assert problems == {
+        "a": None,
+        "b": "occurred_at: '2025-04-01 10:00' is before the issue was raised ('2025-05-01 10:00'): events out of order",
+        "c": None,
+        "d": None,  # an issue whose raised event is missing is kept; the mart flags it
+    }

@@ -75,4 +75,9 @@ def normalise(frame: pl.DataFrame, as_of: dt.date | None = None) -> pl.DataFrame
         .when(pl.col("occurred_at").dt.date() > (as_of or dt.date.today())).then(pl.format("occurred_at: {} is in the future", pl.col("occurred_at")))
         .when(pl.col("body").is_not_null() & pl.col("body_code").is_null()).then(pl.format("body: '{}' is not a public body in the reference (unknown code, name or alias)", pl.col("body")))
     )
+    # across rows: no event of an issue can come before the issue was raised
+    raised_at = pl.col("occurred_at").filter(pl.col("event_type") == "raised").min().over("issue_ref")
+    problem = problem.when((pl.col("event_type") != "raised") & (pl.col("occurred_at") < raised_at)).then(
+        pl.format("occurred_at: '{}' is before the issue was raised ('{}'): events out of order",
+                  pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M"), raised_at.dt.strftime("%Y-%m-%d %H:%M")))
     return typed.with_columns(problem.alias("problem"), pl.lit(None, pl.Utf8).alias("repairs")).drop("_parse_problem")

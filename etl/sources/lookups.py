@@ -1,0 +1,188 @@
+"""Reference lookups dropped into the inbox folder reference/: district lookups (district -> region, nation), small-area
+lookups (LSOA or data zone -> district) and HexJSON layouts, in the column naming their publishers use.
+
+ONS names a column by what it holds and the year of its boundaries: LAD18CD is a 2018 district code, RGN18NM a 2018
+region name. Columns are found by that pattern (any vintage, any case); drkane/geo-lookups' la_all_codes.csv uses
+the same names without a year (LADCD) and adds LADCD_ACTIVE, an abolished district's successor.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+
+from data_contracts import load_contract
+from etl.sources.files import SourceError, decode, read_csv_text, sniff_delimiter
+
+CONTRACT = load_contract("reference_lookups")
+FIELDS = {d.name: [f.name for f in d.fields] for d in CONTRACT.datasets}
+LAYOUTS = CONTRACT.dataset("hex_layout").field("layout").enum
+
+DISTRICT = re.compile(r"^LAD(\d\d)?CD$", re.IGNORECASE)
+DISTRICT_ACTIVE = re.compile(r"^LAD(\d\d)?CD_ACTIVE$", re.IGNORECASE)
+REGION = re.compile(r"^RGN(\d\d)?CD$", re.IGNORECASE)
+NATION = re.compile(r"^CTRY(\d\d)?CD$", re.IGNORECASE)
+SMALL_AREA = re.compile(r"^(?:LSOA|DZ)(\d\d)CD$", re.IGNORECASE)
+# a header that looks like a small-area lookup, even one the reader will refuse (mySociety's `lsoa`)
+SMALL_AREA_LOOSE = re.compile(r"^(LSOA|DZ|DATAZONE)", re.IGNORECASE)
+NATION_BY_LETTER = {"E": "E92000001", "W": "W92000004", "S": "S92000003", "N": "N92000002"}
+
+EXPECTED_DISTRICT = "a district code column named like LAD23CD (LADyyCD for any vintage yy, or LADCD)"
+EXPECTED_SMALL_AREA = "a small-area code column named like LSOA21CD (LSOA11CD, LSOA21CD, DZ11CD or DZ22CD)"
+
+
+def _find(columns: list[str], pattern: re.Pattern) -> str | None:
+    """The first column whose name matches; a name without a vintage (LADCD) before any with one."""
+    matches = [c for c in columns if pattern.match(c)]
+    return min(matches, key=lambda c: pattern.match(c).group(1) is not None) if matches else None
+
+
+def _name_column(columns: list[str], code_column: str | None) -> str | None:
+    """LAD18CD -> LAD18NM (its name column), if the file has it."""
+    if code_column is None:
+        return None
+    wanted = code_column[:-2].upper() + "NM"
+    return next((c for c in columns if c.upper() == wanted), None)
+
+
+def _found(columns: list[str]) -> str:
+    return ", ".join(repr(c) for c in columns if c != "source_row")[:300]
+
+
+def _text(column: str | None, upper: bool = False) -> pl.Expr:
+    """A column stripped, blank as null (a null column when the file lacks it)."""
+    if column is None:
+        return pl.lit(None, pl.Utf8)
+    value = pl.col(column).cast(pl.Utf8).str.strip_chars()
+    value = value.str.to_uppercase() if upper else value
+    return pl.when(value != "").then(value)
+
+
+def read_district_lookup(path: Path, name: str) -> pl.DataFrame:
+    """An ONS-style district lookup (LAD18CD, RGN18CD, CTRY..CD ...) or drkane's la_all_codes.csv -> source_row,
+    district_code, district_name, region_code, region_name, nation_code, vintage, current_code."""
+    frame = read_csv_text(path, name)
+    columns = frame.columns
+    district = _find(columns, DISTRICT)
+    if district is None:
+        raise SourceError(name, f"no district code column: expected {EXPECTED_DISTRICT}; found: {_found(columns)}", line=1)
+    region, nation = _find(columns, REGION), _find(columns, NATION)
+    year = DISTRICT.match(district).group(1)
+    code = _text(district, upper=True)
+    from_letter = code.str.slice(0, 1).replace_strict(NATION_BY_LETTER, default=None, return_dtype=pl.Utf8)
+    return frame.select(
+        "source_row",
+        code.alias("district_code"),
+        _text(_name_column(columns, district)).alias("district_name"),
+        _text(region, upper=True).alias("region_code"),
+        _text(_name_column(columns, region)).alias("region_name"),
+        pl.coalesce(_text(nation, upper=True), from_letter).alias("nation_code"),
+        pl.lit(f"20{year}" if year else None, pl.Utf8).alias("vintage"),
+        _text(_find(columns, DISTRICT_ACTIVE), upper=True).alias("current_code"),
+    )
+
+
+def read_small_area_lookup(path: Path, name: str) -> pl.DataFrame:
+    """An ONS small-area lookup (LSOA21CD or DZ22CD ... -> LAD23CD) -> source_row, small_area_code, district_code.
+    With two small-area columns (an LSOA11 -> LSOA21 -> LAD lookup) the first is read."""
+    frame = read_csv_text(path, name)
+    columns = frame.columns
+    area, district = _find(columns, SMALL_AREA), _find(columns, DISTRICT)
+    if area is None or district is None:
+        missing = " and ".join(e for e, c in ((EXPECTED_SMALL_AREA, area), (EXPECTED_DISTRICT, district)) if c is None)
+        hint = ""
+        if any(c.lower() == "local-authority-code" for c in columns):
+            hint = (" ('local-authority-code' holds mySociety register codes such as 'BIR', not GSS district codes;"
+                    " use an ONS lookup instead)")
+        raise SourceError(name, f"not an ONS small-area lookup: expected {missing}; found: {_found(columns)}{hint}", line=1)
+    return frame.select("source_row", _text(area, upper=True).alias("small_area_code"),
+                        _text(district, upper=True).alias("district_code"))
+
+
+def read_hexjson(path: Path, name: str) -> pl.DataFrame:
+    """A HexJSON layout ({"layout": "odd-r", "hexes": {"E08000016": {"q": 8, "r": 12, "n": "Barnsley"}, ...}}) ->
+    source_row (the hex's place in the file, from 1), gss_code, name, q, r, layout, region."""
+    try:
+        document = json.loads(decode(path.read_bytes())[0])
+    except json.JSONDecodeError as error:
+        raise SourceError(name, f"is not valid JSON ({error.msg}, character {error.pos})", line=error.lineno) from None
+    if not isinstance(document, dict) or not isinstance(document.get("hexes"), dict) or "layout" not in document:
+        raise SourceError(name, 'is not HexJSON: expected an object with "layout" and a "hexes" object')
+    layout = document["layout"]
+    if layout not in LAYOUTS:
+        raise SourceError(name, f"has an unknown HexJSON layout {layout!r}; expected one of: {', '.join(LAYOUTS)}")
+    if not document["hexes"]:
+        raise SourceError(name, 'has no hexes; expected at least one in "hexes"')
+    rows = []
+    for number, (key, hexagon) in enumerate(document["hexes"].items(), start=1):
+        if not isinstance(hexagon, dict):
+            raise SourceError(name, f"hex {key!r} (hex {number}) is not an object; expected {{\"q\": ..., \"r\": ...}}")
+        for axis in ("q", "r"):
+            value = hexagon.get(axis)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise SourceError(name, f"hex {key!r} (hex {number}) has {axis} = {value!r}; expected an integer",
+                                  column=axis)
+        rows.append((number, key.strip(), _cell(hexagon.get("n")), hexagon["q"], hexagon["r"], layout,
+                     _cell(hexagon.get("region"))))
+    schema = {"source_row": pl.Int64, "gss_code": pl.Utf8, "name": pl.Utf8, "q": pl.Int64, "r": pl.Int64,
+              "layout": pl.Utf8, "region": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _cell(value) -> str | None:
+    return None if value is None or str(value).strip() == "" else str(value).strip()
+
+
+def current_districts(lookup: pl.DataFrame, successors: pl.DataFrame, column: str | None = None) -> pl.DataFrame:
+    """Each row's district code mapped to today's through `successors` (former_code, current_code; chains are
+    followed: a code merged twice ends at the last successor). Adds `current_code` (starting from the file's own
+    current_code where it gives one) and `recoded` (true where it differs from the code). `column` is the code
+    column: by default district_code, else gss_code."""
+    column = column or ("district_code" if "district_code" in lookup.columns else "gss_code")
+    step = dict(successors.select("former_code", "current_code").iter_rows())
+    final = {}
+    for former in step:
+        code, seen = former, {former}
+        while step.get(code) is not None and step[code] not in seen:
+            code = step[code]
+            seen.add(code)
+        final[former] = code
+    start = pl.col(column)
+    if "current_code" in lookup.columns:
+        start = pl.coalesce("current_code", column)
+    current = start.replace(list(final), list(final.values())) if final else start
+    return lookup.with_columns(current.alias("current_code")).with_columns(
+        (pl.col("current_code") != pl.col(column)).fill_null(False).alias("recoded")
+    )
+
+
+def classify(path: Path) -> str | None:
+    """What a file in reference/ is, from its suffix and header only: 'district_lookup', 'small_area_lookup',
+    'hex_layout', or None when it is none of them."""
+    suffix = path.suffix.lower()
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError:
+        return None
+    if suffix == ".hexjson":
+        return "hex_layout"
+    if suffix == ".json":
+        return "hex_layout" if b'"hexes"' in head else None
+    if suffix not in (".csv", ".txt"):
+        return None
+    first_line = decode(head)[0].splitlines()[0] if head.strip() else ""
+    header = [c.strip() for c in next(csv.reader([first_line], delimiter=sniff_delimiter(first_line)), [])]
+    if any(SMALL_AREA_LOOSE.match(c) for c in header):
+        return "small_area_lookup"
+    if any(DISTRICT.match(c) for c in header):
+        return "district_lookup"
+    return None
+
+
+READERS = {"district_lookup": read_district_lookup, "small_area_lookup": read_small_area_lookup,
+           "hex_layout": read_hexjson}
