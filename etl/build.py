@@ -1,18 +1,22 @@
 """`covenant build`: inbox files -> a new DuckDB warehouse, published atomically.
 
-A build reads every file in the inbox (a file's folder says what it is), normalises it, quarantines rows that
-break the rules (with the rule, the value, the file and line), loads the rest, builds the marts, and only then
-publishes: the new release directory is complete before the `current` link is switched to it in one rename.
-A failed or interrupted build leaves what was published exactly as it was.
+A build streams every file of the inbox (a file's folder says what it is) into the `raw` layer of a new database,
+as text exactly as sent, with its lineage (file, checksum, line, load id). It then normalises each dataset (in
+chunks where rows are independent), marks duplicates and superseded records, validates the rest with the Great
+Expectations suite generated from the dataset's contract, and loads what passed into `staging`; every other row
+goes to `quarantine.rows` with its reason. The marts are built from staging, and only then is the release
+published: complete before the `current` link is switched to it in one rename. A failed or interrupted build
+leaves what was published exactly as it was. Memory stays bounded by a file and a chunk, not by the inbox.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,16 +24,17 @@ import duckdb
 import polars as pl
 
 import warehouse
-from etl import periods, reference
-from etl.sources import SOURCES, Context, Source
-from etl.sources.files import SourceError, read_csv_text, sha256
 from data_contracts import load_contract
 from data_contracts.to_expectations import suite
-from etl.validate import Validator
+from etl import periods, reference
+from etl.sources import SOURCES, Context, Source, lookups
+from etl.sources.files import SourceError, sha256
+from etl.validate import BATCH_ROWS, Validator
 from etl.warehouse_files import DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, PARQUET_DIR, current_release, releases_dir
 
 Progress = Callable[[str, int], None]
 KEEP_RELEASES = 3
+CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "1000000"))
 LINEAGE = ("source_file", "file_sha256", "source_row", "load_id")
 
 
@@ -66,227 +71,391 @@ class BuildRejected(Exception):
     """The build was refused; nothing was published."""
 
 
-def _inbox_files(inbox: Path, source: Source) -> list[Path]:
-    folder = inbox / source.folder
-    if not folder.is_dir():
+# --- the inbox ----------------------------------------------------------------------------------------------------
+
+
+def _inbox_files(inbox: Path, folder: str) -> list[Path]:
+    path = inbox / folder
+    if not path.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if not p.name.startswith((".", "~$")) and (p.is_file() or p.is_symlink()))
+    return sorted(p for p in path.iterdir() if not p.name.startswith((".", "~$")) and (p.is_file() or p.is_symlink()))
 
 
-def _small_areas(inbox: Path) -> pl.DataFrame | None:
-    """Small-area lookups in ONS column naming (LSOA21CD -> LAD23CD, any vintage) from inbox/reference/."""
-    frames = []
-    for path in sorted((inbox / "reference").glob("*.csv")) if (inbox / "reference").is_dir() else []:
-        if path.is_symlink():
-            continue
-        try:
-            frame = read_csv_text(path, f"reference/{path.name}")
-        except SourceError:
-            continue
-        area = next((c for c in frame.columns if c.upper()[:4] in ("LSOA", "DZ11", "DZ22") and c.upper().endswith("CD")), None)
-        district = next((c for c in frame.columns if c.upper().startswith(("LAD", "LA")) and c.upper().endswith("CD")), None)
-        if area and district:
-            frames.append(frame.select(pl.col(area).alias("small_area_code"), pl.col(district).alias("district_code")))
-    return pl.concat(frames).unique("small_area_code", keep="last") if frames else None
+def _checked(path: Path, name: str, suffixes: tuple[str, ...], folder: str) -> None:
+    if path.is_symlink():
+        raise SourceError(name, "is a symbolic link; put the file itself in the inbox")
+    if path.suffix.lower() not in suffixes:
+        raise SourceError(name, f"has file type {path.suffix!r}; files in {folder}/ must be one of {', '.join(suffixes)}")
 
 
-def _empty_text(source: Source) -> dict[str, pl.DataFrame]:
-    from data_contracts import load_contract
-
+def _text_schema(source: Source) -> dict[str, dict[str, pl.DataType]]:
+    """The raw (text) columns of each dataset of a source, as its reader returns them."""
     contract = load_contract(source.contract)
     out = {}
     for dataset in contract.datasets:
         columns = {"source_row": pl.Int64} | {f.name: pl.Utf8 for f in dataset.fields if not f.confidential}
         if source.folder == "returns":
             columns["source_sheet"] = pl.Utf8
-        else:
+        elif source.folder != "issues":  # issue logs keep no columns beyond the contract's: they may hold free text
             columns["extra_fields"] = pl.Utf8
-        out[dataset.name] = pl.DataFrame(schema=columns)
+        out[dataset.name] = columns
     return out
 
 
-def _read_file(source: Source, path: Path, name: str) -> dict[str, pl.DataFrame]:
-    if path.is_symlink():
-        raise SourceError(name, "is a symbolic link; put the file itself in the inbox")
-    if path.suffix.lower() not in source.suffixes:
-        raise SourceError(name, f"has file type {path.suffix!r}; files in {source.folder}/ must be one of {', '.join(source.suffixes)}")
-    return source.read(path, name)
+def _lineage(frame: pl.DataFrame, name: str, digest: str | None, load_id: str, order: int) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(name, pl.Utf8).alias("source_file"), pl.lit(digest, pl.Utf8).alias("file_sha256"),
+                              pl.lit(load_id, pl.Utf8).alias("load_id"), pl.lit(order, pl.Int32).alias("file_order"))
 
 
-def _supersede(frame: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
-    """Rows sharing a key: within a file the first is kept and later ones are duplicates; across files the row
-    in the later file (inbox order) wins and earlier ones are superseded. The losers get a `problem`."""
-    if frame.is_empty() or any(frame[k].null_count() == frame.height for k in key):
-        return frame
-    has_key = pl.all_horizontal([pl.col(k).is_not_null() for k in key]) & pl.col("problem").is_null()
-    frame = frame.with_row_index("_order")
-    winners = (
-        frame.filter(has_key)
-        .sort("_file_order", "source_row", descending=[True, False])
-        .unique(list(key), keep="first", maintain_order=True)
-        .select(*key, pl.col("_order").alias("_winner"), pl.col("source_file").alias("_winner_file"),
-                pl.col("source_row").alias("_winner_row"))
-    )
-    frame = frame.join(winners, on=list(key), how="left", nulls_equal=False)
-    lost = has_key & pl.col("_winner").is_not_null() & (pl.col("_winner") != pl.col("_order"))
-    key_text = ", ".join(key)
-    problem = (
-        pl.when(lost & (pl.col("_winner_file") == pl.col("source_file")))
-        .then(pl.format(f"{key_text}: duplicate of line {{}} in the same file", "_winner_row"))
-        .when(lost)
-        .then(pl.format(f"{key_text}: superseded by {{}} line {{}}", "_winner_file", "_winner_row"))
-        .otherwise("problem")
-    )
-    return frame.with_columns(problem.alias("problem")).drop("_order", "_winner", "_winner_file", "_winner_row").sort("_file_order", "source_row")
+# --- reference lookups supplied in the inbox ----------------------------------------------------------------------
+
+
+def _read_lookups(inbox: Path, result: BuildResult) -> dict[str, pl.DataFrame]:
+    """Lookups in reference/: district lookups, small-area lookups and HexJSON layouts, each file recorded."""
+    found: dict[str, list[pl.DataFrame]] = {}
+    for path in _inbox_files(inbox, "reference"):
+        name = f"reference/{path.name}"
+        record = FileResult(path=name, source="reference")
+        result.files.append(record)
+        try:
+            _checked(path, name, (".csv", ".txt", ".json", ".hexjson"), "reference")
+            record.sha256 = sha256(path)
+            kind = lookups.classify(path)
+            if kind is None:
+                raise SourceError(name, "is not a lookup this build reads: expected a district lookup (LAD23CD, RGN23CD ...), "
+                                  "a small-area lookup (LSOA21CD, LAD23CD) or a HexJSON layout")
+            frame = lookups.READERS[kind](path, name)
+        except SourceError as error:
+            record.rejected = str(error)
+            continue
+        record.rows_read = record.rows_loaded = frame.height
+        found.setdefault(kind, []).append(frame.with_columns(pl.lit(name).alias("source_file")))
+    return {kind: pl.concat(frames, how="diagonal_relaxed") for kind, frames in found.items()}
+
+
+def _places(found: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
+    """The localities and successors of the reference, extended with the districts and successors of any district
+    lookups; the small-area lookup and hex layout, if supplied."""
+    localities = reference.load("localities")
+    successors = reference.load("locality_successors")
+    districts = found.get("district_lookup")
+    if districts is not None:
+        moved = districts.filter(pl.col("current_code").is_not_null() & (pl.col("current_code") != pl.col("district_code")))
+        successors = pl.concat([successors, moved.select(
+            pl.col("district_code").alias("former_code"), "current_code", pl.lit(None, pl.Date).alias("changed_on"),
+            pl.format("from {}", "source_file").alias("note"))], how="vertical_relaxed").unique("former_code", keep="first")
+        current = (
+            districts.filter(pl.col("current_code").is_null() | (pl.col("current_code") == pl.col("district_code")))
+            .filter(~pl.col("district_code").is_in(successors["former_code"].to_list()))
+            .sort("vintage", descending=True, nulls_last=True).unique("district_code", keep="first")
+            .join(localities.select(pl.col("gss_code").alias("district_code")), on="district_code", how="anti")
+        )
+        localities = pl.concat([localities, current.select(
+            pl.col("district_code").alias("gss_code"), pl.coalesce("district_name", "district_code").alias("name"),
+            pl.lit("district").alias("level"), pl.lit(None, pl.Utf8).alias("district_type"),
+            pl.when(pl.col("region_code").str.starts_with("E12")).then("region_code").alias("region_code"), "nation_code",
+            pl.lit(None, pl.Int64).alias("population"), pl.lit(None, pl.Int32).alias("tile_col"),
+            pl.lit(None, pl.Int32).alias("tile_row"))], how="vertical_relaxed")
+    small_areas = found.get("small_area_lookup")
+    if small_areas is not None:
+        small_areas = small_areas.select("small_area_code", "district_code").unique("small_area_code", keep="last")
+    hexes = found.get("hex_layout")
+    if hexes is not None:
+        hexes = lookups.current_districts(hexes, successors, "gss_code")
+    return localities, successors, small_areas, hexes
+
+
+# --- the build ----------------------------------------------------------------------------------------------------
 
 
 def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: Progress | None = None,
           as_of: dt.date | None = None) -> BuildResult:
     """Build a new warehouse from `inbox` and publish it under `warehouse_dir`. Raises BuildRejected (nothing
-    published) when the inbox is missing, or in strict mode when any file is rejected or any row quarantined."""
+    published) when the inbox is missing, another build is running, or in strict mode when any file is rejected,
+    any row quarantined or any expectation failed."""
     inbox, warehouse_dir = Path(inbox), Path(warehouse_dir)
     now = dt.datetime.now(dt.UTC)
     result = BuildResult(load_id=now.strftime("%Y%m%dT%H%M%S%fZ"), built_at=now.isoformat(timespec="seconds"))
     if not inbox.is_dir():
         raise BuildRejected(f"the inbox {inbox} does not exist; run `covenant demo` or create it with the folders "
-                            + ", ".join(f"{s.folder}/" for s in SOURCES))
-    as_of = as_of or dt.date.today()
-    areas = _small_areas(inbox)
-    texts: dict[str, list[pl.DataFrame]] = {}
+                            + ", ".join(f"{s.folder}/" for s in SOURCES) + ", reference/")
+    releases_dir(warehouse_dir).mkdir(parents=True, exist_ok=True)
+    with open(warehouse_dir / ".build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildRejected(f"another build is running on {warehouse_dir}; try again when it has finished") from None
+        _remove_unfinished(warehouse_dir)
+        release_tmp = releases_dir(warehouse_dir) / f".building-{result.load_id}"
+        release_tmp.mkdir()
+        try:
+            _build_release(inbox, release_tmp, result, progress, as_of or dt.date.today())
+            if strict:
+                _refuse_if_imperfect(result)
+            _publish(release_tmp, warehouse_dir, result)
+        except BaseException:
+            shutil.rmtree(release_tmp, ignore_errors=True)
+            raise
+    return result
+
+
+def _refuse_if_imperfect(result: BuildResult) -> None:
+    rejected = [f.rejected for f in result.files if f.rejected]
+    quarantined = sum(f.rows_quarantined for f in result.files)
+    if rejected or quarantined or result.expectations_failed:
+        reasons = []
+        if rejected:
+            reasons.append(f"{len(rejected)} file(s) rejected (first: {rejected[0]})")
+        if quarantined:
+            reasons.append(f"{quarantined:,} row(s) quarantined")
+        if result.expectations_failed:
+            reasons.append(f"{result.expectations_failed} expectation(s) failed")
+        raise BuildRejected("strict build refused: " + "; ".join(reasons) + "; nothing was published")
+
+
+def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Progress | None, as_of: dt.date) -> None:
+    con = duckdb.connect(str(release / DATABASE_FILE))
+    try:
+        for schema in (*warehouse.SCHEMAS, "work"):
+            con.execute(f"create schema {schema}")  # schema names are our own constants
+        found = _read_lookups(inbox, result)
+        localities, successors, small_areas, hexes = _places(found)
+        _reference_tables(con, as_of, localities, successors, hexes)
+        context = Context(as_of=as_of, small_areas=small_areas, successors=successors,
+                          districts=localities.filter(pl.col("level") == "district"))
+        _read_inbox(con, inbox, result, progress)
+        validator = Validator()
+        quarantined, validations = [], []
+        for source in SOURCES:
+            _normalise(con, source, context)
+            for dataset in _text_schema(source):
+                if source.key.get(dataset):
+                    _mark(con, dataset, _superseded(con, dataset, source.key[dataset]))
+                if source.folder == "returns" and dataset != "return_summary":
+                    _mark(con, dataset, _with_failed_summary(con, dataset))
+                validations.append(_validate(con, validator, source.contract, dataset))
+                quarantined.append(_load(con, dataset, result))
+        _finish(con, release, result, quarantined, validations, validator, as_of)
+    finally:
+        con.close()
+
+
+def _read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult, progress: Progress | None) -> None:
+    """Every source file, one at a time, into raw.<dataset> as text with its lineage."""
     seen: dict[str, str] = {}
-    file_order = 0
+    order = 0
+    buffer = _RawBuffer(con)
     for source in SOURCES:
-        for path in _inbox_files(inbox, source):
+        schemas = _text_schema(source)
+        for dataset, schema in schemas.items():
+            empty = _lineage(pl.DataFrame(schema=schema), "", None, result.load_id, 0)
+            con.execute(f"create table raw.{dataset} as select * from empty")
+        for path in _inbox_files(inbox, source.folder):
             name = f"{source.folder}/{path.name}"
             record = FileResult(path=name, source=source.folder)
             result.files.append(record)
-            file_order += 1
+            order += 1
             try:
-                if not path.is_symlink():
-                    record.sha256 = sha256(path)
-                    if record.sha256 in seen:
-                        record.duplicate_of = seen[record.sha256]
-                        continue
-                    seen[record.sha256] = name
-                text = _read_file(source, path, name)
+                _checked(path, name, source.suffixes, source.folder)
+                record.sha256 = sha256(path)
+                if record.sha256 in seen:
+                    record.duplicate_of = seen[record.sha256]
+                    continue
+                seen[record.sha256] = name
+                frames = source.read(path, name)
             except SourceError as error:
                 record.rejected = str(error)
                 continue
             except Exception as error:  # a reader failing in a way nobody foresaw still only rejects its file
                 record.rejected = f"{name}: could not be read ({type(error).__name__}: {str(error)[:200]})"
                 continue
-            lineage = [pl.lit(name).alias("source_file"), pl.lit(record.sha256).alias("file_sha256"),
-                       pl.lit(result.load_id).alias("load_id"), pl.lit(file_order).alias("_file_order")]
-            for dataset, frame in text.items():
-                texts.setdefault(dataset, []).append(frame.with_columns(lineage))
+            for dataset, frame in frames.items():
+                buffer.add(dataset, _lineage(frame, name, record.sha256, result.load_id, order))
                 record.rows_read += frame.height
             if progress:
                 progress(source.folder, 1)
-    # normalise each dataset once, over the rows of all its files
-    datasets: dict[str, pl.DataFrame] = {}
-    for source in SOURCES:
-        empty = _empty_text(source)
-        frames = {d: pl.concat(texts[d], how="diagonal_relaxed") if d in texts else
-                  empty[d].with_columns(pl.lit(None, pl.Utf8).alias(c) for c in ("source_file", "file_sha256", "load_id"))
-                  .with_columns(pl.lit(0).alias("_file_order")) for d in empty}
-        datasets.update(source.normalise(frames, Context(as_of=as_of, small_areas=areas)))
+        buffer.flush()
 
-    release_tmp = releases_dir(warehouse_dir) / f".building-{result.load_id}"
-    release_tmp.mkdir(parents=True, exist_ok=True)
+
+class _RawBuffer:
+    """Collects small files' rows and writes them to raw.<dataset> in blocks: one insert per file would cost more
+    than reading the file; a block is small enough to keep memory bounded."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, rows: int = 250_000) -> None:
+        self.con, self.rows, self.frames, self.held = con, rows, {}, {}
+
+    def add(self, dataset: str, frame: pl.DataFrame) -> None:
+        self.frames.setdefault(dataset, []).append(frame)
+        self.held[dataset] = self.held.get(dataset, 0) + frame.height
+        if self.held[dataset] >= self.rows:
+            self._write(dataset)
+
+    def _write(self, dataset: str) -> None:
+        frames = self.frames.pop(dataset, [])
+        self.held[dataset] = 0
+        if frames:
+            block = pl.concat(frames, how="diagonal_relaxed")  # a file may lack optional columns; insert by name fills them
+            self.con.execute(f"insert into raw.{dataset} by name select * from block")
+
+    def flush(self) -> None:
+        for dataset in list(self.frames):
+            self._write(dataset)
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, sql: str, rows: int) -> Iterator[pl.DataFrame]:
+    cursor = con.cursor()  # its own connection to the database: the caller may write while this streams
     try:
-        _write_database(release_tmp / DATABASE_FILE, result, datasets, texts, as_of)
-        if strict:
-            problems = [f.rejected for f in result.files if f.rejected]
-            quarantined = sum(f.rows_quarantined for f in result.files)
-            if problems or quarantined or result.expectations_failed:
-                raise BuildRejected(
-                    "strict build refused: "
-                    + (f"{len(problems)} file(s) rejected (first: {problems[0]})" if problems else "")
-                    + ("; " if problems and quarantined else "")
-                    + (f"{quarantined:,} row(s) quarantined" if quarantined else "")
-                    + "; nothing was published"
-                )
-        _publish(release_tmp, warehouse_dir, result)
-    except BaseException:
-        shutil.rmtree(release_tmp, ignore_errors=True)
-        raise
-    return result
+        for batch in cursor.sql(sql).to_arrow_reader(rows):
+            yield pl.from_arrow(batch)
+    finally:
+        cursor.close()
 
 
-def _reference_tables(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
-    for table in reference.TABLES:
-        frame = reference.load(table)
-        con.execute(f"create table reference.{table} as select * from frame")  # table names are our own constants
+def _normalise(con: duckdb.DuckDBPyConnection, source: Source, context: Context) -> None:
+    """raw.<dataset> -> work.<dataset>: typed rows with `problem` (null while the row is fine)."""
+    schemas = _text_schema(source)
+    if source.chunked:
+        (dataset,) = schemas
+        created = False
+        for chunk in _chunks(con, f"select * from raw.{dataset} order by file_order, source_row", CHUNK_ROWS):
+            typed = source.normalise({dataset: chunk}, context)[dataset]
+            con.execute(f"{'insert into' if created else 'create table'} work.{dataset} {'by name' if created else 'as'} select * from typed")
+            created = True
+        if not created:
+            typed = source.normalise({dataset: con.sql(f"select * from raw.{dataset}").pl()}, context)[dataset]
+            con.execute(f"create table work.{dataset} as select * from typed")
+        return
+    frames = {dataset: con.sql(f"select * from raw.{dataset} order by file_order, source_row").pl() for dataset in schemas}
+    for dataset, typed in source.normalise(frames, context).items():
+        con.execute(f"create table work.{dataset} as select * from typed")
+
+
+def _mark(con: duckdb.DuckDBPyConnection, dataset: str, failures: pl.DataFrame) -> None:
+    """Give rows (source_file, source_row) their quarantine reason, unless they already have one."""
+    if failures.height:
+        con.execute(f"""update work.{dataset} set problem = failures.problem from failures
+                        where work.{dataset}.source_file = failures.source_file
+                          and work.{dataset}.source_row = failures.source_row and work.{dataset}.problem is null""")
+
+
+def _superseded(con: duckdb.DuckDBPyConnection, dataset: str, key: tuple[str, ...]) -> pl.DataFrame:
+    """Rows sharing a key: within a file the first is kept and later ones are duplicates; across files the row in
+    the later file (inbox order) wins and earlier ones are superseded."""
+    columns = ", ".join(f'"{k}"' for k in key)  # key columns are declared in SOURCES, never taken from a file
+    present = " and ".join(f'"{k}" is not null' for k in key)
+    label = ", ".join(k for k in key if k != "source_file")
+    return con.sql(f"""
+        with candidates as (
+            select source_file, source_row, file_order, {columns} from work.{dataset} where problem is null and {present}
+        ),
+        ranked as (
+            select *,
+                row_number() over by_key as rank,
+                first_value(source_file) over by_key as winner_file,
+                first_value(source_row) over by_key as winner_row
+            from candidates
+            window by_key as (partition by {columns} order by file_order desc, source_row)
+        )
+        select source_file, source_row,
+            case when winner_file = source_file then format('{label}: duplicate of line {{}} in the same file', winner_row)
+                 else format('{label}: superseded by {{}} line {{}}', winner_file, winner_row) end as problem
+        from ranked where rank > 1
+    """).pl()
+
+
+def _with_failed_summary(con: duckdb.DuckDBPyConnection, dataset: str) -> pl.DataFrame:
+    """A return's sheets stand or fall with its Summary row (invalid, or superseded by a corrected return)."""
+    return con.sql(f"""
+        select rows.source_file, rows.source_row, 'Summary: the return''s Summary row was quarantined (' || summary.problem || ')' as problem
+        from work.{dataset} as rows
+        join work.return_summary as summary on summary.source_file = rows.source_file and summary.problem is not null
+        where rows.problem is null
+    """).pl()
+
+
+def _validate(con: duckdb.DuckDBPyConnection, validator: Validator, contract_id: str, dataset: str) -> pl.DataFrame:
+    """The contract's generated suite over the rows not already quarantined, batch by batch."""
+    contract = load_contract(contract_id).dataset(dataset)
+    checked = [f.name for f in contract.fields if not f.confidential]
+    columns = ", ".join(["source_file", "source_row", *[f'"{c}"' for c in checked]])
+    batches = _chunks(con, f"select {columns} from work.{dataset} where problem is null order by file_order, source_row", BATCH_ROWS)
+    outcome = validator.validate(dataset, batches, suite(contract_id, dataset), {f.name: f.title for f in contract.fields})
+    _mark(con, dataset, outcome.failures_frame())
+    return outcome.results_frame()
+
+
+def _load(con: duckdb.DuckDBPyConnection, dataset: str, result: BuildResult) -> pl.DataFrame:
+    """work.<dataset> -> staging.<dataset> (rows that passed); returns the quarantined rows with their text."""
+    con.execute(f"create table staging.{dataset} as select * exclude (problem, file_order) from work.{dataset} where problem is null")
+    by_file = {f.path: f for f in result.files}
+    for file, loaded, quarantined in con.execute(
+        f"select source_file, count(*) filter (where problem is null), count(*) filter (where problem is not null) "
+        f"from work.{dataset} group by 1"
+    ).fetchall():
+        by_file[file].rows_loaded += loaded
+        by_file[file].rows_quarantined += quarantined
+    return con.sql(f"""
+        select $dataset as dataset, bad.source_file, bad.source_row, bad.problem,
+            to_json(sent) as record
+        from work.{dataset} as bad
+        join (select * exclude (file_sha256, load_id, file_order) from raw.{dataset}) as sent
+          on sent.source_file = bad.source_file and sent.source_row = bad.source_row
+        where bad.problem is not null
+        order by bad.file_order, bad.source_row
+    """, params={"dataset": dataset}).pl()
+
+
+def _rule(problem: pl.Expr) -> pl.Expr:
+    """The reason without the particular value, file or line, for counting reasons."""
+    return (
+        problem.str.replace_all(r"'[^']*'", "…").str.replace(r"\s*\(…\)$", "")
+        .str.replace(r" by \S+ line \d+", " by a later file").str.replace(r"line \d+", "line N")
+        .str.replace(r"Summary row was quarantined \(.*$", "Summary row was quarantined")
+    )
+
+
+def _finish(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult, quarantined: list[pl.DataFrame],
+            validations: list[pl.DataFrame], validator: Validator, as_of: dt.date) -> None:
+    """Quarantine, validation results, marts, metadata, Parquet and Data Docs; then drop the working tables."""
+    rows = pl.concat(quarantined, how="vertical_relaxed").with_columns(_rule(pl.col("problem")).alias("rule")).select(
+        "dataset", "source_file", pl.col("source_row").cast(pl.Int64), "problem", "rule", "record")
+    con.execute("create table quarantine.rows as select * from rows")
+    result.quarantine_reasons = dict(
+        rows.group_by("dataset", "rule").len().sort(["len", "dataset", "rule"], descending=[True, False, False])
+        .select(pl.format("{}: {}", "dataset", "rule"), "len").iter_rows())
+    results = pl.concat(validations)
+    con.execute("create table meta.validation_results as select * from results")
+    result.expectations_failed = results.filter(~pl.col("success")).height
+    con.execute("drop schema work cascade")
+    for _, file in warehouse.MODELS:
+        con.execute(warehouse.sql(file))
+    files = pl.DataFrame([asdict(f) for f in result.files], schema={
+        "path": pl.Utf8, "source": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64, "rows_loaded": pl.Int64,
+        "rows_quarantined": pl.Int64, "rejected": pl.Utf8, "duplicate_of": pl.Utf8})
+    con.execute("create table meta.load_files as select * from files")
+    con.execute("create table meta.builds as select ? as load_id, cast(? as timestamptz) as built_at, ? as as_of",
+                [result.load_id, result.built_at, as_of])
+    for schema, table in con.execute(
+        "select schema_name, table_name from duckdb_tables() where schema_name in ('raw', 'staging', 'marts', 'quarantine') order by 1, 2"
+    ).fetchall():
+        result.tables[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+    _export_parquet(con, release / PARQUET_DIR)
+    docs = validator.write_docs(release / DATA_DOCS_DIR)
+    result.data_docs = str(docs.relative_to(release)) if docs else None
+    con.execute("checkpoint")
+
+
+def _reference_tables(con: duckdb.DuckDBPyConnection, as_of: dt.date, localities: pl.DataFrame,
+                      successors: pl.DataFrame, hexes: pl.DataFrame | None) -> None:
+    tables = {name: reference.load(name) for name in reference.TABLES} | {"localities": localities, "locality_successors": successors}
+    for name, frame in tables.items():
+        con.execute(f"create table reference.{name} as select * from frame")  # table names are our own constants
     calendar = periods.calendar(as_of)
     con.execute("create table reference.periods as select * from calendar")
-
-
-def _write_database(path: Path, result: BuildResult, datasets: dict[str, pl.DataFrame],
-                    texts: dict[str, list[pl.DataFrame]], as_of: dt.date) -> None:
-    con = duckdb.connect(str(path))
-    try:
-        for schema in warehouse.SCHEMAS:
-            con.execute(f"create schema {schema}")
-        _reference_tables(con, as_of)
-        by_file = {f.path: f for f in result.files}
-        quarantine_frames, validation_frames = [], []
-        validator = Validator()
-        summaries = None
-        for source in SOURCES:
-            for dataset in _empty_text(source):
-                frame = datasets[dataset]
-                key = source.key.get(dataset)
-                if key:
-                    frame = _supersede(frame, key)
-                if source.folder == "returns" and dataset != "return_summary":
-                    frame = _follow_summary(frame, summaries)
-                frame, validation = _validate(validator, source.contract, dataset, frame)
-                validation_frames.append(validation)
-                if dataset == "return_summary":
-                    summaries = frame
-                loaded = frame.filter(pl.col("problem").is_null()).drop("problem", "_file_order")
-                bad = frame.filter(pl.col("problem").is_not_null())
-                con.execute(f"create table staging.{dataset} as select * from loaded")
-                for file, count in loaded.group_by("source_file").len().iter_rows():
-                    if file in by_file:
-                        by_file[file].rows_loaded += count
-                if bad.height:
-                    for file, count in bad.group_by("source_file").len().iter_rows():
-                        by_file[file].rows_quarantined += count
-                    quarantine_frames.append(_quarantine_rows(dataset, bad, texts.get(dataset, [])))
-        validation_results = pl.concat(validation_frames)
-        con.execute("create table meta.validation_results as select * from validation_results")
-        result.expectations_failed = validation_results.filter(~pl.col("success")).height
-        docs = validator.write_docs(path.parent / DATA_DOCS_DIR)
-        result.data_docs = str(docs.relative_to(path.parent)) if docs else None
-        quarantine = (
-            pl.concat(quarantine_frames) if quarantine_frames
-            else pl.DataFrame(schema={"dataset": pl.Utf8, "source_file": pl.Utf8, "source_row": pl.Int64, "problem": pl.Utf8,
-                                      "rule": pl.Utf8, "record": pl.Utf8})
-        )
-        con.execute("create table quarantine.rows as select * from quarantine")
-        result.quarantine_reasons = dict(
-            quarantine.group_by("dataset", "rule").len().sort("len", descending=True)
-            .select(pl.format("{}: {}", "dataset", "rule"), "len").iter_rows()
-        )
-        for table, file in warehouse.MODELS:
-            con.execute(warehouse.sql(file))
-        _export_parquet(con, path.parent / PARQUET_DIR)
-        files = pl.DataFrame([asdict(f) for f in result.files], schema={
-            "path": pl.Utf8, "source": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64, "rows_loaded": pl.Int64,
-            "rows_quarantined": pl.Int64, "rejected": pl.Utf8, "duplicate_of": pl.Utf8})
-        con.execute("create table meta.load_files as select * from files")
-        con.execute(
-            "create table meta.builds as select ? as load_id, cast(? as timestamptz) as built_at, ? as as_of",
-            [result.load_id, result.built_at, as_of],
-        )
-        for (schema, table) in con.execute(
-            "select schema_name, table_name from duckdb_tables() where schema_name in ('staging', 'marts', 'quarantine') order by 1, 2"
-        ).fetchall():
-            result.tables[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-        con.execute("checkpoint")
-    finally:
-        con.close()
+    layout = hexes if hexes is not None else pl.DataFrame(schema={"gss_code": pl.Utf8, "name": pl.Utf8, "q": pl.Int64, "r": pl.Int64,
+                                                                   "layout": pl.Utf8, "current_code": pl.Utf8})
+    layout = layout.select(pl.coalesce("current_code", "gss_code").alias("gss_code"), "name", "q", "r", "layout")
+    con.execute("create table reference.hex_layout as select * from layout")
 
 
 def _export_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
@@ -300,49 +469,7 @@ def _export_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         con.execute(f'copy "{schema}"."{table}" to $target (format parquet, compression zstd)', {"target": str(target)})
 
 
-def _follow_summary(frame: pl.DataFrame, summaries: pl.DataFrame | None) -> pl.DataFrame:
-    """A return's sheets stand or fall with its Summary row: when that row is quarantined (superseded by a
-    corrected return for the same body and quarter, or invalid), every other row of the workbook is too."""
-    if summaries is None:
-        return frame
-    failed = summaries.filter(pl.col("problem").is_not_null()).select("source_file", pl.col("problem").alias("_summary"))
-    return frame.join(failed, on="source_file", how="left").with_columns(
-        pl.coalesce("problem", pl.format("Summary: the return's Summary row was quarantined ({})", "_summary")).alias("problem")
-    ).drop("_summary")
-
-
-def _validate(validator: Validator, contract_id: str, dataset: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Run the contract's generated suite over the rows not already quarantined; rows that fail get the reason."""
-    contract = load_contract(contract_id).dataset(dataset)
-    candidates = frame.filter(pl.col("problem").is_null())
-    outcome = validator.validate(dataset, candidates, suite(contract_id, dataset), {f.name: f.title for f in contract.fields})
-    failures = outcome.failures_frame().rename({"problem": "_failed"})
-    frame = frame.join(failures, on=["source_file", "source_row"], how="left").with_columns(
-        pl.coalesce("problem", "_failed").alias("problem")).drop("_failed")
-    return frame, outcome.results_frame()
-
-
-def _quarantine_rows(dataset: str, bad: pl.DataFrame, texts: list[pl.DataFrame]) -> pl.DataFrame:
-    """Quarantined rows with their reason and the values exactly as they were sent."""
-    keys = bad.select("source_file", "source_row", "problem")
-    text = pl.concat(texts, how="diagonal_relaxed") if texts else None
-    if text is not None:
-        values = [c for c in text.columns if c not in (*LINEAGE, "_file_order")]
-        text = text.join(keys.select("source_file", "source_row"), on=["source_file", "source_row"], how="semi")
-        text = text.select("source_file", "source_row", pl.struct(values).struct.json_encode().alias("record"))
-        keys = keys.join(text, on=["source_file", "source_row"], how="left")
-    else:
-        keys = keys.with_columns(pl.lit(None, pl.Utf8).alias("record"))
-    rule = (  # the reason without the particular value, file or line, for counting reasons
-        pl.col("problem").str.replace_all(r"'[^']*'", "…").str.replace(r"\s*\(…\)$", "")
-        .str.replace_all(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?", "(date)")
-        .str.replace(r" by \S+ line \d+", " by a later file").str.replace(r"line \d+", "line N")
-        .str.replace(r"\(Summary: .*\)$", "").str.replace(r"Summary row was quarantined \(.*$", "Summary row was quarantined")
-    )
-    return keys.select(
-        pl.lit(dataset).alias("dataset"), "source_file", pl.col("source_row").cast(pl.Int64), "problem",
-        rule.alias("rule"), "record",
-    )
+# --- publishing ---------------------------------------------------------------------------------------------------
 
 
 def _publish(release_tmp: Path, warehouse_dir: Path, result: BuildResult) -> None:
@@ -369,8 +496,16 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _remove_unfinished(warehouse_dir: Path) -> None:
+    """What an interrupted build left behind (only ever unpublished: a release is published by a rename)."""
+    for leftover in releases_dir(warehouse_dir).glob(".building-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for link in warehouse_dir.glob(".current-*"):
+        link.unlink(missing_ok=True)
+
+
 def _prune(releases: Path, keep: Path | None) -> None:
-    """Keep the newest few releases (a dashboard may still be reading one) and remove unfinished builds' leftovers."""
+    """Keep the newest few releases: a dashboard may still be reading one."""
     done = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
     for old in done[:-KEEP_RELEASES]:
         if keep is None or old.resolve() != keep.resolve():

@@ -102,13 +102,19 @@ GSS_CODE = r"^[EWSNK]\d{8}$"
 
 
 def repair_geocodes(frame: pl.DataFrame | pl.LazyFrame, code: str, code_type: str,
-                    small_areas: pl.DataFrame | None = None) -> pl.DataFrame | pl.LazyFrame:
+                    small_areas: pl.DataFrame | None = None, districts: pl.DataFrame | None = None,
+                    successors: pl.DataFrame | None = None) -> pl.DataFrame | pl.LazyFrame:
     """Beneficiary geocodes -> current district codes, with what was done recorded in `geocode_repair`:
     'swapped' (code and type were the wrong way round), 'small_area' (an LSOA/data zone mapped through the supplied
     lookup), 'former_code' (an old district code mapped to its successor). Adds `district_code` (null when the code
-    is missing, unknown or not a district)."""
-    successors = reference.load("locality_successors").select("former_code", "current_code")
-    districts = reference.load("localities").filter(pl.col("level") == "district").select(pl.col("gss_code").alias("_known"))
+    is missing, unknown or not a district). `districts` (gss_code) and `successors` (former_code, current_code)
+    default to the project's reference; a build passes them extended with the lookups in the inbox."""
+    if successors is None:
+        successors = reference.load("locality_successors")
+    if districts is None:
+        districts = reference.load("localities").filter(pl.col("level") == "district")
+    successors = successors.select("former_code", "current_code").unique("former_code")
+    districts = districts.select(pl.col("gss_code").alias("_known")).unique()
     lazy = isinstance(frame, pl.LazyFrame)
     lookup = small_areas if small_areas is not None else pl.DataFrame(schema={"small_area_code": pl.Utf8, "district_code": pl.Utf8})
     lookup = lookup.select(pl.col("small_area_code").alias("_area"), pl.col("district_code").alias("_area_district")).unique("_area")

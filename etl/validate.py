@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,7 +84,8 @@ class Validator:
         self.context.variables.progress_bars = {"globally": False}
         self.source = self.context.data_sources.add_pandas("covenant")
 
-    def validate(self, dataset: str, frame: pl.DataFrame, suite: dict, titles: dict[str, str]) -> Validation:
+    def validate(self, dataset: str, batches: Iterable[pl.DataFrame], suite: dict, titles: dict[str, str]) -> Validation:
+        """Validate `batches` (frames of at most a few hundred thousand rows) of one dataset with its suite."""
         from data_contracts.to_expectations import to_gx
 
         outcome = Validation()
@@ -93,9 +95,7 @@ class Validator:
         definition = self.context.validation_definitions.add(
             self.gx.ValidationDefinition(name=f"{dataset} validation", data=batch, suite=gx_suite)
         )
-        columns = sorted({e["kwargs"]["column"] for e in suite["expectations"] if "column" in e["kwargs"]} & set(frame.columns))
-        for number, start in enumerate(range(0, max(frame.height, 1), BATCH_ROWS), start=1):
-            chunk = frame.slice(start, BATCH_ROWS).select(*INDEX_COLUMNS, *[c for c in columns if c not in INDEX_COLUMNS])
+        for number, chunk in enumerate(batches, start=1):
             result = definition.run(
                 batch_parameters={"dataframe": _to_pandas(chunk)},
                 result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS},

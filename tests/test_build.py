@@ -19,9 +19,9 @@ from tests.conftest import AS_OF, GRANT_FIELDS, BuiltWarehouse, DemoInbox, Inbox
 from data_contracts import load_contract
 from etl.build import BuildRejected, BuildResult, build
 from etl.sources import SOURCES
-from etl.warehouse_files import MANIFEST_FILE, current_release, published_database, releases_dir
+from etl.warehouse_files import DATABASE_FILE, MANIFEST_FILE, current_release, published_database, releases_dir
 
-LOADED_FOLDERS = ("organisations", "funding", "returns", "issues")
+LOADED_FOLDERS = ("organisations", "funding", "returns", "issues", "reference")
 STAGING = {"organisations": ["organisations"], "funding": ["grants"], "issues": ["issue_events"],
            "returns": [d.name for d in load_contract("returns").datasets]}
 # what confidential issue text looks like in the demo's issue logs (reporter ids and the free-text summaries)
@@ -79,7 +79,7 @@ def test_manifest_and_tables_agree(built_warehouse: BuiltWarehouse) -> None:
     assert manifest["files"] == [dataclasses.asdict(f) for f in result.files]
     actual = {name: query(db, f"select count(*) from {name}")[0][0] for name in manifest["tables"]}
     assert actual == manifest["tables"] == result.tables
-    assert {n.split(".")[0] for n in actual} == {"staging", "marts", "quarantine"}
+    assert {n.split(".")[0] for n in actual} == {"raw", "staging", "marts", "quarantine"}
     for folder, datasets in STAGING.items():
         loaded = sum(f.rows_loaded for f in result.files if f.source == folder)
         assert loaded == sum(actual[f"staging.{d}"] for d in datasets), folder
@@ -445,7 +445,7 @@ def contents(database: Path) -> dict[str, list]:
     con = duckdb.connect(str(database), read_only=True)
     try:
         tables = con.sql("select schema_name, table_name from duckdb_tables() "
-                         "where schema_name in ('staging', 'marts', 'quarantine', 'reference') order by all").fetchall()
+                         "where schema_name in ('raw', 'staging', 'marts', 'quarantine', 'reference') order by all").fetchall()
         for schema, name in tables:
             columns = [c for (c,) in con.execute("select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
                                                  "order by column_index", [schema, name]).fetchall() if c != "load_id"]
@@ -488,10 +488,29 @@ def test_strict_build_with_a_rejected_file_publishes_nothing(make_inbox, tmp_pat
     assert os.readlink(warehouse / "current") == link
     assert published_database(warehouse) == database
     assert sorted(p.name for p in releases_dir(warehouse).iterdir()) == releases  # no half-built release left behind
-    assert sorted(p.name for p in warehouse.iterdir()) == ["current", "releases"]
+    assert sorted(p.name for p in warehouse.iterdir()) == [".build.lock", "current", "releases"]
 
 
 def test_a_missing_inbox_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BuildRejected, match="does not exist"):
         build(tmp_path / "nowhere", tmp_path / "warehouse", as_of=AS_OF)
     assert not (tmp_path / "warehouse").exists()
+
+
+def test_a_second_build_while_one_runs_is_refused_and_leftovers_of_an_interrupted_build_are_cleared(make_inbox, tmp_path: Path) -> None:
+    import fcntl
+
+    inbox = make_inbox()
+    inbox.funding_csv("a.csv", [grant("360G-A-1")])
+    warehouse = tmp_path / "warehouse"
+    leftover = releases_dir(warehouse) / ".building-20260101T000000000000Z"
+    leftover.mkdir(parents=True)
+    (leftover / DATABASE_FILE).write_bytes(b"half a database")
+    with open(warehouse / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(BuildRejected, match="another build is running"):
+            build(inbox.path, warehouse, as_of=AS_OF)
+    assert current_release(warehouse) is None
+    result = build(inbox.path, warehouse, as_of=AS_OF)
+    assert result.published and not leftover.exists()
+    assert [p.name for p in releases_dir(warehouse).iterdir()] == [result.load_id]

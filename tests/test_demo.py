@@ -17,7 +17,7 @@ from tests.conftest import DemoInbox, generated_records
 from data_contracts import load_contract
 from etl import demo, periods
 from etl.demo import write_demo_inbox
-from etl.sources import funding, organisations, returns
+from etl.sources import Context, funding, organisations, returns
 from etl.sources.files import open_workbook
 
 FOLDERS = {"funding", "organisations", "returns", "issues", "reference"}
@@ -37,7 +37,7 @@ def read_funding(folder: Path) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def funding_back(demo_inbox: DemoInbox) -> pl.DataFrame:
     """The demo's funding files as read and normalised by the ETL (no build)."""
-    return funding.normalise(read_funding(demo_inbox.path / "funding"), None, demo_inbox.settings.as_of)
+    return funding.normalise(read_funding(demo_inbox.path / "funding"), Context(as_of=demo_inbox.settings.as_of))
 
 
 # --- determinism ------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-SCHEMAS = ("reference", "staging", "quarantine", "marts", "meta")
+SCHEMAS = ("reference", "raw", "staging", "quarantine", "marts", "meta")
 
 # (schema.table, file) in run order; each file creates its table from the ones above it
 MODELS: tuple[tuple[str, str], ...] = (

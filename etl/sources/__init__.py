@@ -16,7 +16,9 @@ class Context:
     """What normalisation needs beyond the rows: the day the build runs as of, and any small-area lookup."""
 
     as_of: dt.date
-    small_areas: pl.DataFrame | None = None
+    small_areas: pl.DataFrame | None = None  # small_area_code -> district_code, from lookups in the inbox
+    districts: pl.DataFrame | None = None  # gss_code of every known district (reference + lookups)
+    successors: pl.DataFrame | None = None  # former_code -> current_code (reference + lookups)
 
 
 @dataclass(frozen=True)
@@ -26,21 +28,22 @@ class Source:
     title: str
     suffixes: tuple[str, ...]
     read: Callable  # (path, name) -> {dataset: text frame}
+    chunked: bool  # True when rows normalise independently of each other, so a build can normalise in chunks
     normalise: Callable  # ({dataset: text frame}, Context) -> {dataset: typed frame with `problem`}
     key: dict[str, tuple[str, ...]]  # dataset -> the columns that identify a record (duplicates are quarantined)
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("organisations", "organisations", "Organisation register", (".csv", ".xlsx"), organisations.read,
-           lambda frames, context: {"organisations": organisations.normalise(frames["organisations"])}, {"organisations": ("org_id",)}),
-    Source("funding", "funding", "Funding (360Giving)", (".json", ".csv", ".xlsx"), funding.read,
-           lambda frames, context: {"grants": funding.normalise(frames["grants"], context.small_areas, context.as_of)}, {"grants": ("grant_id",)}),
-    Source("returns", "returns", "Departmental returns", (".xlsx",), returns.read,
+    Source("organisations", "organisations", "Organisation register", (".csv", ".xlsx"), organisations.read, True,
+           lambda frames, context: {"organisations": organisations.normalise(frames["organisations"], context)}, {"organisations": ("org_id",)}),
+    Source("funding", "funding", "Funding (360Giving)", (".json", ".csv", ".xlsx"), funding.read, True,
+           lambda frames, context: {"grants": funding.normalise(frames["grants"], context)}, {"grants": ("grant_id",)}),
+    Source("returns", "returns", "Departmental returns", (".xlsx",), returns.read, False,
            lambda frames, context: returns.normalise(frames), {"return_summary": ("body_code", "financial_year", "quarter"),
             "return_commitments": ("source_file", "commitment_ref"), "return_consultations": ("source_file", "consultation_ref"),
             "return_funding_endings": ("source_file", "ending_ref"), "return_policies": ("source_file", "policy_ref")}),
-    Source("issues", "issue_events", "Issue events", (".csv", ".jsonl", ".ndjson"), issues.read,
-           lambda frames, context: {"issue_events": issues.normalise(frames["issue_events"], context.as_of)}, {"issue_events": ("event_id",)}),
+    Source("issues", "issue_events", "Issue events", (".csv", ".jsonl", ".ndjson"), issues.read, False,
+           lambda frames, context: {"issue_events": issues.normalise(frames["issue_events"], context.as_of, context)}, {"issue_events": ("event_id",)}),
 )
 
 INBOX_FOLDERS = tuple(s.folder for s in SOURCES) + ("reference",)

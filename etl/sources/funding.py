@@ -104,7 +104,12 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     return {"grants": frame.select("source_row", *TITLES, "extra_fields")}
 
 
-def normalise(frame: pl.DataFrame, small_areas: pl.DataFrame | None = None, as_of: dt.date | None = None) -> pl.DataFrame:
+def _places(context) -> tuple:
+    """(small areas, districts, successors) from a build's context; None for each means the project's reference."""
+    return (context.small_areas, context.districts, context.successors) if context else (None, None, None)
+
+
+def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     """Text as read -> typed award rows, with `problem` (why the row is quarantined) and `repairs` (what was fixed)."""
     typed = frame.with_columns(
         n.parse_problems(DATASET.fields).alias("_parse_problem"),
@@ -138,7 +143,7 @@ def normalise(frame: pl.DataFrame, small_areas: pl.DataFrame | None = None, as_o
     months = (pl.col("planned_end_date").dt.year() - pl.col("planned_start_date").dt.year()) * 12 + (
         pl.col("planned_end_date").dt.month() - pl.col("planned_start_date").dt.month()) + 1
     typed = typed.with_columns(pl.coalesce("duration_months", months.cast(pl.Float64)).alias("duration_months"))
-    typed = n.repair_geocodes(typed, "beneficiary_geocode", "beneficiary_geocode_type", small_areas)
+    typed = n.repair_geocodes(typed, "beneficiary_geocode", "beneficiary_geocode_type", *_places(context))
     # the funder: its org-id, else its name, matched to the public bodies reference; unknown funders are kept
     typed = n.body_codes(typed, "funding_org_id", "_by_id")
     typed = n.body_codes(typed, "funding_org_name", "_by_name")
@@ -150,7 +155,7 @@ def normalise(frame: pl.DataFrame, small_areas: pl.DataFrame | None = None, as_o
     # rules beyond the contract's own checks (those run in Great Expectations after loading)
     problem = (
         pl.when(pl.col("_parse_problem").is_not_null()).then("_parse_problem")
-        .when(pl.col("award_date") > (as_of or dt.date.today())).then(pl.format("Award Date: '{}' is in the future", pl.col("award_date")))
+        .when(pl.col("award_date") > (context.as_of if context else dt.date.today())).then(pl.format("Award Date: '{}' is in the future", pl.col("award_date")))
     )
     repairs = pl.concat_list(
         pl.when(pl.col("_award_date_format") == "dmy").then(pl.lit("award date read as DD/MM/YYYY")),

@@ -52,7 +52,7 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     return {"issue_events": frame.select("source_row", *PUBLIC)}
 
 
-def normalise(frame: pl.DataFrame, as_of: dt.date | None = None) -> pl.DataFrame:
+def normalise(frame: pl.DataFrame, as_of: dt.date | None = None, context=None) -> pl.DataFrame:
     typed = frame.with_columns(
         n.parse_problems([f for f in DATASET.fields if not f.confidential]).alias("_parse_problem"),
         n.text("event_id"), n.text("issue_ref"),
@@ -65,7 +65,8 @@ def normalise(frame: pl.DataFrame, as_of: dt.date | None = None) -> pl.DataFrame
         n.text("reporter_district").str.to_uppercase().alias("reporter_district"),
     )
     typed = n.body_codes(typed, "body", "body_code")
-    typed = n.repair_geocodes(typed.with_columns(pl.lit(None, pl.Utf8).alias("_type")), "reporter_district", "_type").drop("_type")
+    places = (None, context.districts, context.successors) if context else (None, None, None)
+    typed = n.repair_geocodes(typed.with_columns(pl.lit(None, pl.Utf8).alias("_type")), "reporter_district", "_type", *places).drop("_type")
     typed = typed.with_columns(
         periods.financial_year_expr("occurred_at").alias("financial_year"),
         periods.financial_quarter_expr("occurred_at").alias("quarter"),

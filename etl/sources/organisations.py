@@ -27,7 +27,7 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     return {"organisations": extras_as_json(frame, extras).select("source_row", *TITLES, "extra_fields")}
 
 
-def normalise(frame: pl.DataFrame) -> pl.DataFrame:
+def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     typed = frame.with_columns(
         n.parse_problems(DATASET.fields).alias("problem"),
         n.org_id("org_id", "charity_number", "company_number").alias("org_id"),
@@ -38,7 +38,8 @@ def normalise(frame: pl.DataFrame) -> pl.DataFrame:
         n.text("postcode").str.to_uppercase().alias("postcode"),
         n.text("local_authority_code").str.to_uppercase().alias("local_authority_code"),
     )
-    typed = n.repair_geocodes(typed.with_columns(pl.lit(None, pl.Utf8).alias("_type")), "local_authority_code", "_type").drop("_type")
+    places = (None, context.districts, context.successors) if context else (None, None, None)
+    typed = n.repair_geocodes(typed.with_columns(pl.lit(None, pl.Utf8).alias("_type")), "local_authority_code", "_type", *places).drop("_type")
     typed = typed.with_columns(
         n.size_band("latest_income").alias("size_band"),
         n.smaller_organisation("latest_income").alias("smaller_organisation"),
