@@ -34,7 +34,8 @@ from etl.warehouse_files import DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, PAR
 
 Progress = Callable[[str, int], None]
 KEEP_RELEASES = 3
-CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "1000000"))
+CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "200000"))
+DUCKDB_MEMORY = os.environ.get("COVENANT_DUCKDB_MEMORY", "1GB")
 LINEAGE = ("source_file", "file_sha256", "source_row", "load_id")
 
 
@@ -214,7 +215,9 @@ def _refuse_if_imperfect(result: BuildResult) -> None:
 
 
 def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Progress | None, as_of: dt.date) -> None:
-    con = duckdb.connect(str(release / DATABASE_FILE))
+    # bounded memory: DuckDB spills to disk beyond its limit, and need not keep insertion order
+    con = duckdb.connect(str(release / DATABASE_FILE),
+                         config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False})
     try:
         for schema in (*warehouse.SCHEMAS, "work"):
             con.execute(f"create schema {schema}")  # schema names are our own constants

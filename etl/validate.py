@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-BATCH_ROWS = int(os.environ.get("COVENANT_VALIDATION_BATCH_ROWS", "500000"))
+BATCH_ROWS = int(os.environ.get("COVENANT_VALIDATION_BATCH_ROWS", "200000"))
 INDEX_COLUMNS = ["source_file", "source_row"]
 
 RULE_WORDS = {
