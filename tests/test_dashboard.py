@@ -26,7 +26,7 @@ def test_overview_shows_the_latest_year_from_the_warehouse(built_warehouse, monk
         built_warehouse.database,
         "select financial_year, count(*), sum(amount_gbp) from marts.awards group by 1 order by 1 desc limit 1",
     )[0]
-    assert at.subheader[0].value == f"Funding in {latest} (year to date)"
+    assert at.subheader[0].value == f"Funding in {latest} (to date)"  # 25 November 2026 is in 2026-27
     assert at.metric[0].value == fmt.count(awards)
     assert at.metric[1].value == fmt.money(amount)
 

@@ -6,14 +6,17 @@ import streamlit as st
 
 from dashboard import format as fmt
 from dashboard import layout, queries
+from etl import periods
 
 layout.page_header(
     "Overview",
     "How public bodies are doing against the Civil Society Covenant: funding practice per financial year, "
     "from the 2024-25 baseline to the latest quarter.",
 )
-if layout.data_status() is None:
+info = layout.data_status()
+if info is None:
     st.stop()
+current_year = periods.financial_year(info["as_of"])
 
 body_types = queries.body_types()
 labels = dict(zip(body_types["code"], body_types["plural"]))
@@ -23,10 +26,15 @@ years = queries.funding_by_year(body_type=choice)
 if years.is_empty():
     st.warning("No awards match this selection.")
     st.stop()
+# the current financial year is not over: say so wherever it is shown
+years = years.with_columns(
+    pl.when(pl.col("financial_year") == current_year).then(pl.format("{} (to date)", "financial_year"))
+    .otherwise("financial_year").alias("year_label")
+)
 
 latest = years.row(-1, named=True)
 previous = years.row(-2, named=True) if years.height > 1 else None
-st.subheader(f"Funding in {latest['financial_year']} (year to date)")
+st.subheader(f"Funding in {latest['year_label']}")
 columns = st.columns(4)
 columns[0].metric("Awards", fmt.count(latest["awards"]))
 columns[1].metric("Amount awarded", fmt.money(latest["amount"]))
@@ -37,16 +45,19 @@ for column, label, field in (
     delta = fmt.change_points(latest[field] - previous[field]) if previous and previous[field] is not None else None
     column.metric(label, fmt.percent(latest[field]), delta=delta, help="Change since the previous financial year")
 
-figure = go.Figure(go.Bar(x=years["financial_year"], y=years["amount"], marker_color="#1d70b8",
-                          hovertemplate="%{x}: £%{y:,.0f}<extra></extra>"))
-figure.update_layout(title="Amount awarded by financial year", yaxis_title="Amount awarded (£)", xaxis_title="Financial year",
-                     yaxis_tickprefix="£", yaxis_tickformat=",.0f", margin=dict(t=50, b=40), height=360)
+figure = go.Figure(go.Bar(x=years["year_label"], y=years["amount"] / 1e6, marker_color="#1d70b8",
+                          hovertemplate="%{x}: £%{y:,.1f}m<extra></extra>"))
+figure.update_layout(title="Amount awarded by financial year", yaxis_title="Amount awarded (£ million)", xaxis_title="Financial year",
+                     yaxis_tickprefix="£", yaxis_ticksuffix="m", yaxis_tickformat=",.0f", margin=dict(t=50, b=40), height=360)
 st.plotly_chart(figure, config={"displayModeBar": False})
-best = years.sort("amount", descending=True).row(0, named=True)
-st.caption(f"{best['financial_year']} had the most funding awarded: {fmt.money(best['amount'])} across {fmt.count(best['awards'])} awards.")
+full_years = years.filter(pl.col("financial_year") != current_year)
+if full_years.height:
+    best = full_years.sort("amount", descending=True).row(0, named=True)
+    st.caption(f"Of the complete financial years, {best['financial_year']} had the most funding awarded: "
+               f"{fmt.money(best['amount'])} across {fmt.count(best['awards'])} awards.")
 
 table = years.select(
-    pl.col("financial_year").alias("Financial year"),
+    pl.col("year_label").alias("Financial year"),
     pl.col("awards").map_elements(fmt.count, return_dtype=pl.Utf8).alias("Awards"),
     pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias("Amount awarded"),
     pl.col("share_awards_smaller").map_elements(fmt.percent, return_dtype=pl.Utf8).alias("Awards to smaller organisations"),
