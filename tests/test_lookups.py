@@ -138,17 +138,15 @@ def test_an_empty_lookup_is_rejected(tmp_path):
 def test_small_area_lookup_of_any_vintage(tmp_path, header, row, expected):
     frame = read_small_area_lookup(write(tmp_path, "lsoa.csv", f"{header}\n{row}\n"), "lsoa.csv")
     assert frame.columns == ["source_row", *FIELDS["small_area_lookup"]]
-    assert frame.row(0) == (2, *expected)
+    assert frame.row(0) == (2, *expected, None)  # no register code in an ONS lookup
 
 
-def test_mysociety_lsoa_lookup_is_rejected_naming_the_columns_expected(tmp_path):
-    # mySociety maps small areas to its own register codes (ANN, BIR ...), not to GSS district codes
+def test_mysociety_lsoa_lookup_gives_register_codes_for_the_build_to_map(tmp_path):
+    # mySociety maps small areas to its own register codes (ANN, BIR ...); a build maps them through its register
     path = write(tmp_path, "lookup_lsoa_to_registry.csv", "lsoa,local-authority-code\nE01000001,LND\n95AA01S1,ANN\n")
-    message = rejection(read_small_area_lookup, path, "reference/lookup_lsoa_to_registry.csv")
-    assert "not an ONS small-area lookup" in message
-    assert "LSOA21CD (LSOA11CD, LSOA21CD, DZ11CD or DZ22CD)" in message and "LAD23CD (LADyyCD" in message
-    assert "found: 'lsoa', 'local-authority-code'" in message
-    assert "register codes" in message and "not GSS district codes" in message
+    frame = read_small_area_lookup(path, "reference/lookup_lsoa_to_registry.csv")
+    assert frame.select("small_area_code", "district_code", "register_code").rows() == [
+        ("E01000001", None, "LND"), ("95AA01S1", None, "ANN")]
 
 
 def test_small_area_lookup_without_a_district_column_is_rejected(tmp_path):
@@ -242,7 +240,10 @@ def test_current_districts_on_a_hex_layout_uses_gss_code_and_leaves_the_input_al
     ("districts.hexjson", "{}", "hex_layout"),
     ("districts.json", '{"layout": "odd-r", "hexes": {}}', "hex_layout"),
     ("grants.json", '{"grants": []}', None),
-    ("utla.csv", "UTLACD,UTLANM\nE10000002,Bucks\n", None),
+    ("utla.csv", "UTLACD,UTLANM\nE10000002,Bucks\n", "area_codes"),
+    ("register.csv", "local-authority-code,official-name,gss-code\nBIR,Birmingham City Council,E08000025\n", "authority_register"),
+    ("names.csv", "la-name,local-authority-code\nBrum,BIR\n", "authority_names"),
+    ("orgids.csv", "org_id,name,gss_code,active\nGB-LAE-BIR,Birmingham,E08000025,TRUE\n", "organisation_areas"),
     ("notes.txt", "some notes\n", None),
     ("empty.csv", "", None),
     ("lookup.xlsx", "PK\x03\x04", None),
@@ -327,8 +328,9 @@ def test_real_hexjson_and_its_two_old_codes():
 
 
 @pytest.mark.realdata
-def test_real_mysociety_lsoa_lookup_is_rejected():
+def test_real_mysociety_lsoa_lookup_reads_register_codes():
     path = real(MYSOCIETY_LSOA)
     assert classify(path) == "small_area_lookup"
-    message = rejection(read_small_area_lookup, path, f"reference/{path.name}")
-    assert "found: 'lsoa', 'local-authority-code'" in message and "not GSS district codes" in message
+    frame = read_small_area_lookup(path, f"reference/{path.name}")
+    assert frame.height == 42_619
+    assert frame["district_code"].null_count() == frame.height and frame["register_code"].null_count() == 0

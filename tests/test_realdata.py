@@ -18,8 +18,13 @@ pytestmark = [pytest.mark.realdata, pytest.mark.skipif(not REALDATA.is_dir(), re
 
 GRANTS = ("abct_a001p00000zgyHZAAY.json", "alwf_a003W000001B7PzQAK.json")
 SPREADSHEETS = ("abct_a001p00000zgyHZAAY_original.xlsx", "alwf_a003W000001B7PzQAK_original.xlsx")
-LOOKUPS = ("drkane_la_all_codes.csv", "ons_lad_to_region_dec2018_england_LAD18_RGN18.csv",
-           "odileeds_uk-local-authority-districts-2023.hexjson", "mysociety_lookup_lsoa_to_registry.csv")
+LOOKUPS = {  # every geography file, with the rows each loads
+    "drkane_cauth_all_codes.csv": 10, "drkane_ctry_all_codes.csv": 4, "drkane_la_all_codes.csv": 415,
+    "drkane_la_orgid_to_gss.csv": 459, "drkane_rgn_all_codes.csv": 9, "drkane_utla_all_codes.csv": 218,
+    "mysociety_lookup_lsoa_to_registry.csv": 42_619, "mysociety_lookup_name_to_registry.csv": 1_774,
+    "mysociety_uk_local_authorities_current.csv": 470, "odileeds_uk-local-authority-districts-2023.hexjson": 361,
+    "ons_lad_to_region_dec2018_england_LAD18_RGN18.csv": 326,
+}
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +66,25 @@ def test_real_grants_keep_their_values_and_extra_columns(real_build):
     assert with_extras == 475  # the publisher's own columns ('Amount Applied For', 'Data Source' ...) are kept
 
 
-def test_the_lookups_load_and_the_one_without_gss_codes_is_rejected_with_a_reason(real_build):
+def test_every_geography_lookup_loads(real_build):
     result, database = real_build
     files = {f.path: f for f in result.files}
-    assert files["reference/drkane_la_all_codes.csv"].rows_loaded == 415
-    assert files["reference/ons_lad_to_region_dec2018_england_LAD18_RGN18.csv"].rows_loaded == 326
-    assert files["reference/odileeds_uk-local-authority-districts-2023.hexjson"].rows_loaded == 361
-    rejected = files["reference/mysociety_lookup_lsoa_to_registry.csv"].rejected
-    assert "reference/mysociety_lookup_lsoa_to_registry.csv" in rejected and "LSOA21CD" in rejected
+    assert {name: (files[f"reference/{name}"].rejected, files[f"reference/{name}"].rows_loaded) for name in LOOKUPS} == {
+        name: (None, rows) for name, rows in LOOKUPS.items()}
     districts = query(database, "select count(*) from reference.localities where level = 'district'")[0][0]
-    assert districts >= 361  # the project's 94 and every current district the lookups name
+    assert districts == 361  # the project's 94 and every other current district the lookups name
+    assert query(database, "select count(*) from reference.organisation_areas")[0][0] == 459
+    assert query(database, "select gss_code from reference.authority_names where name = 'Barnsley'") == [("E08000038",)]
+
+
+def test_mysociety_small_areas_need_the_register_beside_them(tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "reference").mkdir(parents=True)
+    shutil.copy(REALDATA / "geo" / "mysociety_lookup_lsoa_to_registry.csv", inbox / "reference")
+    result = build(inbox, tmp_path / "warehouse", as_of=dt.date(2026, 11, 25))
+    (record,) = result.files
+    assert record.rows_loaded == 0
+    assert record.rejected.startswith("reference/mysociety_lookup_lsoa_to_registry.csv: gives mySociety register codes")
 
 
 def test_the_hex_layout_is_recoded_to_current_districts(real_build):

@@ -87,20 +87,76 @@ def read_district_lookup(path: Path, name: str) -> pl.DataFrame:
 
 
 def read_small_area_lookup(path: Path, name: str) -> pl.DataFrame:
-    """An ONS small-area lookup (LSOA21CD or DZ22CD ... -> LAD23CD) -> source_row, small_area_code, district_code.
-    With two small-area columns (an LSOA11 -> LSOA21 -> LAD lookup) the first is read."""
+    """A small-area lookup -> source_row, small_area_code, district_code, register_code. ONS files (LSOA21CD or DZ22CD
+    ... -> LAD23CD) give GSS district codes; mySociety's (lsoa -> local-authority-code) gives register codes, which a
+    build maps to GSS codes through mySociety's authority register. With two small-area columns the first is read."""
     frame = read_csv_text(path, name)
     columns = frame.columns
     area, district = _find(columns, SMALL_AREA), _find(columns, DISTRICT)
-    if area is None or district is None:
-        missing = " and ".join(e for e, c in ((EXPECTED_SMALL_AREA, area), (EXPECTED_DISTRICT, district)) if c is None)
-        hint = ""
-        if any(c.lower() == "local-authority-code" for c in columns):
-            hint = (" ('local-authority-code' holds mySociety register codes such as 'BIR', not GSS district codes;"
-                    " use an ONS lookup instead)")
-        raise SourceError(name, f"not an ONS small-area lookup: expected {missing}; found: {_found(columns)}{hint}", line=1)
+    register = next((c for c in columns if c.lower() == "local-authority-code"), None)
+    if area is None and register is not None:
+        area = next((c for c in columns if SMALL_AREA_LOOSE.match(c)), None)
+    if area is None or (district is None and register is None):
+        missing = " and ".join(e for e, c in ((EXPECTED_SMALL_AREA, area), (EXPECTED_DISTRICT, district or register)) if c is None)
+        raise SourceError(name, f"not a small-area lookup: expected {missing}; found: {_found(columns)}", line=1)
     return frame.select("source_row", _text(area, upper=True).alias("small_area_code"),
-                        _text(district, upper=True).alias("district_code"))
+                        _text(district, upper=True).alias("district_code"), _text(register, upper=True).alias("register_code"))
+
+
+def _columns(path: Path, name: str, wanted: dict[str, str]) -> pl.DataFrame:
+    """A CSV's columns by their exact (case-insensitive) names -> our names; SourceError naming the first missing."""
+    frame = read_csv_text(path, name)
+    by_lower = {c.lower(): c for c in frame.columns}
+    missing = [c for c in wanted if c.lower() not in by_lower]
+    if missing:
+        raise SourceError(name, f"expected a column {missing[0]!r}; found: {_found(frame.columns)}", line=1, column=missing[0])
+    return frame.select("source_row", *[_text(by_lower[c.lower()]).alias(ours) for c, ours in wanted.items()])
+
+
+def read_authority_register(path: Path, name: str) -> pl.DataFrame:
+    """mySociety's register of local authorities -> register_code, gss_code, name, former_codes, replaced_by."""
+    frame = read_csv_text(path, name)
+    by_lower = {c.lower(): c for c in frame.columns}
+    for wanted in ("local-authority-code", "gss-code"):
+        if wanted not in by_lower:
+            raise SourceError(name, f"expected a column {wanted!r}; found: {_found(frame.columns)}", line=1, column=wanted)
+    return frame.select(
+        "source_row",
+        _text(by_lower["local-authority-code"], upper=True).alias("register_code"),
+        _text(by_lower["gss-code"], upper=True).alias("gss_code"),
+        _text(by_lower.get("official-name")).alias("name"),
+        _text(by_lower.get("former-gss-codes"), upper=True).alias("former_codes"),
+        _text(by_lower.get("replaced-by"), upper=True).alias("replaced_by"),
+    )
+
+
+def read_authority_names(path: Path, name: str) -> pl.DataFrame:
+    """mySociety's names of local authorities as people write them -> name, register_code."""
+    return _columns(path, name, {"la-name": "name", "local-authority-code": "register_code"}).with_columns(
+        pl.col("register_code").str.to_uppercase())
+
+
+def read_organisation_areas(path: Path, name: str) -> pl.DataFrame:
+    """Council org-ids with the GSS code of the area each governs -> org_id, gss_code, name, active."""
+    return _columns(path, name, {"org_id": "org_id", "gss_code": "gss_code", "name": "name", "active": "active"}).with_columns(
+        pl.col("gss_code").str.to_uppercase())
+
+
+AREA_COLUMNS = (re.compile(r"^CAUTH(\d\d)?CD$", re.I), re.compile(r"^UTLA(\d\d)?CD$", re.I), REGION, NATION)
+
+
+def read_area_codes(path: Path, name: str) -> pl.DataFrame:
+    """A code list of combined authorities, upper-tier authorities, regions or nations (its most detailed code
+    column is the area) -> area_code, area_name, region_code, nation_code."""
+    frame = read_csv_text(path, name)
+    columns = frame.columns
+    area = next((c for pattern in AREA_COLUMNS if (c := _find(columns, pattern))), None)
+    if area is None:
+        raise SourceError(name, f"expected an area code column (CAUTHCD, UTLACD, RGNCD or CTRYCD); found: {_found(columns)}", line=1)
+    return frame.select(
+        "source_row", _text(area, upper=True).alias("area_code"), _text(_name_column(columns, area)).alias("area_name"),
+        _text(_find(columns, REGION), upper=True).alias("region_code"), _text(_find(columns, NATION), upper=True).alias("nation_code"),
+    )
 
 
 def read_hexjson(path: Path, name: str) -> pl.DataFrame:
@@ -177,12 +233,23 @@ def classify(path: Path) -> str | None:
         return None
     first_line = decode(head)[0].splitlines()[0] if head.strip() else ""
     header = [c.strip() for c in next(csv.reader([first_line], delimiter=sniff_delimiter(first_line)), [])]
+    lower = {c.lower() for c in header}
+    if {"local-authority-code", "gss-code"} <= lower:
+        return "authority_register"
     if any(SMALL_AREA_LOOSE.match(c) for c in header):
         return "small_area_lookup"
+    if {"la-name", "local-authority-code"} <= lower:
+        return "authority_names"
+    if {"org_id", "gss_code"} <= lower:
+        return "organisation_areas"
     if any(DISTRICT.match(c) for c in header):
         return "district_lookup"
+    if any(pattern.match(c) for pattern in AREA_COLUMNS for c in header):
+        return "area_codes"
     return None
 
 
 READERS = {"district_lookup": read_district_lookup, "small_area_lookup": read_small_area_lookup,
-           "hex_layout": read_hexjson}
+           "hex_layout": read_hexjson, "authority_register": read_authority_register,
+           "authority_names": read_authority_names, "organisation_areas": read_organisation_areas,
+           "area_codes": read_area_codes}
