@@ -143,7 +143,8 @@ def status(warehouse: Path, as_json: bool) -> None:
     click.echo(f"Published: {document['warehouse']}\nBuilt at:  {document['built_at']}")
     table = Table(title="Files loaded", show_lines=False)
     for column in ("file", "rows read", "loaded", "quarantined", "note"):
-        table.add_column(column, justify="right" if column not in ("file", "note") else "left")
+        table.add_column(column, justify="right" if column not in ("file", "note") else "left",
+                         overflow="fold", no_wrap=column == "file")
     for f in document["files"]:
         note = f["rejected"] or (f"same as {f['duplicate_of']}" if f["duplicate_of"] else "")
         table.add_row(f["path"], f"{f['rows_read']:,}", f"{f['rows_loaded']:,}", f"{f['rows_quarantined']:,}", note)

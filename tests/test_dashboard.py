@@ -73,3 +73,17 @@ def test_the_footer_names_sources_and_licence(built_warehouse, monkeypatch):
 )
 def test_uk_number_formats(function, value, shown):
     assert function(value) == shown
+
+
+def test_the_data_dictionary_page_lists_every_field_of_the_chosen_source(built_warehouse, monkeypatch):
+    from data_contracts.to_dictionary import dictionary
+
+    at = app(built_warehouse.path, monkeypatch).run()  # pages registered with a url_path are known after a first run
+    at.switch_page("app_pages/data_dictionary.py").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Data dictionary"]
+    shown = sum(len(frame.value) for frame in at.dataframe)
+    assert shown == dictionary().filter(dictionary()["source"] == at.selectbox(key="dictionary_source").value).height
+    at.selectbox(key="dictionary_source").select("Issue events").run()
+    assert [s.value for s in at.subheader] == ["Issue events (issue_events)"]
+    assert len(at.dataframe[0].value) == 11
