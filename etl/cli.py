@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from etl import settings
 
@@ -141,14 +140,12 @@ def status(warehouse: Path, as_json: bool) -> None:
         click.echo(json.dumps(document, indent=2))
         return
     click.echo(f"Published: {document['warehouse']}\nBuilt at:  {document['built_at']}")
-    table = Table(title="Files loaded", show_lines=False)
-    for column in ("file", "rows read", "loaded", "quarantined", "note"):
-        table.add_column(column, justify="right" if column not in ("file", "note") else "left",
-                         overflow="fold", no_wrap=column == "file")
+    click.echo(f"\n{'rows read':>12} {'loaded':>12} {'quarantined':>12}  file")
     for f in document["files"]:
-        note = f["rejected"] or (f"same as {f['duplicate_of']}" if f["duplicate_of"] else "")
-        table.add_row(f["path"], f"{f['rows_read']:,}", f"{f['rows_loaded']:,}", f"{f['rows_quarantined']:,}", note)
-    Console().print(table)
+        click.echo(f"{f['rows_read']:>12,} {f['rows_loaded']:>12,} {f['rows_quarantined']:>12,}  {f['path']}")
+        note = f["rejected"] or (f"same bytes as {f['duplicate_of']}: loaded once" if f["duplicate_of"] else "")
+        if note:
+            click.echo(f"{'':>40}  {'rejected: ' if f['rejected'] else ''}{note}")
     totals = {k: sum(f[k] for f in document["files"]) for k in ("rows_read", "rows_loaded", "rows_quarantined")}
     click.echo(f"Total: {totals['rows_read']:,} read = {totals['rows_loaded']:,} loaded + {totals['rows_quarantined']:,} quarantined")
     for name, rows in document["tables"].items():
