@@ -64,14 +64,14 @@ def read_csv_text(path: Path, name: str) -> pl.DataFrame:
     data = path.read_bytes()
     if not data.strip():
         raise SourceError(name, "the file is empty; expected a header row and at least one data row", line=1)
-    text, _ = decode(data)
+    text, encoding = decode(data)
     first_line = text.split("\n", 1)[0]
     if len(first_line) > MAX_LINE_BYTES:
         raise SourceError(name, f"the header line is longer than {MAX_LINE_BYTES:,} characters", line=1)
     delimiter = sniff_delimiter(first_line)
     try:
         frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")) if _needs_reencode(data) else data,
+            data if encoding == "utf-8" else text.encode("utf-8"),
             separator=delimiter,
             infer_schema=False,
             has_header=True,
@@ -85,16 +85,6 @@ def read_csv_text(path: Path, name: str) -> pl.DataFrame:
     # a record's line number: header is line 1; assumes no line breaks inside quoted cells, else counts records
     frame = frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
     return _drop_blank_rows(frame)
-
-
-def _needs_reencode(data: bytes) -> bool:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return True
-    try:
-        data.decode("utf-8")
-        return False
-    except UnicodeDecodeError:
-        return True
 
 
 def _first_bad_line(text: str, delimiter: str) -> int | None:
