@@ -514,3 +514,13 @@ def test_a_second_build_while_one_runs_is_refused_and_leftovers_of_an_interrupte
     result = build(inbox.path, warehouse, as_of=AS_OF)
     assert result.published and not leftover.exists()
     assert [p.name for p in releases_dir(warehouse).iterdir()] == [result.load_id]
+
+
+def test_data_docs_are_published_beside_the_database_and_fetch_nothing_from_the_internet(built_warehouse: BuiltWarehouse) -> None:
+    release = built_warehouse.database.parent
+    assert built_warehouse.result.data_docs == "data_docs/index.html"
+    pages = list((release / "data_docs").rglob("*.html"))
+    assert len(pages) >= 2  # the index and at least one validation result
+    fetched = re.compile(r"<(?:link|script|img)\b[^>]*\b(?:href|src)=[\"']https?://", re.IGNORECASE)
+    assert [p.name for p in pages if fetched.search(p.read_text(encoding="utf-8"))] == []
+    assert "grants" in (release / "data_docs" / "index.html").read_text(encoding="utf-8")
