@@ -140,6 +140,21 @@ def repair_geocodes(frame: pl.DataFrame | pl.LazyFrame, code: str, code_type: st
     return out.drop("_code", "_area_district", "current_code", "_known")
 
 
+def places(context, small_areas: bool = True) -> dict:
+    """The geography a build knows (a `Context`: its small-area lookup, districts and successors) as keyword
+    arguments for `repair_geocodes`; without a context, the project's reference."""
+    if context is None:
+        return {}
+    return {"small_areas": context.small_areas if small_areas else None, "districts": context.districts,
+            "successors": context.successors}
+
+
+def district_codes(frame: pl.DataFrame, column: str, context=None) -> pl.DataFrame:
+    """`repair_geocodes` for a column of district codes with no code type beside it (registers, issue logs)."""
+    untyped = frame.with_columns(pl.lit(None, pl.Utf8).alias("_type"))
+    return repair_geocodes(untyped, column, "_type", **places(context, small_areas=False)).drop("_type")
+
+
 def timestamp(column: str) -> pl.Expr:
     """ISO date-times ('2025-06-01T09:30:00', with or without seconds or a zone), 'DD/MM/YYYY HH:MM', or a date."""
     value = pl.col(column).cast(pl.Utf8).str.strip_chars()

@@ -8,16 +8,6 @@ from pathlib import Path
 
 import xlsxwriter
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe-like quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def write_workbook(
     path: Path,
     sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]],

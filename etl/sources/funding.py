@@ -104,11 +104,6 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     return {"grants": frame.select("source_row", *TITLES, "extra_fields")}
 
 
-def _places(context) -> tuple:
-    """(small areas, districts, successors) from a build's context; None for each means the project's reference."""
-    return (context.small_areas, context.districts, context.successors) if context else (None, None, None)
-
-
 def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     """Text as read -> typed award rows, with `problem` (why the row is quarantined) and `repairs` (what was fixed)."""
     typed = frame.with_columns(
@@ -143,7 +138,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     months = (pl.col("planned_end_date").dt.year() - pl.col("planned_start_date").dt.year()) * 12 + (
         pl.col("planned_end_date").dt.month() - pl.col("planned_start_date").dt.month()) + 1
     typed = typed.with_columns(pl.coalesce("duration_months", months.cast(pl.Float64)).alias("duration_months"))
-    typed = n.repair_geocodes(typed, "beneficiary_geocode", "beneficiary_geocode_type", *_places(context))
+    typed = n.repair_geocodes(typed, "beneficiary_geocode", "beneficiary_geocode_type", **n.places(context))
     # the funder: its org-id, else its name, matched to the public bodies reference; unknown funders are kept
     typed = n.body_codes(typed, "funding_org_id", "_by_id")
     typed = n.body_codes(typed, "funding_org_name", "_by_name")

@@ -65,8 +65,7 @@ def normalise(frame: pl.DataFrame, as_of: dt.date | None = None, context=None) -
         n.text("reporter_district").str.to_uppercase().alias("reporter_district"),
     )
     typed = n.body_codes(typed, "body", "body_code")
-    places = (None, context.districts, context.successors) if context else (None, None, None)
-    typed = n.repair_geocodes(typed.with_columns(pl.lit(None, pl.Utf8).alias("_type")), "reporter_district", "_type", *places).drop("_type")
+    typed = n.district_codes(typed, "reporter_district", context)
     typed = typed.with_columns(
         periods.financial_year_expr("occurred_at").alias("financial_year"),
         periods.financial_quarter_expr("occurred_at").alias("quarter"),

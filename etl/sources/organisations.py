@@ -38,8 +38,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         n.text("postcode").str.to_uppercase().alias("postcode"),
         n.text("local_authority_code").str.to_uppercase().alias("local_authority_code"),
     )
-    places = (None, context.districts, context.successors) if context else (None, None, None)
-    typed = n.repair_geocodes(typed.with_columns(pl.lit(None, pl.Utf8).alias("_type")), "local_authority_code", "_type", *places).drop("_type")
+    typed = n.district_codes(typed, "local_authority_code", context)
     typed = typed.with_columns(
         n.size_band("latest_income").alias("size_band"),
         n.smaller_organisation("latest_income").alias("smaller_organisation"),
