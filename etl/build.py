@@ -160,6 +160,12 @@ def _register_gss(register: pl.DataFrame) -> pl.DataFrame:
     return step.select("register_code", pl.coalesce("_last", "_next", "gss_code").alias("current_gss"), "gss_code")
 
 
+def _with_successors(successors: pl.DataFrame, moved: pl.DataFrame) -> pl.DataFrame:
+    """Add (former_code, current_code, note) rows to the successors; a code already mapped keeps its first mapping."""
+    added = moved.select("former_code", "current_code", pl.lit(None, pl.Date).alias("changed_on"), "note")
+    return pl.concat([successors, added], how="vertical_relaxed").unique("former_code", keep="first", maintain_order=True)
+
+
 def _places(found: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
     """The localities and successors of the reference, extended with the districts and successors of any lookups;
     the small-area lookup and hex layout, if supplied."""
@@ -173,15 +179,12 @@ def _places(found: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame,
         ended = resolved.filter(pl.col("current_gss") != pl.col("gss_code")).select(
             pl.col("gss_code").alias("former_code"), pl.col("current_gss").alias("current_code"))
         moved = pl.concat([former, ended]).filter(pl.col("former_code") != pl.col("current_code"))
-        successors = pl.concat([successors, moved.select("former_code", "current_code", pl.lit(None, pl.Date).alias("changed_on"),
-                                                         pl.lit("from mySociety's register").alias("note"))],
-                               how="vertical_relaxed").unique("former_code", keep="first")
+        successors = _with_successors(successors, moved.with_columns(pl.lit("from mySociety's register").alias("note")))
     districts = found.get("district_lookup")
     if districts is not None:
         moved = districts.filter(pl.col("current_code").is_not_null() & (pl.col("current_code") != pl.col("district_code")))
-        successors = pl.concat([successors, moved.select(
-            pl.col("district_code").alias("former_code"), "current_code", pl.lit(None, pl.Date).alias("changed_on"),
-            pl.format("from {}", "source_file").alias("note"))], how="vertical_relaxed").unique("former_code", keep="first")
+        successors = _with_successors(successors, moved.select(
+            pl.col("district_code").alias("former_code"), "current_code", pl.format("from {}", "source_file").alias("note")))
         current = (
             districts.filter(pl.col("current_code").is_null() | (pl.col("current_code") == pl.col("district_code")))
             .filter(~pl.col("district_code").is_in(successors["former_code"].to_list()))
