@@ -26,17 +26,22 @@ import polars as pl
 import warehouse
 from data_contracts import load_contract
 from data_contracts.to_expectations import suite
-from etl import periods, reference
+from etl import indicators, periods, reference
 from etl.sources import SOURCES, Context, Source, lookups
 from etl.sources.files import SourceError, sha256
 from etl.validate import BATCH_ROWS, Validator
-from etl.warehouse_files import DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, PARQUET_DIR, current_release, releases_dir
+from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, PARQUET_DIR, RESTRICTED_DATABASE, RESTRICTED_DIR,
+                                 current_release, releases_dir)
 
 Progress = Callable[[str, int], None]
 KEEP_RELEASES = 3
 CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "200000"))
 DUCKDB_MEMORY = os.environ.get("COVENANT_DUCKDB_MEMORY", "1GB")
 LINEAGE = ("source_file", "file_sha256", "source_row", "load_id")
+CONFIDENTIAL_FOLDERS = frozenset(s.folder for s in SOURCES if s.confidential)
+CONFIDENTIAL_DATASETS = frozenset(d.name for s in SOURCES if s.confidential for d in load_contract(s.contract).datasets)
+# row-level confidential tables, moved out of the published database into the restricted one
+RESTRICTED_TABLES = tuple(f"{schema}.{d}" for d in sorted(CONFIDENTIAL_DATASETS) for schema in ("raw", "staging")) + ("marts.issues",)
 
 
 @dataclass
@@ -64,8 +69,20 @@ class BuildResult:
     expectations_failed: int = 0
     data_docs: str | None = None
 
-    def manifest(self) -> dict:
-        return asdict(self)
+    def manifest(self, public: bool = True) -> dict:
+        """What was built from which files. The public manifest withholds the row counts of confidential sources
+        (issue logs): they are in the restricted manifest only."""
+        document = asdict(self)
+        if public:
+            for file in document["files"]:
+                if file["source"] in CONFIDENTIAL_FOLDERS:
+                    file.update(rows_read=None, rows_loaded=None, rows_quarantined=None)
+            confidential = {k: v for k, v in self.quarantine_reasons.items() if k.split(":")[0] in CONFIDENTIAL_DATASETS}
+            document["tables"] = {k: v for k, v in self.tables.items() if k not in RESTRICTED_TABLES}
+            if "quarantine.rows" in document["tables"]:
+                document["tables"]["quarantine.rows"] -= sum(confidential.values())
+            document["quarantine_reasons"] = {k: v for k, v in self.quarantine_reasons.items() if k not in confidential}
+        return document
 
 
 class BuildRejected(Exception):
@@ -283,13 +300,14 @@ def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Pr
     try:
         for schema in (*warehouse.SCHEMAS, "work"):
             con.execute(f"create schema {schema}")  # schema names are our own constants
+        indicators.declarations(indicators.indicators())  # a bad declaration fails the build before any reading
         found = _read_lookups(inbox, result)
         localities, successors, small_areas, hexes = _places(found)
         _reference_tables(con, as_of, localities, successors, hexes, _lookup_tables(found, successors))
         context = Context(as_of=as_of, small_areas=small_areas, successors=successors,
                           districts=localities.filter(pl.col("level") == "district"))
         _read_inbox(con, inbox, result, progress)
-        validator = Validator()
+        validators = {False: Validator(), True: Validator()}  # confidential sources get their own Data Docs
         quarantined, validations = [], []
         for source in SOURCES:
             _normalise(con, source, context)
@@ -298,9 +316,9 @@ def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Pr
                     _mark(con, dataset, _superseded(con, dataset, source.key[dataset]))
                 if source.folder == "returns" and dataset != "return_summary":
                     _mark(con, dataset, _with_failed_summary(con, dataset))
-                validations.append(_validate(con, validator, source.contract, dataset))
+                validations.append(_validate(con, validators[source.confidential], source.contract, dataset))
                 quarantined.append(_load(con, dataset, result))
-        _finish(con, release, result, quarantined, validations, validator, as_of)
+        _finish(con, release, result, quarantined, validations, validators, as_of)
     finally:
         con.close()
 
@@ -480,7 +498,7 @@ def _rule(problem: pl.Expr) -> pl.Expr:
 
 
 def _finish(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult, quarantined: list[pl.DataFrame],
-            validations: list[pl.DataFrame], validator: Validator, as_of: dt.date) -> None:
+            validations: list[pl.DataFrame], validators: dict[bool, Validator], as_of: dt.date) -> None:
     """Quarantine, validation results, marts, metadata, Parquet and Data Docs; then drop the working tables."""
     rows = pl.concat(quarantined, how="vertical_relaxed").with_columns(_rule(pl.col("problem")).alias("rule")).select(
         "dataset", "source_file", pl.col("source_row").cast(pl.Int64), "problem", "rule", "record")
@@ -492,22 +510,48 @@ def _finish(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult, 
     con.execute("create table meta.validation_results as select * from results")
     result.expectations_failed = results.filter(~pl.col("success")).height
     con.execute("drop schema work cascade")
+    con.execute("create table meta.builds as select ? as load_id, cast(? as timestamptz) as built_at, ? as as_of",
+                [result.load_id, result.built_at, as_of])
+    con.execute(warehouse.sql("macros.sql"))
     for _, file in warehouse.MODELS:
         con.execute(warehouse.sql(file))
+    indicators.build(con)
     files = pl.DataFrame([asdict(f) for f in result.files], schema={
         "path": pl.Utf8, "source": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64, "rows_loaded": pl.Int64,
         "rows_quarantined": pl.Int64, "rejected": pl.Utf8, "duplicate_of": pl.Utf8})
     con.execute("create table meta.load_files as select * from files")
-    con.execute("create table meta.builds as select ? as load_id, cast(? as timestamptz) as built_at, ? as as_of",
-                [result.load_id, result.built_at, as_of])
     for schema, table in con.execute(
         "select schema_name, table_name from duckdb_tables() where schema_name in ('raw', 'staging', 'marts', 'quarantine') order by 1, 2"
     ).fetchall():
         result.tables[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+    _restrict(con, release / RESTRICTED_DIR / RESTRICTED_DATABASE)
     _export_parquet(con, release / PARQUET_DIR)
-    docs = validator.write_docs(release / DATA_DOCS_DIR)
+    docs = validators[False].write_docs(release / DATA_DOCS_DIR)
     result.data_docs = str(docs.relative_to(release)) if docs else None
+    validators[True].write_docs(release / RESTRICTED_DIR / DATA_DOCS_DIR)
     con.execute("checkpoint")
+
+
+def _restrict(con: duckdb.DuckDBPyConnection, restricted: Path) -> None:
+    """Move confidential row-level data (issue events and issues, their quarantined rows, validation counts and
+    file row counts) into a separate restricted database. What stays is safe to publish: issue-derived figures
+    reach the published warehouse only through disclosure-controlled indicator values."""
+    restricted.parent.mkdir(parents=True, exist_ok=True)
+    datasets = sorted(CONFIDENTIAL_DATASETS)
+    folders = sorted(CONFIDENTIAL_FOLDERS)
+    con.execute("attach ? as restricted", [str(restricted)])
+    # table names below are our own constants; values are bound parameters
+    for name in RESTRICTED_TABLES:
+        con.execute(f"create table restricted.{name.replace('.', '_')} as select * from {name}")
+        con.execute(f"drop table {name}")
+    con.execute("create table restricted.quarantine_rows as select * from quarantine.rows where list_contains(?, dataset)", [datasets])
+    con.execute("delete from quarantine.rows where list_contains(?, dataset)", [datasets])
+    con.execute("create table restricted.validation_results as select * from meta.validation_results where list_contains(?, dataset)", [datasets])
+    con.execute("update meta.validation_results set element_count = null, unexpected_count = null where list_contains(?, dataset)", [datasets])
+    con.execute("create table restricted.load_files as select * from meta.load_files where list_contains(?, source)", [folders])
+    con.execute("update meta.load_files set rows_read = null, rows_loaded = null, rows_quarantined = null "
+                "where list_contains(?, source)", [folders])
+    con.execute("detach restricted")
 
 
 def _reference_tables(con: duckdb.DuckDBPyConnection, as_of: dt.date, localities: pl.DataFrame,
@@ -545,6 +589,7 @@ def _publish(release_tmp: Path, warehouse_dir: Path, result: BuildResult) -> Non
     final = releases / result.load_id
     result.published, result.release = True, str(final)
     (release_tmp / MANIFEST_FILE).write_text(json.dumps(result.manifest(), indent=2, default=str) + "\n")
+    (release_tmp / RESTRICTED_DIR / MANIFEST_FILE).write_text(json.dumps(result.manifest(public=False), indent=2, default=str) + "\n")
     _fsync_dir(release_tmp)
     os.replace(release_tmp, final)
     link_tmp = warehouse_dir / f".current-{result.load_id}"

@@ -104,12 +104,14 @@ def build(inbox: Path, warehouse: Path, strict: bool) -> None:
 
 
 def status_document(warehouse: Path) -> dict | None:
-    from etl.warehouse_files import MANIFEST_FILE, current_release
+    from etl.warehouse_files import MANIFEST_FILE, RESTRICTED_DIR, current_release
 
     release = current_release(warehouse)
     if release is None or not (release / MANIFEST_FILE).is_file():
         return None
-    manifest = json.loads((release / MANIFEST_FILE).read_text())
+    # the operator running builds may read the restricted manifest (with issue logs' row counts) when it is there
+    restricted = release / RESTRICTED_DIR / MANIFEST_FILE
+    manifest = json.loads((restricted if restricted.is_file() else release / MANIFEST_FILE).read_text())
     return {
         "warehouse": str(release),
         "database": str(release / "covenant.duckdb"),

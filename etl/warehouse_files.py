@@ -5,6 +5,8 @@
     releases/<load id>/manifest.json   what was built from which files, with row counts
     releases/<load id>/parquet/        every mart and reference table as Parquet, for analysts
     releases/<load id>/data_docs/      Great Expectations Data Docs of the build's validation
+    releases/<load id>/restricted/     row-level issue data, its load counts and Data Docs: for the data owner only,
+                                       never read by the dashboard or included in downloads
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ DATABASE_FILE = "covenant.duckdb"
 MANIFEST_FILE = "manifest.json"
 PARQUET_DIR = "parquet"  # every mart and reference table as <schema>.<table>.parquet
 DATA_DOCS_DIR = "data_docs"  # Great Expectations Data Docs (HTML) of the build's validation
+RESTRICTED_DIR = "restricted"  # confidential row-level data: restricted/covenant-restricted.duckdb, manifest, Data Docs
+RESTRICTED_DATABASE = "covenant-restricted.duckdb"
 
 
 def releases_dir(warehouse_dir: Path) -> Path:

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.conftest import AS_OF, GRANT_FIELDS, BuiltWarehouse, DemoInbox, InboxFactory, grant, query, table
+from tests.conftest import AS_OF, GRANT_FIELDS, BuiltWarehouse, DemoInbox, InboxFactory, grant, query, restricted, table
 from data_contracts import load_contract
 from etl.build import BuildRejected, BuildResult, build
 from etl.sources import SOURCES
@@ -43,7 +43,10 @@ def field_words(dataset: str) -> set[str]:
 
 
 def check_quarantine_rows(database: Path, result: BuildResult) -> pl.DataFrame:
-    rows = table(database, "select * from quarantine.rows")
+    """Every quarantined row, published or (for issue events) restricted, names its dataset, file, row and field."""
+    public = table(database, "select * from quarantine.rows")
+    assert "issue_events" not in set(public["dataset"])
+    rows = pl.concat([public, table(restricted(database), "select * from quarantine_rows")])
     assert rows.columns == ["dataset", "source_file", "source_row", "problem", "rule", "record"]
     assert rows.select(pl.col("dataset", "source_file", "source_row", "problem", "rule").null_count()).row(0) == (0,) * 5
     paths = {f.path for f in result.files}
@@ -76,10 +79,19 @@ def test_manifest_and_tables_agree(built_warehouse: BuiltWarehouse) -> None:
     result, db = built_warehouse.result, built_warehouse.database
     manifest = json.loads((db.parent / MANIFEST_FILE).read_text())
     assert manifest["load_id"] == result.load_id == db.parent.name
-    assert manifest["files"] == [dataclasses.asdict(f) for f in result.files]
+    withheld = dict(rows_read=None, rows_loaded=None, rows_quarantined=None)
+    assert manifest["files"] == [dataclasses.asdict(f) | (withheld if f.source == "issues" else {}) for f in result.files]
+    full = json.loads((db.parent / "restricted" / MANIFEST_FILE).read_text())
+    assert full["files"] == [dataclasses.asdict(f) for f in result.files]
+    assert full["tables"] == result.tables
     actual = {name: query(db, f"select count(*) from {name}")[0][0] for name in manifest["tables"]}
-    assert actual == manifest["tables"] == result.tables
+    private = {name: query(restricted(db), f"select count(*) from {name.replace('.', '_')}")[0][0]
+               for name in ("raw.issue_events", "staging.issue_events", "marts.issues")}
+    assert actual | private == result.tables | {"quarantine.rows": actual["quarantine.rows"]}
+    assert actual == manifest["tables"]
     assert {n.split(".")[0] for n in actual} == {"raw", "staging", "marts", "quarantine"}
+    assert not any("issue" in name for name in actual)
+    actual |= private | {"quarantine.rows": result.tables["quarantine.rows"]}
     for folder, datasets in STAGING.items():
         loaded = sum(f.rows_loaded for f in result.files if f.source == folder)
         assert loaded == sum(actual[f"staging.{d}"] for d in datasets), folder
@@ -88,9 +100,10 @@ def test_manifest_and_tables_agree(built_warehouse: BuiltWarehouse) -> None:
     assert actual["marts.awards"] == actual["staging.grants"]
     assert actual["marts.organisations"] == actual["staging.organisations"] == 750
     assert actual["marts.body_quarters"] == actual["staging.return_summary"]
-    assert actual["marts.issues"] == query(db, "select count(distinct issue_ref) from staging.issue_events")[0][0]
+    assert actual["marts.issues"] == query(restricted(db), "select count(distinct issue_ref) from staging_issue_events")[0][0]
     files = table(db, "select * from meta.load_files")
-    assert files.to_dicts() == [dataclasses.asdict(f) for f in result.files]
+    assert files.to_dicts() == manifest["files"]
+    assert table(restricted(db), "select * from load_files").to_dicts() == [dataclasses.asdict(f) for f in result.files if f.source == "issues"]
     assert query(db, "select load_id, as_of from meta.builds") == [(result.load_id, AS_OF)]
 
 
@@ -213,12 +226,12 @@ def test_formula_text_is_kept_as_text(generated, loaded_grants) -> None:
 
 
 def test_issue_events_naming_an_unknown_body_are_quarantined(built_warehouse: BuiltWarehouse, demo_inbox: DemoInbox) -> None:
-    rows = table(built_warehouse.database, """
-        select problem, json_extract_string(record, '$.body') as body from quarantine.rows where dataset = 'issue_events'""")
+    rows = table(restricted(built_warehouse.database), """
+        select problem, json_extract_string(record, '$.body') as body from quarantine_rows where dataset = 'issue_events'""")
     assert rows.height == demo_inbox.summary.defects["unknown_body_in_issue"]
     assert rows["body"].to_list() == ["Department of Unknown Affairs"] * rows.height
     assert rows["problem"].str.starts_with("body: 'Department of Unknown Affairs' is not a public body").all()
-    assert query(built_warehouse.database, "select count(*) from staging.issue_events where body_code is null") == [(0,)]
+    assert query(restricted(built_warehouse.database), "select count(*) from staging_issue_events where body_code is null") == [(0,)]
 
 
 def varchar_columns(database: Path) -> dict[tuple[str, str], list[str]]:
@@ -423,12 +436,14 @@ def test_repairs_are_made_and_noted(awkward: Built) -> None:
 
 def test_issue_events_lose_their_confidential_fields_and_unknown_bodies_are_quarantined(awkward: Built) -> None:
     db = awkward.database
-    assert query(db, "select event_id, body_code from staging.issue_events order by 1") == [("ISS-1-E1", "DCMS"), ("ISS-1-E2", "DCMS")]
-    assert query(db, "select source_row, problem from quarantine.rows where dataset = 'issue_events'") == [
+    private = restricted(db)
+    assert query(private, "select event_id, body_code from staging_issue_events order by 1") == [("ISS-1-E1", "DCMS"), ("ISS-1-E2", "DCMS")]
+    assert query(private, "select source_row, problem from quarantine_rows where dataset = 'issue_events'") == [
         (4, "body: 'Department of Unknown Affairs' is not a public body in the reference (unknown code, name or alias)")]
-    assert query(db, "select status, days_to_resolve from marts.issues where issue_ref = 'ISS-1'") == [("resolved", 31)]
+    assert query(private, "select status, days_to_resolve from marts_issues where issue_ref = 'ISS-1'") == [("resolved", 31)]
     assert SECRET in (awkward.inbox.path / "issues" / "events.csv").read_text()
     assert rows_matching(db, "REP-SECRET|threatened") == {}
+    assert rows_matching(private, "REP-SECRET|threatened") == {}
 
 
 def test_a_return_loads(awkward: Built) -> None:

@@ -31,6 +31,8 @@ class Source:
     chunked: bool  # True when rows normalise independently of each other, so a build can normalise in chunks
     normalise: Callable  # ({dataset: text frame}, Context) -> {dataset: typed frame with `problem`}
     key: dict[str, tuple[str, ...]]  # dataset -> the columns that identify a record (duplicates are quarantined)
+    # row-level data kept out of the published warehouse (only disclosure-controlled aggregates are published)
+    confidential: bool = False
 
 
 SOURCES: tuple[Source, ...] = (
@@ -43,7 +45,8 @@ SOURCES: tuple[Source, ...] = (
             "return_commitments": ("source_file", "commitment_ref"), "return_consultations": ("source_file", "consultation_ref"),
             "return_funding_endings": ("source_file", "ending_ref"), "return_policies": ("source_file", "policy_ref")}),
     Source("issues", "issue_events", "Issue events", (".csv", ".jsonl", ".ndjson"), issues.read, False,
-           lambda frames, context: {"issue_events": issues.normalise(frames["issue_events"], context.as_of, context)}, {"issue_events": ("event_id",)}),
+           lambda frames, context: {"issue_events": issues.normalise(frames["issue_events"], context.as_of, context)}, {"issue_events": ("event_id",)},
+           confidential=True),
 )
 
 INBOX_FOLDERS = tuple(s.folder for s in SOURCES) + ("reference",)

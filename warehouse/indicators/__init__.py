@@ -1,0 +1,156 @@
+"""The Covenant indicator framework, declared once: one `.sql` file per indicator in this folder.
+
+Each file opens with its declaration, a YAML block in `-- ` comments (what it measures, in words a committee clerk
+can read, and how it is judged), followed by its formula: one SELECT over the marts that returns one row per record
+the indicator counts, in the columns of `RECORD_COLUMNS`. The build aggregates those rows the same way for every
+indicator, period and breakdown (`warehouse/engine/`), so every page, extract and report shows the same figures.
+
+Adding an indicator means adding one file here and its hand-computed test; `tests/test_indicators.py` fails when a
+declaration lacks a field or its SQL does not run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+
+PRINCIPLES = ("recognition", "partnership", "participation", "transparency", "accountability")
+SOURCES = ("funding", "returns", "issues")
+
+# breakdown -> (the record column it groups by, what it is in words); "all" is the total of every record
+BREAKDOWNS: dict[str, tuple[str | None, str]] = {
+    "all": (None, "All"),
+    "public_body": ("body_code", "Public body"),
+    "body_type": ("body_type", "Type of public body"),
+    "nation": ("nation_code", "Nation"),
+    "region": ("region_code", "Region"),
+    "district": ("district_code", "District"),
+    "size_band": ("size_band", "Organisation size"),
+    "smaller_organisation": ("smaller_organisation", "Smaller organisation (income £500,000 and under)"),
+    "principle": ("principle", "Principle"),
+    "category": ("category", "Issue category"),
+}
+
+# calculation -> how a cell's value comes from its records, in words
+CALCULATIONS: dict[str, str] = {
+    "share": "100 × the sum of the numerator ÷ the sum of the denominator",
+    "per_100": "100 × the sum of the numerator ÷ the number of different subjects in the denominator",
+    "per_head": "the sum of the numerator ÷ the sum of the denominator (a population)",
+    "count": "the sum of the numerator (the denominator, where given, is what it is counted out of)",
+    "distinct_count": "the number of different subjects counted in the numerator",
+    "distinct_share": "100 × the number of different subjects in the numerator ÷ the number in the denominator",
+    "median": "the median of the measure over the records that have one",
+}
+DIRECTIONS = ("higher", "lower", "none")  # which way is better
+
+# the columns an indicator's SELECT may return (any it leaves out are null); see warehouse/engine/records.sql
+RECORD_COLUMNS = (
+    "financial_year", "quarter", "for_year", "body_code", "body_type", "nation_code", "region_code", "district_code",
+    "size_band", "smaller_organisation", "principle", "category", "numerator", "denominator", "lacking", "measure",
+    "subject",
+)
+REQUIRED = ("id", "principle", "name", "definition", "sources", "needs", "calculation", "unit", "direction", "basis",
+            "proposed_by_sector", "breakdowns")
+OPTIONAL = ("target", "rag", "suppress")
+
+
+class DeclarationError(ValueError):
+    """An indicator file whose declaration is incomplete or inconsistent; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    principle: str
+    name: str
+    definition: str
+    sources: tuple[str, ...]
+    needs: str
+    calculation: str
+    unit: str
+    direction: str
+    basis: str
+    proposed_by_sector: bool
+    breakdowns: tuple[str, ...]
+    formula: str
+    file: str
+    target: float | None = None
+    rag_green: float | None = None
+    rag_amber: float | None = None
+    suppress: tuple[str, ...] = ()  # issue-derived counts that disclosure control protects
+
+    @property
+    def disclosure_controlled(self) -> bool:
+        return "issues" in self.sources
+
+
+def parse(path: Path) -> Indicator:
+    """Read one indicator file: its leading `-- ` comment block is the declaration, the rest its formula."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = []
+    for line in lines:
+        if not line.startswith("--"):
+            break
+        header.append(line[3:] if line.startswith("-- ") else line[2:])
+    formula = "\n".join(lines[len(header):]).strip()
+    try:
+        declared = yaml.safe_load("\n".join(header)) or {}
+    except yaml.YAMLError as error:
+        raise DeclarationError(f"{path.name}: the declaration is not valid YAML ({error})") from error
+    return _checked(path.name, declared, formula)
+
+
+def _checked(file: str, declared: dict, formula: str) -> Indicator:
+    def fail(field: str, expected: str) -> DeclarationError:
+        return DeclarationError(f"{file}: field '{field}' {expected}")
+
+    for name in REQUIRED:
+        if declared.get(name) in (None, "", []):
+            raise fail(name, "is missing; every indicator declares " + ", ".join(REQUIRED))
+    unknown = set(declared) - set(REQUIRED) - set(OPTIONAL)
+    if unknown:
+        raise fail(sorted(unknown)[0], "is not a declaration field; expected one of " + ", ".join(REQUIRED + OPTIONAL))
+    if file != f"{declared['id']}.sql":
+        raise fail("id", f"is '{declared['id']}' but the file is named {file}; expected {declared['id']}.sql")
+    choices = {"principle": PRINCIPLES, "calculation": tuple(CALCULATIONS), "direction": DIRECTIONS}
+    for name, allowed in choices.items():
+        if declared[name] not in allowed:
+            raise fail(name, f"is '{declared[name]}'; expected one of {', '.join(allowed)}")
+    for name, allowed in (("sources", SOURCES), ("breakdowns", tuple(BREAKDOWNS)), ("suppress", ("numerator", "denominator"))):
+        values = declared.get(name) or []
+        if not isinstance(values, list) or any(v not in allowed for v in values):
+            raise fail(name, f"is {values!r}; expected a list drawn from {', '.join(allowed)}")
+    if "all" not in declared["breakdowns"]:
+        raise fail("breakdowns", "must include 'all'")
+    if not isinstance(declared["proposed_by_sector"], bool):
+        raise fail("proposed_by_sector", "must be true or false")
+    if ("issues" in declared["sources"]) != bool(declared.get("suppress")):
+        raise fail("suppress", "must list the issue-derived counts (numerator, denominator) exactly when a source is issues")
+    rag = declared.get("rag") or {}
+    if rag and (set(rag) != {"green", "amber"} or declared["direction"] == "none"):
+        raise fail("rag", "must give both green and amber thresholds, for an indicator with a direction")
+    if rag and (rag["green"] < rag["amber"] if declared["direction"] == "higher" else rag["green"] > rag["amber"]):
+        raise fail("rag", f"thresholds are the wrong way round for direction '{declared['direction']}'")
+    if not formula.lower().lstrip("(").startswith(("select", "with", "from")):
+        raise fail("formula", "is missing: after the declaration comes one SELECT over the marts")
+    return Indicator(
+        id=declared["id"], principle=declared["principle"], name=declared["name"].strip(),
+        definition=" ".join(declared["definition"].split()), sources=tuple(declared["sources"]),
+        needs=declared["needs"], calculation=declared["calculation"], unit=declared["unit"],
+        direction=declared["direction"], basis=" ".join(declared["basis"].split()),
+        proposed_by_sector=declared["proposed_by_sector"], breakdowns=tuple(declared["breakdowns"]), formula=formula,
+        file=file, target=declared.get("target"), rag_green=rag.get("green"), rag_amber=rag.get("amber"),
+        suppress=tuple(declared.get("suppress") or ()),
+    )
+
+
+@cache
+def indicators() -> tuple[Indicator, ...]:
+    """Every declared indicator, in principle order then by file name."""
+    found = [parse(path) for path in sorted(HERE.glob("*.sql"))]
+    return tuple(sorted(found, key=lambda i: (PRINCIPLES.index(i.principle), i.id)))

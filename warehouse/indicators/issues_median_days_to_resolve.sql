@@ -1,0 +1,23 @@
+-- id: issues_median_days_to_resolve
+-- principle: accountability
+-- name: Median days to resolve an issue
+-- definition: >
+--   Of the issues raised in the period that have been resolved, the median number of days from being raised to
+--   being resolved (half took longer, half less). Issues whose events put the resolution before the raising are
+--   left out. Suppressed when fewer than 5 issues were resolved.
+-- sources: [issues]
+-- needs: dates the issue was raised and resolved, in order
+-- calculation: median
+-- unit: days
+-- direction: lower
+-- basis: The sector's engagement report asks for a real-time issue reporting mechanism that gets issues resolved.
+-- proposed_by_sector: true
+-- suppress: [numerator, denominator]
+-- breakdowns: [all, public_body, body_type, nation, region, district, size_band, principle, category]
+select
+    financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
+    principle, category,
+    case when days_to_resolve >= 0 then days_to_resolve end as measure,
+    days_to_resolve < 0 as lacking
+from marts.issues
+where status = 'resolved'

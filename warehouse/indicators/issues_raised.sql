@@ -1,0 +1,21 @@
+-- id: issues_raised
+-- principle: accountability
+-- name: Issues raised
+-- definition: >
+--   The number of issues civil society organisations raised about public bodies through the issue reporting
+--   mechanism in the period. By place and size, the reporting organisation's; by principle and category, the
+--   issue's. Counts under 5 are suppressed, with other cells where needed so that none can be worked out.
+-- sources: [issues]
+-- needs: nothing beyond the issue
+-- calculation: count
+-- unit: issues
+-- direction: none
+-- basis: The sector's engagement report asks for a real-time issue reporting mechanism.
+-- proposed_by_sector: true
+-- suppress: [numerator, denominator]
+-- breakdowns: [all, public_body, body_type, nation, region, district, size_band, principle, category]
+select
+    financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
+    principle, category,
+    1 as numerator, 1 as denominator
+from marts.issues

@@ -1,0 +1,23 @@
+-- id: leads_named
+-- principle: accountability
+-- name: Bodies with a ministerial lead and a senior official lead named
+-- definition: >
+--   Of the public bodies that made a return, the percentage that had named both a ministerial (or, for a local
+--   body, an elected member) lead and a senior official lead for the Covenant. For a quarter, as each body reported
+--   at its end; for a financial year, as each body last reported in it.
+-- sources: [returns]
+-- needs: nothing beyond the return
+-- calculation: share
+-- unit: percent of bodies
+-- direction: higher
+-- target: 100
+-- rag: {green: 95, amber: 80}
+-- basis: The sector's engagement report asks for ministerial and senior official leads in every department.
+-- proposed_by_sector: true
+-- breakdowns: [all, public_body, body_type]
+select
+    financial_year, quarter, body_code, body_type,
+    quarter = max(quarter) over (partition by body_code, financial_year) as for_year,
+    case when ministerial_lead_named and senior_official_lead_named then 1 else 0 end as numerator,
+    1 as denominator
+from marts.body_quarters
