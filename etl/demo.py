@@ -507,8 +507,22 @@ def _yes_no(flag: bool) -> str:
     return "Yes" if flag else "No"
 
 
-def _return_workbooks(settings: DemoSettings, body: dict, org_ids: np.ndarray, org_names: np.ndarray):
-    """Yield (file name, sheets) for each quarter that one body made a return for."""
+def _grants_awarded_value(settings: DemoSettings, body: dict, fy: str, q: int, published: float, after: bool,
+                          improver: bool, laggard: bool) -> float | None:
+    """What a body says it awarded in grants in a quarter: more than it published in 360Giving form, less so for
+    improvers after the Covenant; sometimes not stated. A stream of its own, so other figures are unchanged."""
+    rng = _rng(settings.seed, "grants_awarded_value", body["code"], fy, q)
+    if rng.random() < 0.1:
+        return None
+    coverage = 0.9 if improver and after else 0.5 if laggard else 0.75
+    coverage = min(1.0, coverage + rng.normal(0, 0.05))
+    return round(published / coverage, -2) if published else float(rng.choice([0, 25000, 120000]))
+
+
+def _return_workbooks(settings: DemoSettings, body: dict, org_ids: np.ndarray, org_names: np.ndarray,
+                      published: dict[tuple[str, str, int], float]):
+    """Yield (file name, sheets) for each quarter that one body made a return for; `published` is the value of
+    the body's awards in its 360Giving files by (body, financial year, quarter)."""
     contract = load_contract("returns")
     titles = {d.name: [f.title for f in d.fields] for d in contract.datasets}
     sheet_names = {d.name: d.physical_name for d in contract.datasets}
@@ -544,14 +558,15 @@ def _return_workbooks(settings: DemoSettings, body: dict, org_ids: np.ndarray, o
         rejected = int(rng.integers(0, 120)) if central else int(rng.integers(0, 40))
         feedback_rate = 0.3 + (0.5 if improver else 0.1 if laggard else 0.3) * (1 if adopted else 0.3)
         foi = int(rng.integers(0, 30))
+        after = qi >= 5  # the Covenant was published in 2025-26 Q2, the sixth quarter
         summary_row = [
             alias if rng.random() < 0.3 else body["code"], fy, q,
             _yes_no(adopted), f"https://www.gov.uk/government/publications/{body['code'].lower()}-covenant-action-plan" if adopted else None,
             _yes_no(adopted or (improver and qi >= 4)), _yes_no(adopted or qi >= 5),
             committed, held, rejected, int(rng.binomial(rejected, min(feedback_rate, 0.98))), foi,
             int(rng.binomial(foi, 0.85 if not laggard else 0.6)),
+            _grants_awarded_value(settings, body, fy, q, published.get((body["code"], fy, q), 0.0), after, improver, laggard),
         ]
-        after = qi >= 5  # the Covenant was published in 2025-26 Q2, the sixth quarter
         consultations = []
         for k in range(int(rng.integers(0, 4 if central else 2))):
             opened = first + dt.timedelta(days=int(rng.integers(0, 80)))
@@ -710,7 +725,7 @@ def _write_job(job: tuple) -> tuple[str, int, int]:
         return "funding", 1, _write_funding_file(inbox / "funding", key, group, fmt, encoding, _created(settings))
     body = _SHARED["bodies"].row(job[1], named=True)
     files = rows = 0
-    for name, sheets in _return_workbooks(settings, body, _SHARED["org_ids"], _SHARED["org_names"]):
+    for name, sheets in _return_workbooks(settings, body, _SHARED["org_ids"], _SHARED["org_names"], _SHARED["published"]):
         write_workbook(inbox / "returns" / name, sheets, constant_memory=False, created=_created(settings))
         files, rows = files + 1, rows + sum(len(r) for _, _, r in sheets)
     return "returns", files, rows
@@ -768,6 +783,10 @@ def write_demo_inbox(inbox: Path, settings: DemoSettings, progress: Progress | N
     records = _award_records(awards, bodies, districts, orgs, settings)
     records = _apply_funding_defects(records, settings, summary, lsoa)
     funding = _funding_files(settings, records)
+    published = {(code, fy, q): total for code, fy, q, total in records.filter(pl.col("amount_awarded") > 0).group_by(
+        pl.col("funder_code"), periods.financial_year_expr("award_date").alias("fy"),
+        periods.financial_quarter_expr("award_date").alias("q"),
+    ).agg(pl.col("amount_awarded").sum()).iter_rows()}
     for _, fmt, encoding in funding.values():
         if encoding:
             summary.defect("windows_1252_file" if encoding == "cp1252" else "utf8_bom_file", 1)
@@ -781,7 +800,7 @@ def write_demo_inbox(inbox: Path, settings: DemoSettings, progress: Progress | N
         progress("issues", events.height)
 
     shared = dict(inbox=inbox, settings=settings, bodies=bodies,
-                  org_ids=orgs["org_id"].to_numpy(), org_names=orgs["name"].to_numpy())
+                  org_ids=orgs["org_id"].to_numpy(), org_names=orgs["name"].to_numpy(), published=published)
     # the slow, pure-Python workbooks first, so the pool's two processes finish together
     jobs = [("returns", i) for i in range(bodies.height)]
     jobs += [("funding", key, group, fmt, encoding) for key, (group, fmt, encoding) in funding.items()]

@@ -64,20 +64,26 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
     con.execute("create or replace table marts.indicators as select * from declared")
     public, controlled = [], []
     parents: dict[str, dict] = {child: defaultdict(set) for child in PARENT_COLUMNS}
+    con.execute(warehouse.sql("engine/records.sql"))
+    con.execute(warehouse.sql("engine/issue_flags.sql"))
     for indicator in found:
         cells = indicator_cells(con, indicator)
         if indicator.disclosure_controlled:
             _parents(con, parents)
+            if indicator.within is None:  # one counting within a cell is protected by that cell's total
+                con.execute(warehouse.sql("engine/add_issue_flags.sql"), {"indicator": indicator.id})
             controlled.append(cells)
         else:
             public.append(cells.with_columns(pl.lit(False).alias("suppressed")))
     con.execute("drop table if exists indicator_records")
     if controlled:
-        by_id = {i.id: i for i in found}
+        issue_indicators = [i for i in found if i.disclosure_controlled]
         public.append(disclosure.control(
-            pl.concat(controlled), suppress={i: by_id[i].suppress for i in by_id if by_id[i].disclosure_controlled},
-            calculations={i.id: i.calculation for i in found}, parents=parents,
+            pl.concat(controlled), classes=con.sql(warehouse.sql("engine/issue_classes.sql")).pl(),
+            suppress={i.id: i.suppress for i in issue_indicators}, calculations={i.id: i.calculation for i in found},
+            within={i.id: i.within for i in issue_indicators if i.within}, parents=parents,
         ))
+    con.execute("drop table issue_flags")
     schema = {"indicator_id": pl.Utf8, "period_level": pl.Utf8, "financial_year": pl.Utf8, "quarter": pl.Int32,
               "breakdown": pl.Utf8, "breakdown_code": pl.Utf8, "value": pl.Float64, "numerator": pl.Float64,
               "denominator": pl.Float64, "lacking": pl.Int64, "suppressed": pl.Boolean}

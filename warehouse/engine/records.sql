@@ -18,5 +18,6 @@ create or replace temp table indicator_records (
     denominator double,
     lacking boolean,
     measure double,
-    subject varchar
+    subject varchar,
+    issue_ref varchar  -- the issue an issue-derived record comes from (for disclosure control)
 )

@@ -52,11 +52,11 @@ DIRECTIONS = ("higher", "lower", "none")  # which way is better
 RECORD_COLUMNS = (
     "financial_year", "quarter", "for_year", "body_code", "body_type", "nation_code", "region_code", "district_code",
     "size_band", "smaller_organisation", "principle", "category", "numerator", "denominator", "lacking", "measure",
-    "subject",
+    "subject", "issue_ref",
 )
 REQUIRED = ("id", "principle", "name", "definition", "sources", "needs", "calculation", "unit", "direction", "basis",
             "proposed_by_sector", "breakdowns")
-OPTIONAL = ("target", "rag", "suppress")
+OPTIONAL = ("target", "rag", "suppress", "within", "headline")
 
 
 class DeclarationError(ValueError):
@@ -83,6 +83,10 @@ class Indicator:
     rag_green: float | None = None
     rag_amber: float | None = None
     suppress: tuple[str, ...] = ()  # issue-derived counts that disclosure control protects
+    # an issue indicator that counts only the issues of one cell of another breakdown (e.g. one category): its
+    # total is that cell, which disclosure control must treat as the same figure
+    within: tuple[str, str] | None = None
+    headline: bool = False  # shown on the overview as one of its principle's headline figures
 
     @property
     def disclosure_controlled(self) -> bool:
@@ -136,6 +140,12 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
         raise fail("rag", "must give both green and amber thresholds, for an indicator with a direction")
     if rag and (rag["green"] < rag["amber"] if declared["direction"] == "higher" else rag["green"] > rag["amber"]):
         raise fail("rag", f"thresholds are the wrong way round for direction '{declared['direction']}'")
+    within = declared.get("within")
+    if within is not None and (not isinstance(within, dict) or set(within) != {"breakdown", "code"}
+                               or within["breakdown"] not in BREAKDOWNS or "issues" not in declared["sources"]):
+        raise fail("within", "must be {breakdown: <a breakdown>, code: <its code>}, for an issue indicator")
+    if not isinstance(declared.get("headline", False), bool):
+        raise fail("headline", "must be true or false")
     if not formula.lower().lstrip("(").startswith(("select", "with", "from")):
         raise fail("formula", "is missing: after the declaration comes one SELECT over the marts")
     return Indicator(
@@ -146,6 +156,7 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
         proposed_by_sector=declared["proposed_by_sector"], breakdowns=tuple(declared["breakdowns"]), formula=formula,
         file=file, target=declared.get("target"), rag_green=rag.get("green"), rag_amber=rag.get("amber"),
         suppress=tuple(declared.get("suppress") or ()),
+        within=(within["breakdown"], str(within["code"])) if within else None, headline=declared.get("headline", False),
     )
 
 

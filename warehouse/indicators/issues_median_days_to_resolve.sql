@@ -2,7 +2,7 @@
 -- principle: accountability
 -- name: Median days to resolve an issue
 -- definition: >
---   Of the issues raised in the period that have been resolved, the median number of days from being raised to
+--   Of the issues raised in the period that have been resolved (and not withdrawn), the median number of days from being raised to
 --   being resolved (half took longer, half less). Issues whose events put the resolution before the raising are
 --   left out. Suppressed when fewer than 5 issues were resolved.
 -- sources: [issues]
@@ -16,7 +16,7 @@
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, principle, category]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
-    principle, category,
+    principle, category, issue_ref,
     case when days_to_resolve >= 0 then days_to_resolve end as measure,
     days_to_resolve < 0 as lacking
 from marts.issues

@@ -3,8 +3,9 @@
 -- name: Issues raised
 -- definition: >
 --   The number of issues civil society organisations raised about public bodies through the issue reporting
---   mechanism in the period. By place and size, the reporting organisation's; by principle and category, the
---   issue's. Counts under 5 are suppressed, with other cells where needed so that none can be worked out.
+--   mechanism in the period, leaving out issues the organisation later withdrew. By place and size, the reporting
+--   organisation's; by principle and category, the issue's. Counts under 5 are suppressed, with other cells where
+--   needed so that none can be worked out.
 -- sources: [issues]
 -- needs: nothing beyond the issue
 -- calculation: count
@@ -16,6 +17,7 @@
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, principle, category]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
-    principle, category,
+    principle, category, issue_ref,
     1 as numerator, 1 as denominator
 from marts.issues
+where status <> 'withdrawn'

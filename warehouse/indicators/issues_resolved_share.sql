@@ -15,7 +15,7 @@
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, principle, category]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
-    principle, category,
+    principle, category, issue_ref,
     case when status = 'resolved' then 1 else 0 end as numerator, 1 as denominator
 from marts.issues
 where status <> 'withdrawn'

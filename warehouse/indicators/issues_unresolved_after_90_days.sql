@@ -2,9 +2,10 @@
 -- principle: accountability
 -- name: Issues not resolved within 90 days
 -- definition: >
---   Of the issues raised in the period, not withdrawn and raised at least 90 days before the data was last updated,
---   the percentage not resolved within 90 days of being raised (resolved later, or still open). Counts under 5 are
---   suppressed, with other cells where needed so that none can be worked out.
+--   Of the issues raised in the period and not withdrawn, the percentage that went more than 90 days without being
+--   resolved (resolved after 90 days, or still open 90 days after being raised; an open issue raised less than 90
+--   days before the data was last updated is not, or not yet, among them). Counts under 5 are suppressed, with
+--   other cells where needed so that none can be worked out.
 -- sources: [issues]
 -- needs: nothing beyond the issue
 -- calculation: share
@@ -16,8 +17,10 @@
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, principle, category]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
-    principle, category,
-    case when status = 'open' or days_to_resolve > 90 then 1 else 0 end as numerator, 1 as denominator
+    principle, category, issue_ref,
+    case when days_to_resolve > 90
+              or (status = 'open' and raised_on < (select max(as_of) from meta.builds) - interval 90 day)
+         then 1 else 0 end as numerator,
+    1 as denominator
 from marts.issues
 where status <> 'withdrawn'
-  and raised_on <= (select max(as_of) from meta.builds) - interval 90 day

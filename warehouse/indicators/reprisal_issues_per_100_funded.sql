@@ -2,7 +2,7 @@
 -- principle: recognition
 -- name: Issues about reprisal or self-censorship per 100 funded organisations
 -- definition: >
---   Issues raised about reprisal or self-censorship in the period, per 100 different organisations awarded funding
+--   Issues raised about reprisal or self-censorship in the period (and not withdrawn), per 100 different organisations awarded funding
 --   in the same period (by the same body, in the same place or of the same size, for a breakdown). Counted by when
 --   the issue was raised. Counts under 5 are suppressed.
 -- sources: [issues, funding]
@@ -15,14 +15,15 @@
 --   mechanism is a sector proposal.
 -- proposed_by_sector: true
 -- suppress: [numerator]
+-- within: {breakdown: category, code: reprisal or self-censorship}
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
-    1 as numerator, 0 as denominator, null as subject
+    1 as numerator, 0 as denominator, null as subject, issue_ref
 from marts.issues
-where category = 'reprisal or self-censorship'
+where category = 'reprisal or self-censorship' and status <> 'withdrawn'
 union all
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
-    0, 1, recipient_org_id
+    0, 1, recipient_org_id, null
 from marts.awards

@@ -21,6 +21,7 @@ select
     summary.rejected_applicants_given_feedback,
     summary.foi_requests,
     summary.foi_answered_in_time,
+    summary.grants_awarded_value,
     summary.source_file,
     summary.file_sha256,
     summary.load_id
