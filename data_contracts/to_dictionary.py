@@ -108,3 +108,58 @@ def to_markdown(frame: pl.DataFrame) -> str:
     if rows:
         lines += ["", *_table(rows)]
     return "\n".join(lines) + "\n"
+
+
+# --- the published warehouse ---------------------------------------------------------------------------------------
+
+WAREHOUSE_INTRO = """\
+## The published warehouse
+
+Analysts can query the published warehouse directly: `covenant.duckdb` (DuckDB), or the same tables as Parquet
+files in `parquet/`. These are its tables (generated from `warehouse/tables.yaml`); the reference tables
+(`reference.*`) hold the public bodies, localities, principles, size bands and financial periods. Row-level issue
+data is never published: figures from issue logs are in `marts.indicator_values` only, with counts under 5
+suppressed (`suppressed` is true and the figures are empty; the dashboard shows `[c]`)."""
+
+
+def warehouse_markdown() -> str:
+    """The published warehouse's tables and columns as a Markdown section."""
+    from warehouse import table_docs
+
+    lines = [WAREHOUSE_INTRO]
+    current = None
+    for row in table_docs():
+        if row["table"] != current:
+            current = row["table"]
+            lines += ["", f"### `{current}`", "", row["table_description"], "", "| Column | Description |", "|---|---|"]
+        lines.append(f"| `{row['column']}` | {_cell(row['description'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def indicators_markdown() -> str:
+    """The indicator framework as a Markdown page a committee clerk can read: one section per principle."""
+    from warehouse.indicators import CALCULATIONS, indicators
+
+    lines = ["# The indicators", "",
+             "How the Covenant dashboard measures progress, generated from the declarations in `warehouse/indicators/`",
+             "(do not edit this page by hand). Every figure on every page, extract and report comes from these",
+             "definitions, computed the same way for every period (financial year and quarter) and breakdown. Measures",
+             "marked *proposed by the sector* rest on the asks of the sector's engagement report (NCVO and ACEVO), not on",
+             "an existing obligation. Figures from issue logs have counts under 5 suppressed, shown as `[c]`."]
+    principle = None
+    for i in indicators():
+        if i.principle != principle:
+            principle = i.principle
+            lines += ["", f"## {principle.capitalize()}"]
+        thresholds = (f"green at {i.rag_green:g} or {'more' if i.direction == 'higher' else 'less'}, "
+                      f"amber at {i.rag_amber:g}" if i.rag_green is not None else "none")
+        lines += ["", f"### {i.name}", "", i.definition, "",
+                  f"- **Identifier:** `{i.id}`",
+                  f"- **Sources:** {', '.join(i.sources)}",
+                  f"- **Unit:** {i.unit}; **better when:** {i.direction}",
+                  f"- **Target:** {'none published' if i.target is None else f'{i.target:g}'}; **RAG:** {thresholds}",
+                  f"- **Rests on:** {i.basis}{' *(proposed by the sector)*' if i.proposed_by_sector else ''}",
+                  f"- **Breakdowns:** {', '.join(b.replace('_', ' ') for b in i.breakdowns)}",
+                  f"- **Records left out when lacking:** {i.needs}",
+                  f"- **Calculation:** {CALCULATIONS[i.calculation]}; formula in `warehouse/indicators/{i.file}`"]
+    return "\n".join(lines) + "\n"

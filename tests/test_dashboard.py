@@ -87,3 +87,16 @@ def test_the_data_dictionary_page_lists_every_field_of_the_chosen_source(built_w
     at.selectbox(key="dictionary_source").select("Issue events").run()
     assert [s.value for s in at.subheader] == ["Issue events (issue_events)"]
     assert len(at.dataframe[0].value) == 11
+
+
+def test_the_data_dictionary_page_documents_the_published_warehouse(built_warehouse, monkeypatch):
+    import warehouse
+
+    at = app(built_warehouse.path, monkeypatch).run()
+    at.switch_page("app_pages/data_dictionary.py").run()
+    at.selectbox(key="dictionary_source").select("The published warehouse (for analysts)").run()
+    assert not at.exception
+    tables = [row["table"] for row in warehouse.table_docs()]
+    assert [s.value for s in at.subheader] == list(dict.fromkeys(tables))
+    assert sum(len(frame.value) for frame in at.dataframe) == len(tables)
+    assert "marts.indicator_values" in [s.value for s in at.subheader]

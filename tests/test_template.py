@@ -41,6 +41,8 @@ def valid_value(f: Field):
         return FILLED_ON
     if f.logical_type == "integer":
         return max(3, f.minimum or 0)
+    if f.logical_type == "number":
+        return 12500.5
     if f.examples:
         return f.examples[0]
     return f"{f.name}-1"

@@ -25,3 +25,17 @@ MODELS: tuple[tuple[str, str], ...] = (
 
 def sql(file: str) -> str:
     return (HERE / file).read_text(encoding="utf-8")
+
+
+def table_docs() -> list[dict]:
+    """The published tables and their columns, described for analysts (warehouse/tables.yaml): one row per
+    column, with table, table_description, column and description, in the file's order."""
+    import yaml
+
+    docs = yaml.safe_load((HERE / "tables.yaml").read_text(encoding="utf-8"))
+    rows = []
+    for name, table in docs["tables"].items():
+        for column, description in table["columns"].items():  # a column left blank means what `common` says
+            rows.append({"table": name, "table_description": " ".join(table["description"].split()), "column": column,
+                         "description": description or docs["common"][column]})
+    return rows

@@ -1,10 +1,14 @@
-"""Data dictionary: every field of every source, as its data contract defines it, with a download."""
+"""Data dictionary: every field of every source, as its data contract defines it, and every table and column of
+the published warehouse, with downloads."""
 
 import polars as pl
 import streamlit as st
 
+import warehouse
 from dashboard import layout
 from data_contracts.to_dictionary import dictionary
+
+PUBLISHED = "The published warehouse (for analysts)"
 
 layout.page_header(
     "Data dictionary",
@@ -14,7 +18,19 @@ layout.page_header(
 
 fields = dictionary()
 sources = fields["source"].unique(maintain_order=True).to_list()
-source = st.selectbox("Source", sources, key="dictionary_source")
+source = st.selectbox("Source", [*sources, PUBLISHED], key="dictionary_source")
+if source == PUBLISHED:
+    tables = pl.DataFrame(warehouse.table_docs())
+    st.write("The tables analysts can query in `covenant.duckdb`, or download as Parquet. Figures from issue logs are "
+             "published only in `marts.indicator_values`, with counts under 5 suppressed.")
+    for name in tables["table"].unique(maintain_order=True).to_list():
+        rows = tables.filter(pl.col("table") == name)
+        st.subheader(name)
+        st.write(rows["table_description"][0])
+        st.dataframe(rows.select(pl.col("column").alias("Column"), pl.col("description").alias("Description")), hide_index=True)
+    st.download_button("Download the warehouse tables' dictionary (CSV)", tables.write_csv(),
+                       file_name="covenant-warehouse-dictionary.csv", mime="text/csv")
+    st.stop()
 chosen = fields.filter(pl.col("source") == source)
 for dataset in chosen["dataset"].unique(maintain_order=True).to_list():
     rows = chosen.filter(pl.col("dataset") == dataset)

@@ -4,7 +4,8 @@ review the diff.
     .venv/bin/python tests/golden/regenerate.py
 
 Writes tests/golden/expectations/<contract>.<dataset>.json (one per expectation suite, stale ones removed),
-tests/golden/data_dictionary.md, and docs/data-dictionary.md (the same page, where readers find it).
+tests/golden/data_dictionary.md, docs/data-dictionary.md (the same page, where readers find it) and
+docs/indicators.md (the indicator framework in words).
 """
 
 from __future__ import annotations
@@ -16,19 +17,20 @@ GOLDEN = Path(__file__).resolve().parent
 ROOT = GOLDEN.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from data_contracts.to_dictionary import dictionary, to_markdown  # noqa: E402
+from data_contracts.to_dictionary import dictionary, indicators_markdown, to_markdown, warehouse_markdown  # noqa: E402
 from data_contracts.to_expectations import all_suites, to_json  # noqa: E402
 
 EXPECTATIONS = GOLDEN / "expectations"
 DICTIONARY = GOLDEN / "data_dictionary.md"
 DOCS_DICTIONARY = ROOT / "docs" / "data-dictionary.md"
+DOCS_INDICATORS = ROOT / "docs" / "indicators.md"
 
 
 def generated() -> dict[Path, str]:
     """Every golden file's path -> the text the generators make for it now."""
     files = {EXPECTATIONS / f"{name}.json": to_json(suite) for name, suite in all_suites().items()}
-    page = to_markdown(dictionary())
-    return files | {DICTIONARY: page, DOCS_DICTIONARY: page}
+    page = to_markdown(dictionary()) + "\n" + warehouse_markdown()
+    return files | {DICTIONARY: page, DOCS_DICTIONARY: page, DOCS_INDICATORS: indicators_markdown()}
 
 
 def main() -> None:
