@@ -15,7 +15,7 @@ import polars as pl
 
 import warehouse
 from etl import disclosure
-from warehouse.indicators import Indicator, indicators
+from warehouse.indicators import BREAKDOWNS, Indicator, indicators
 
 INDICATOR_SCHEMA = {
     "indicator_id": pl.Utf8, "sort_order": pl.Int32, "principle": pl.Utf8, "name": pl.Utf8, "definition": pl.Utf8,
@@ -39,14 +39,23 @@ def declarations(found: tuple[Indicator, ...]) -> pl.DataFrame:
     ], schema=INDICATOR_SCHEMA)
 
 
+def _cells(con: duckdb.DuckDBPyConnection, records_sql: str, calculation: str, breakdowns: list[str]) -> pl.DataFrame:
+    con.execute(warehouse.sql("engine/records.sql"))
+    # records_sql is our own SQL (a file in warehouse/), never a value from a user or a file
+    con.execute("insert into indicator_records by name " + records_sql)
+    return con.sql(warehouse.sql("engine/cells.sql"), params={"calculation": calculation, "breakdowns": breakdowns}).pl()
+
+
 def indicator_cells(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> pl.DataFrame:
     """One indicator's cells (before disclosure control), from its formula over the marts in `con`."""
-    con.execute(warehouse.sql("engine/records.sql"))
-    # the formula is our own declared SQL (a file in warehouse/indicators), never a value from a user or a file
-    con.execute("insert into indicator_records by name " + indicator.formula)
-    return con.sql(warehouse.sql("engine/cells.sql"),
-                   params={"calculation": indicator.calculation, "breakdowns": list(indicator.breakdowns)}
-                   ).pl().with_columns(pl.lit(indicator.id).alias("indicator_id"))
+    cells = _cells(con, indicator.formula, indicator.calculation, list(indicator.breakdowns))
+    return cells.drop("issue_class").with_columns(pl.lit(indicator.id).alias("indicator_id"))
+
+
+def issue_classes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Disclosure control's base table: issues per cell and class, from `issue_flags`."""
+    cells = _cells(con, warehouse.sql("engine/issue_classes.sql"), "count", list(BREAKDOWNS))
+    return cells.select(*disclosure.CELL, pl.col("issue_class").alias("signature"), pl.col("numerator").cast(pl.Int64).alias("issues"))
 
 
 def _parents(con: duckdb.DuckDBPyConnection, into: dict[str, dict]) -> None:
@@ -79,7 +88,7 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
     if controlled:
         issue_indicators = [i for i in found if i.disclosure_controlled]
         public.append(disclosure.control(
-            pl.concat(controlled), classes=con.sql(warehouse.sql("engine/issue_classes.sql")).pl(),
+            pl.concat(controlled), classes=issue_classes(con),
             suppress={i.id: i.suppress for i in issue_indicators}, calculations={i.id: i.calculation for i in found},
             within={i.id: i.within for i in issue_indicators if i.within}, parents=parents,
         ))

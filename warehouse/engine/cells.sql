@@ -2,6 +2,7 @@
 -- `indicator_records`. Parameters: $calculation (see warehouse/indicators/__init__.py CALCULATIONS) and
 -- $breakdowns (the breakdowns the indicator supports). A record with a null breakdown column falls in that
 -- breakdown's "not known" cell (breakdown_code null), so every breakdown's cells add up to its "all" cell.
+-- Records with an issue_class (disclosure control's base table) are counted per class.
 with periods as (
     select *, 'year' as period_level, null::integer as period_quarter
     from indicator_records where coalesce(for_year, true) and financial_year is not null
@@ -14,6 +15,7 @@ cells as (
         period_level,
         financial_year,
         period_quarter as quarter,
+        issue_class,
         case
             when grouping(body_code) = 0 then 'public_body'
             when grouping(body_type) = 0 then 'body_type'
@@ -37,16 +39,16 @@ cells as (
         median(measure) as median_measure
     from periods
     group by grouping sets (
-        (period_level, financial_year, period_quarter),
-        (period_level, financial_year, period_quarter, body_code),
-        (period_level, financial_year, period_quarter, body_type),
-        (period_level, financial_year, period_quarter, nation_code),
-        (period_level, financial_year, period_quarter, region_code),
-        (period_level, financial_year, period_quarter, district_code),
-        (period_level, financial_year, period_quarter, size_band),
-        (period_level, financial_year, period_quarter, smaller_organisation),
-        (period_level, financial_year, period_quarter, principle),
-        (period_level, financial_year, period_quarter, category)
+        (period_level, financial_year, period_quarter, issue_class),
+        (period_level, financial_year, period_quarter, body_code, issue_class),
+        (period_level, financial_year, period_quarter, body_type, issue_class),
+        (period_level, financial_year, period_quarter, nation_code, issue_class),
+        (period_level, financial_year, period_quarter, region_code, issue_class),
+        (period_level, financial_year, period_quarter, district_code, issue_class),
+        (period_level, financial_year, period_quarter, size_band, issue_class),
+        (period_level, financial_year, period_quarter, smaller_organisation, issue_class),
+        (period_level, financial_year, period_quarter, principle, issue_class),
+        (period_level, financial_year, period_quarter, category, issue_class)
     )
 ),
 counted as (
@@ -67,7 +69,7 @@ counted as (
     where breakdown in (select unnest(cast($breakdowns as varchar[])))
 )
 select
-    period_level, financial_year, quarter, breakdown, breakdown_code,
+    period_level, financial_year, quarter, breakdown, breakdown_code, issue_class,
     numerator, denominator, lacking,
     case
         when $calculation in ('share', 'distinct_share', 'per_100') then 100 * numerator / nullif(denominator, 0)

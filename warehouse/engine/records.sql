@@ -19,5 +19,6 @@ create or replace temp table indicator_records (
     lacking boolean,
     measure double,
     subject varchar,
-    issue_ref varchar  -- the issue an issue-derived record comes from (for disclosure control)
+    issue_ref varchar,  -- the issue an issue-derived record comes from (for disclosure control)
+    issue_class varchar  -- disclosure control's class of an issue (see issue_classes.sql); null otherwise
 )
