@@ -153,7 +153,7 @@ def indicators_markdown() -> str:
             lines += ["", f"## {principle.capitalize()}"]
         thresholds = (f"green at {i.rag_green:g} or {'more' if i.direction == 'higher' else 'less'}, "
                       f"amber at {i.rag_amber:g}" if i.rag_green is not None else "none")
-        lines += ["", f"### {i.name}", "", i.definition, "",
+        lines += ["", f"### {i.name}{' (headline)' if i.headline else ''}", "", i.definition, "",
                   f"- **Identifier:** `{i.id}`",
                   f"- **Sources:** {', '.join(i.sources)}",
                   f"- **Unit:** {i.unit}; **better when:** {i.direction}",

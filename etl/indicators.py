@@ -21,7 +21,7 @@ INDICATOR_SCHEMA = {
     "indicator_id": pl.Utf8, "sort_order": pl.Int32, "principle": pl.Utf8, "name": pl.Utf8, "definition": pl.Utf8,
     "needs": pl.Utf8, "sources": pl.List(pl.Utf8), "calculation": pl.Utf8, "unit": pl.Utf8, "direction": pl.Utf8,
     "target": pl.Float64, "rag_green": pl.Float64, "rag_amber": pl.Float64, "basis": pl.Utf8,
-    "proposed_by_sector": pl.Boolean, "breakdowns": pl.List(pl.Utf8), "disclosure_controlled": pl.Boolean,
+    "proposed_by_sector": pl.Boolean, "headline": pl.Boolean, "breakdowns": pl.List(pl.Utf8), "disclosure_controlled": pl.Boolean,
     "formula": pl.Utf8, "file": pl.Utf8,
 }
 PARENT_COLUMNS = {"district": ("district_code", "region_code"), "region": ("region_code", "nation_code"),
@@ -33,7 +33,7 @@ def declarations(found: tuple[Indicator, ...]) -> pl.DataFrame:
         {"indicator_id": i.id, "sort_order": n, "principle": i.principle, "name": i.name, "definition": i.definition,
          "needs": i.needs, "sources": list(i.sources), "calculation": i.calculation, "unit": i.unit,
          "direction": i.direction, "target": i.target, "rag_green": i.rag_green, "rag_amber": i.rag_amber,
-         "basis": i.basis, "proposed_by_sector": i.proposed_by_sector, "breakdowns": list(i.breakdowns),
+         "basis": i.basis, "proposed_by_sector": i.proposed_by_sector, "headline": i.headline, "breakdowns": list(i.breakdowns),
          "disclosure_controlled": i.disclosure_controlled, "formula": i.formula, "file": f"warehouse/indicators/{i.file}"}
         for n, i in enumerate(found, start=1)
     ], schema=INDICATOR_SCHEMA)

@@ -381,6 +381,7 @@ def test_every_declaration_is_complete() -> None:
         assert (indicator.rag_green is None) == (indicator.rag_amber is None)
     principles = {i.principle for i in found}
     assert principles == {"recognition", "partnership", "participation", "transparency", "accountability"}
+    assert {i.principle for i in found if i.headline} == principles  # every principle has a headline figure
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@
 -- rag: {green: 95, amber: 80}
 -- basis: The sector's engagement report asks for departmental action plans with a set number of engagement meetings.
 -- proposed_by_sector: true
+-- headline: true
 -- breakdowns: [all, public_body, body_type]
 select
     financial_year, quarter, body_code, body_type,

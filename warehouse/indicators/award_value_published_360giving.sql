@@ -13,6 +13,7 @@
 -- target: 100
 -- basis: Government adopted the 360Giving Data Standard for its grants data in 2019; the Covenant's transparency principle.
 -- proposed_by_sector: false
+-- headline: true
 -- breakdowns: [all, public_body, body_type]
 with published as (
     select body_code, financial_year, quarter, sum(amount_gbp) as amount

@@ -13,6 +13,7 @@
 -- rag: {green: 90, amber: 75}
 -- basis: A Compact (2010) commitment to payment in advance where appropriate, and the sector's ask for payment up front.
 -- proposed_by_sector: true
+-- headline: true
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, smaller_organisation]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band, smaller_organisation,

@@ -15,6 +15,7 @@
 --   A Compact (2010) commitment to 12-week consultations, or an explanation of a shorter period. In 2012 the
 --   National Audit Office found 40% of 209 consultations ran under 12 weeks.
 -- proposed_by_sector: false
+-- headline: true
 -- breakdowns: [all, public_body, body_type]
 select
     financial_year_of(consultations.closed_on) as financial_year,

@@ -14,6 +14,7 @@
 -- rag: {green: 90, amber: 75}
 -- basis: A Compact (2010) commitment to three months' written notice, with a rationale, before funding ends.
 -- proposed_by_sector: false
+-- headline: true
 -- breakdowns: [all, public_body, body_type]
 select
     endings.financial_year, endings.quarter, endings.body_code, bodies.body_type,

@@ -14,6 +14,7 @@
 -- basis: >
 --   A Compact (2010) commitment, and the sector's ask for long-term, flexible funding with full cost recovery.
 -- proposed_by_sector: true
+-- headline: true
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, smaller_organisation]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band, smaller_organisation,

@@ -11,6 +11,7 @@
 -- direction: higher
 -- basis: The sector's ask for equitable treatment of smaller organisations (annual income £500,000 and under).
 -- proposed_by_sector: true
+-- headline: true
 -- breakdowns: [all, public_body, body_type, nation, region, district]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code,

@@ -15,6 +15,7 @@
 --   The 360Giving Data Standard, government's grants data standard since 2019, and the Covenant's transparency
 --   principle.
 -- proposed_by_sector: false
+-- headline: true
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, smaller_organisation]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band, smaller_organisation,

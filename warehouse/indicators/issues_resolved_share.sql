@@ -11,6 +11,7 @@
 -- direction: higher
 -- basis: The sector's engagement report asks for a real-time issue reporting mechanism that gets issues resolved.
 -- proposed_by_sector: true
+-- headline: true
 -- suppress: [numerator, denominator]
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, principle, category]
 select

@@ -11,6 +11,7 @@
 -- direction: higher
 -- basis: The sector's ask for equitable treatment of smaller organisations, and to include them in engagement.
 -- proposed_by_sector: true
+-- headline: true
 -- breakdowns: [all, public_body, body_type]
 select
     engagement.financial_year, engagement.quarter, engagement.body_code, bodies.body_type,
