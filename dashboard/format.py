@@ -46,3 +46,36 @@ def date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "–"
     return f"{value.day} {value:%B %Y}" + (f" at {value:%H:%M}" if isinstance(value, dt.datetime) else "")
+
+
+PERCENT_UNITS = ("percent", "percent of value", "percent of bodies", "percent of committed")
+
+
+def indicator_value(value, unit: str, suppressed: bool = False) -> str:
+    """An indicator's value in its unit, as UK readers expect: 45.2%, £1.23 per head, 1,234 issues, 30 days, [c]."""
+    if suppressed:
+        return SUPPRESSED
+    if _missing(value):
+        return "–"
+    if unit in PERCENT_UNITS:
+        return f"{value:.1f}%"
+    if unit == "£ per head":
+        return f"£{value:,.2f} per head"
+    if unit == "per 100 organisations":
+        return f"{value:,.1f} per 100 organisations"
+    if unit == "days":
+        return f"{value:,.0f} days"
+    return f"{value:,.0f} {unit}"
+
+
+def indicator_change(value, unit: str) -> str:
+    """A change in an indicator's value: +3.1 points for percentages, +£0.12 per head, +12 issues."""
+    if _missing(value):
+        return "–"
+    if unit in PERCENT_UNITS:
+        return f"{value:+.1f} points"
+    if unit == "£ per head":
+        return f"{'+' if value >= 0 else '-'}£{abs(value):,.2f} per head"
+    if unit == "per 100 organisations":
+        return f"{value:+,.1f} per 100 organisations"
+    return f"{value:+,.0f} {unit}"

@@ -67,9 +67,20 @@ def build_info() -> dict:
     return frame.row(0, named=True) if frame.height else {}
 
 
-def funding_by_year(body_type: str | None = None) -> pl.DataFrame:
-    return run("funding_by_year", body_type=body_type)
+def filter_options() -> pl.DataFrame:
+    """Every value a global filter can take: filter, code, name, parent, sort_order."""
+    return run("filter_options")
 
 
-def body_types() -> pl.DataFrame:
-    return run("body_types")
+def indicators() -> pl.DataFrame:
+    return run("indicators")
+
+
+def indicator_values(breakdown: str, code: str | None, from_year: str, to_year: str, period_level: str = "year") -> pl.DataFrame:
+    """Every indicator's values in one breakdown cell, over a range of financial years."""
+    return run("indicator_values", breakdown=breakdown, code=code, from_year=from_year, to_year=to_year,
+               period_level=period_level)
+
+
+def indicator_breakdown(indicator: str, breakdown: str, period: str) -> pl.DataFrame:
+    return run("indicator_breakdown", indicator=indicator, breakdown=breakdown, period=period)

@@ -18,31 +18,60 @@ def app(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return AppTest.from_file(APP, default_timeout=60)
 
 
-def test_overview_shows_the_latest_year_from_the_warehouse(built_warehouse, monkeypatch):
+def headline_values(database: Path, breakdown: str = "all", code: str | None = None) -> dict[str, str]:
+    """What the overview should show for each headline indicator: its latest year's value, formatted."""
+    rows = query(database, """
+        select i.name, v.value, v.unit, v.suppressed from marts.indicator_values v join marts.indicators i using (indicator_id)
+        where i.headline and v.period_level = 'year' and v.breakdown = ? and v.breakdown_code is not distinct from ?
+        qualify row_number() over (partition by v.indicator_id order by v.financial_year desc) = 1""", [breakdown, code])
+    return {name: fmt.indicator_value(value, unit, suppressed) for name, value, unit, suppressed in rows}
+
+
+def shown_metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_shows_each_principles_headline_figures(built_warehouse, monkeypatch):
     at = app(built_warehouse.path, monkeypatch).run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Overview"]
-    latest, awards, amount = query(
-        built_warehouse.database,
-        "select financial_year, count(*), sum(amount_gbp) from marts.awards group by 1 order by 1 desc limit 1",
-    )[0]
-    assert at.subheader[0].value == f"Funding in {latest} (to date)"  # 25 November 2026 is in 2026-27
-    assert at.metric[0].value == fmt.count(awards)
-    assert at.metric[1].value == fmt.money(amount)
+    assert [s.value for s in at.subheader][:5] == ["Recognition and value", "Partnership and collaboration",
+                                                   "Participation and inclusion", "Transparency", "Accountability"]
+    assert shown_metrics(at) == headline_values(built_warehouse.database)
+    assert any("(to date)" in c.value for c in at.caption)  # 25 November 2026 is in 2026-27
 
 
-def test_choosing_a_body_type_changes_the_numbers(built_warehouse, monkeypatch):
+def test_choosing_a_body_changes_the_numbers_and_the_url(built_warehouse, monkeypatch):
     at = app(built_warehouse.path, monkeypatch).run()
-    everything = at.metric[0].value
-    at.selectbox(key="body_type").select("local_authority").run()
+    everything = shown_metrics(at)
+    at.selectbox(key="filter_body").select("DCMS").run()
     assert not at.exception
-    (awards,) = query(
-        built_warehouse.database,
-        "select count(*) from marts.awards where body_type = 'local_authority' "
-        "and financial_year = (select max(financial_year) from marts.awards)",
-    )[0]
-    assert at.metric[0].value == fmt.count(awards)
-    assert at.metric[0].value != everything
+    assert shown_metrics(at) == headline_values(built_warehouse.database, "public_body", "DCMS")
+    assert shown_metrics(at) != everything
+    assert at.query_params["body"] == ["DCMS"] or at.query_params["body"] == "DCMS"
+
+
+def test_a_link_with_filters_reopens_the_same_view(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["body_type"] = "local_authority"
+    at.query_params["from"] = "2025-26"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="filter_body_type").value == "local_authority"
+    assert at.select_slider(key="years").value == ("2025-26", "2026-27")
+    assert shown_metrics(at) == headline_values(built_warehouse.database, "body_type", "local_authority")
+
+
+@pytest.mark.parametrize("name, value", [("district", "E0'; drop table marts.awards; --"), ("body", "x" * 5000),
+                                         ("from", "1999-00"), ("principle", "<script>alert(1)</script>")])
+def test_an_unknown_code_in_the_url_gives_a_message_not_a_traceback(built_warehouse, monkeypatch, name, value):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params[name] = value
+    at.run()
+    assert not at.exception
+    assert any("which the data does not have, so it is ignored" in w.value for w in at.warning)
+    assert shown_metrics(at) == headline_values(built_warehouse.database)
+    assert query(built_warehouse.database, "select count(*) > 0 from marts.awards") == [(True,)]
 
 
 def test_no_warehouse_gives_a_message_not_a_traceback(tmp_path, monkeypatch):

@@ -1,72 +1,88 @@
-"""Overview: the headline figures, per financial year, and when the data was loaded."""
+"""Overview: each principle's headline figures with their change and RAG status, what changed most, and when the
+data was loaded and whether it passed validation."""
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboard import components, filters, layout, queries
 from dashboard import format as fmt
-from dashboard import layout, queries
-from etl import periods
 
 layout.page_header(
     "Overview",
-    "How public bodies are doing against the Civil Society Covenant: funding practice per financial year, "
-    "from the 2024-25 baseline to the latest quarter.",
+    "How public bodies are doing against the Civil Society Covenant: the headline figure for each principle in the "
+    "latest financial year, its change since the year before and since the 2024-25 baseline, and its RAG status "
+    "where a standard sets a threshold. Use the filters to see one public body, type of body, place or size of "
+    "organisation.",
 )
 info = layout.data_status()
 if info is None:
     st.stop()
-current_year = periods.financial_year(info["as_of"])
-
-body_types = queries.body_types()
-labels = dict(zip(body_types["code"], body_types["plural"]))
-choice = st.selectbox("Type of public body", [None, *labels], format_func=lambda c: "All public bodies" if c is None else labels[c],
-                      key="body_type")
-years = queries.funding_by_year(body_type=choice)
-if years.is_empty():
-    st.warning("No awards match this selection.")
+selection = filters.sidebar()
+breakdown, code = selection.cell
+declared = queries.indicators()
+values = queries.indicator_values(breakdown, code, selection.from_year, selection.to_year)
+if selection.principle:
+    declared = declared.filter(pl.col("principle") == selection.principle)
+    values = values.filter(pl.col("principle") == selection.principle)
+if values.is_empty():
+    st.warning(f"There are no figures for {selection.describe()}. Widen the financial years or clear a filter.")
     st.stop()
-# the current financial year is not over: say so wherever it is shown
-years = years.with_columns(
-    pl.when(pl.col("financial_year") == current_year).then(pl.format("{} (to date)", "financial_year"))
-    .otherwise("financial_year").alias("year_label")
-)
 
-latest = years.row(-1, named=True)
-previous = years.row(-2, named=True) if years.height > 1 else None
-st.subheader(f"Funding in {latest['year_label']}")
-columns = st.columns(4)
-columns[0].metric("Awards", fmt.count(latest["awards"]))
-columns[1].metric("Amount awarded", fmt.money(latest["amount"]))
-for column, label, field in (
-    (columns[2], "Share of awards to smaller organisations", "share_awards_smaller"),
-    (columns[3], "Share of awards of 24 months or more", "share_24_months"),
-):
-    delta = fmt.change_points(latest[field] - previous[field]) if previous and previous[field] is not None else None
-    column.metric(label, fmt.percent(latest[field]), delta=delta, help="Change since the previous financial year")
+values = values.with_columns(
+    pl.when(pl.col("period_complete")).then(pl.col("period")).otherwise(pl.format("{} (to date)", "period")).alias("period_label"))
+latest = values.group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
+definitions = dict(zip(declared["indicator_id"], declared["definition"], strict=True))
+needs = dict(zip(declared["indicator_id"], declared["needs"], strict=True))
+st.caption(f"Figures for {selection.describe()}. Latest year: {latest['period_label'].max()}.")
 
-figure = go.Figure(go.Bar(x=years["year_label"], y=years["amount"] / 1e6, marker_color="#1d70b8",
-                          hovertemplate="%{x}: £%{y:,.1f}m<extra></extra>"))
-figure.update_layout(title="Amount awarded by financial year", yaxis_title="Amount awarded (£ million)", xaxis_title="Financial year",
-                     yaxis_tickprefix="£", yaxis_ticksuffix="m", yaxis_tickformat=",.0f", margin=dict(t=50, b=40), height=360)
-st.plotly_chart(figure, config={"displayModeBar": False})
-full_years = years.filter(pl.col("financial_year") != current_year)
-if full_years.height:
-    best = full_years.sort("amount", descending=True).row(0, named=True)
-    st.caption(f"Of the complete financial years, {best['financial_year']} had the most funding awarded: "
-               f"{fmt.money(best['amount'])} across {fmt.count(best['awards'])} awards.")
+principles = queries.filter_options().filter(pl.col("filter") == "principle")
+for principle, name in zip(principles["code"], principles["name"], strict=True):
+    chosen = declared.filter((pl.col("principle") == principle) & pl.col("headline"))
+    rows = latest.filter(pl.col("indicator_id").is_in(chosen["indicator_id"].to_list())).sort("sort_order")
+    if rows.is_empty():
+        continue
+    st.subheader(name)
+    columns = st.columns(max(rows.height, 2))
+    for column, row in zip(columns, rows.iter_rows(named=True)):
+        components.headline(column, row | {"needs": needs[row["indicator_id"]]}, definitions[row["indicator_id"]])
 
-table = years.select(
-    pl.col("year_label").alias("Financial year"),
-    pl.col("awards").map_elements(fmt.count, return_dtype=pl.Utf8).alias("Awards"),
-    pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias("Amount awarded"),
-    pl.col("share_awards_smaller").map_elements(fmt.percent, return_dtype=pl.Utf8).alias("Awards to smaller organisations"),
-    pl.col("share_24_months").map_elements(fmt.percent, return_dtype=pl.Utf8).alias("Awards of 24 months or more"),
-    pl.col("share_paid_in_advance").map_elements(fmt.percent, return_dtype=pl.Utf8).alias("Paid in advance"),
-)
-st.dataframe(table, hide_index=True)
-left_out = years.select(pl.col("smaller_unknown", "duration_unknown", "paid_in_advance_unknown").sum()).row(0, named=True)
-st.caption(
-    f"Left out for lacking the field: recipient size {fmt.count(left_out['smaller_unknown'])} awards, "
-    f"duration {fmt.count(left_out['duration_unknown'])}, payment in advance {fmt.count(left_out['paid_in_advance_unknown'])}."
-)
+# what changed most: the change since the previous year, the right way round for each indicator
+sign = pl.when(pl.col("direction") == "lower").then(-1).when(pl.col("direction") == "higher").then(1).otherwise(None)
+moved = (latest.filter(pl.col("change_since_previous").is_not_null() & (pl.col("direction") != "none"))
+         .with_columns((pl.col("change_since_previous") * sign).alias("better_by"))
+         .filter(pl.col("unit").is_in(fmt.PERCENT_UNITS)).sort("better_by"))
+if moved.height:
+    st.subheader("What changed most since the year before")
+    worse, better = moved.head(3).filter(pl.col("better_by") < 0), moved.tail(3).reverse().filter(pl.col("better_by") > 0)
+    for title, group in (("Improved most", better), ("Worsened most", worse)):
+        if group.height:
+            st.markdown(f"**{title}**")
+            st.markdown("\n".join(
+                f"- {r['name']}: {fmt.indicator_value(r['value'], r['unit'])} in {r['period_label']} "
+                f"({fmt.indicator_change(r['change_since_previous'], r['unit'])})" for r in group.iter_rows(named=True)))
+
+# the headline percentages over the years
+trend = values.filter(pl.col("indicator_id").is_in(declared.filter(pl.col("headline"))["indicator_id"].to_list())
+                      & pl.col("unit").is_in(fmt.PERCENT_UNITS)).sort("sort_order", "financial_year")
+if trend.height:
+    figure = go.Figure()
+    for (indicator_name,), group in trend.group_by("name", maintain_order=True):
+        figure.add_trace(go.Scatter(x=group["period_label"], y=group["value"], name=indicator_name, mode="lines+markers",
+                                    hovertemplate="%{x}: %{y:.1f}%<extra>" + indicator_name + "</extra>"))
+    figure.update_layout(yaxis_title="Per cent", yaxis_range=[0, 105], xaxis_title="Financial year",
+                         legend=dict(orientation="h", y=-0.25))
+    first_year, last_year = trend["financial_year"].min(), trend["financial_year"].max()
+    ends = trend.group_by("indicator_id").agg(pl.col("value").sort_by("financial_year").first().alias("first"),
+                                               pl.col("value").sort_by("financial_year").last().alias("last"))
+    rose = ends.filter(pl.col("last") > pl.col("first")).height
+    summary = (f"Of the {ends.height} headline percentages, {rose} rose and {ends.height - rose} did not between "
+               f"{first_year} and {last_year}." if first_year != last_year else
+               f"The headline percentages in {first_year}; choose more years to see the trend.")
+    table = trend.select(pl.col("name").alias("Indicator"), pl.col("period_label").alias("Financial year"),
+                         pl.col("value").round(1).alias("Value (%)"), pl.col("numerator").alias("Numerator"),
+                         pl.col("denominator").alias("Denominator"), pl.col("lacking").alias("Records lacking the field"),
+                         pl.col("rag").alias("RAG"))
+    components.chart("Headline percentages by financial year", summary, figure, table,
+                     file_stem=f"headline-percentages-{selection.describe()}",
+                     left_out=f"Records left out for lacking the field they need: {fmt.count(trend['lacking'].sum())} across these figures.")

@@ -1,0 +1,132 @@
+"""The global filters, declared once: period range, public body and body type, nation/region/district, size band,
+principle. Every filter lives in the URL (`?body=DCMS&from=2024-25`), so any view can be shared as a link and
+reopened exactly; a value the warehouse does not know is reported and ignored, never passed on.
+
+Indicator values are published one breakdown at a time, so the figures follow the most specific place or body
+filter set (a body before its type, a district before its region and nation), then size band.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard import queries
+
+
+@dataclass(frozen=True)
+class Filter:
+    key: str  # its URL parameter and widget key
+    label: str
+    everything: str  # what "no choice" is called
+    breakdown: str | None  # the indicator breakdown it selects a cell of (None: it narrows something else)
+
+
+# in order of precedence when several are set
+FILTERS: tuple[Filter, ...] = (
+    Filter("body", "Public body", "All public bodies", "public_body"),
+    Filter("body_type", "Type of public body", "All types of public body", "body_type"),
+    Filter("district", "District", "All districts", "district"),
+    Filter("region", "Region (England)", "All regions", "region"),
+    Filter("nation", "Nation", "All nations", "nation"),
+    Filter("size", "Organisation size", "All sizes", "size_band"),
+    Filter("principle", "Principle", "All principles", None),
+)
+PERIOD_KEYS = ("from", "to")
+
+
+@dataclass(frozen=True)
+class Selection:
+    values: dict[str, str | None]  # filter key -> chosen code (None: everything)
+    names: dict[str, str]  # filter key -> the chosen value's name
+    from_year: str
+    to_year: str
+
+    @property
+    def cell(self) -> tuple[str, str | None]:
+        """The indicator breakdown cell the figures come from: ('all', None) when no place, body or size is set."""
+        for f in FILTERS:
+            if f.breakdown and self.values.get(f.key):
+                return f.breakdown, self.values[f.key]
+        return "all", None
+
+    @property
+    def ignored(self) -> list[str]:
+        """Filters set but not applied to the figures (a more specific one is)."""
+        chosen = [f for f in FILTERS if f.breakdown and self.values.get(f.key)]
+        return [f.label for f in chosen[1:]]
+
+    @property
+    def principle(self) -> str | None:
+        return self.values.get("principle")
+
+    def describe(self) -> str:
+        """The selection in words, for captions and file names: 'Department for Education, 2024-25 to 2026-27'."""
+        breakdown, code = self.cell
+        who = next((self.names[f.key] for f in FILTERS if f.breakdown == breakdown and code), "All public bodies and places")
+        return f"{who}, {self.from_year} to {self.to_year}" if self.from_year != self.to_year else f"{who}, {self.from_year}"
+
+
+def _options(key: str) -> dict[str, str]:
+    frame = queries.filter_options().filter(queries.filter_options()["filter"] == key)
+    return dict(zip(frame["code"], frame["name"], strict=True))
+
+
+def sidebar() -> Selection:
+    """The filters in the sidebar, read from and written back to the URL."""
+    params = st.query_params
+    years = list(_options("year"))
+    if not years:
+        raise queries.NoWarehouse()
+    unknown = []
+    values: dict[str, str | None] = {}
+    names: dict[str, str] = {}
+    st.sidebar.header("Filters")
+    st.sidebar.caption("Every filter is kept in the page's address, so a link reopens this exact view.")
+    first, last = params.get("from", years[0]), params.get("to", years[-1])
+    for key, value, fallback in (("from", first, years[0]), ("to", last, years[-1])):
+        if value not in years:
+            unknown.append(f"financial year '{value[:40]}' for '{key}'")
+            if key == "from":
+                first = fallback
+            else:
+                last = fallback
+    if first > last:
+        first, last = last, first
+    first, last = st.sidebar.select_slider("Financial years", options=years, value=(first, last), key="years")
+    for f in FILTERS:
+        options = _options(f.key)
+        wanted = params.get(f.key)
+        if wanted is not None and wanted not in options:
+            unknown.append(f"{f.label.lower()} '{wanted[:40]}'")
+            wanted = None
+        choice = st.sidebar.selectbox(f.label, [None, *options], index=0 if wanted is None else list(options).index(wanted) + 1,
+                                      format_func=lambda c, o=options, e=f.everything: e if c is None else o[c], key=f"filter_{f.key}")
+        values[f.key] = choice
+        if choice is not None:
+            names[f.key] = options[choice]
+    _write_url(values, first, last, years)
+    if unknown:
+        st.warning("This link asks for " + "; ".join(unknown) + ", which the data does not have, so it is ignored.")
+    selection = Selection(values, names, first, last)
+    if selection.ignored:
+        st.info(f"Figures are published for one breakdown at a time: these show {selection.names[_applied_key(selection)]}. "
+                f"Clear it to see the figures for the {', '.join(s.lower() for s in selection.ignored)} chosen.")
+    return selection
+
+
+def _applied_key(selection: Selection) -> str:
+    breakdown, _ = selection.cell
+    return next(f.key for f in FILTERS if f.breakdown == breakdown)
+
+
+def _write_url(values: dict[str, str | None], first: str, last: str, years: list[str]) -> None:
+    wanted = {k: v for k, v in values.items() if v is not None}
+    if first != years[0]:
+        wanted["from"] = first
+    if last != years[-1]:
+        wanted["to"] = last
+    current = {k: st.query_params.get(k) for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)

@@ -1,0 +1,2 @@
+-- The indicator declarations, in the framework's order.
+select * from marts.indicators order by sort_order
