@@ -129,3 +129,31 @@ def test_the_data_dictionary_page_documents_the_published_warehouse(built_wareho
     assert [s.value for s in at.subheader] == list(dict.fromkeys(tables))
     assert sum(len(frame.value) for frame in at.dataframe) == len(tables)
     assert "marts.indicator_values" in [s.value for s in at.subheader]
+
+
+def test_the_principles_page_shows_every_indicator_of_the_chosen_principle(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["principle"] = "partnership"
+    at.run()
+    at.switch_page("app_pages/principles.py").run()
+    assert not at.exception
+    assert at.header[0].value == "Partnership and collaboration"
+    names = [name for (name,) in query(built_warehouse.database,
+                                       "select name from marts.indicators where principle = 'partnership' order by sort_order")]
+    subheaders = [s.value for s in at.subheader]
+    assert [s for s in subheaders if s in names] == names
+    # every chart has its summary, table and download
+    assert len(at.get("plotly_chart")) == len([s for s in subheaders if " by " in s])
+    assert len(at.get("download_button")) == len(at.get("plotly_chart"))
+
+
+def test_a_breakdown_chart_follows_the_chosen_breakdown(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["principle"] = "partnership"
+    at.run()
+    at.switch_page("app_pages/principles.py").run()
+    box = at.selectbox(key="by-awards_paid_in_advance")
+    assert box.value == "body_type"
+    box.select("nation").run()
+    assert not at.exception
+    assert any(s.value.startswith("Awards paid in advance by nation") for s in at.subheader)
