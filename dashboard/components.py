@@ -50,3 +50,72 @@ def headline(column, row: dict, definition: str) -> None:
              RAG_WORDS.get(row["rag"]) if row["rag"] else None,
              f"{fmt.count(row['lacking'])} records lacked {row.get('needs') or 'the field'}" if row.get("lacking") else None]
     column.caption(" · ".join(n for n in notes if n) or " ")
+
+
+BREAKDOWN_WORDS = {"public_body": "public body", "body_type": "type of public body", "nation": "nation", "region": "region",
+                   "district": "district", "size_band": "organisation size",
+                   "smaller_organisation": "smaller and larger organisations", "principle": "principle",
+                   "category": "issue category"}
+
+
+def _shown(frame: pl.DataFrame, unit: str) -> pl.DataFrame:
+    return frame.with_columns(pl.struct("value", "suppressed").map_elements(
+        lambda r: fmt.indicator_value(r["value"], unit, r["suppressed"]), return_dtype=pl.Utf8).alias("shown"))
+
+
+def _figures(frame: pl.DataFrame, first: pl.Expr) -> pl.DataFrame:
+    return frame.select(first, pl.col("shown").alias("Value"), pl.col("numerator").alias("Numerator"),
+                        pl.col("denominator").alias("Denominator"), pl.col("lacking").alias("Records lacking the field"),
+                        pl.col("rag").alias("RAG"))
+
+
+def indicator_trend(indicator: dict, series: pl.DataFrame, described: str) -> None:
+    """One indicator's values quarter by quarter (`series`: its indicator_values rows), as a chart block."""
+    unit = indicator["unit"]
+    shown = _shown(series, unit)
+    figure = go.Figure(go.Scatter(x=shown["period"], y=shown["value"], mode="lines+markers", name=indicator["name"],
+                                  text=shown["shown"], hovertemplate="%{x}: %{text}<extra></extra>"))
+    figure.update_layout(xaxis_title="Quarter", yaxis_title=unit.capitalize(), showlegend=False)
+    published = shown.filter(pl.col("value").is_not_null())
+    if published.height:
+        last, first = published.row(-1, named=True), published.row(0, named=True)
+        way = "up" if last["value"] > first["value"] else "down" if last["value"] < first["value"] else "unchanged"
+        summary = f"{last['shown']} in {last['period']}" + (
+            f", {way} from {first['shown']} in {first['period']}." if published.height > 1 else ".")
+    else:
+        summary = "Every quarter is suppressed to protect the confidentiality of the people who raised issues."
+    if shown["suppressed"].any():
+        summary += f" {shown['suppressed'].sum()} quarters are suppressed ([c]): fewer than 5 issues, or one could be worked out."
+    chart(f"{indicator['name']} by quarter", summary, figure, _figures(shown, pl.col("period").alias("Quarter")),
+          file_stem=f"{indicator['indicator_id']}-by-quarter-{described}",
+          left_out=f"{fmt.count(series['lacking'].sum())} records left out for lacking {indicator['needs']}.")
+
+
+def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = False) -> None:
+    """One indicator in one period, for every cell of a breakdown, ranked, as a chart block. `filtered`: the page
+    has a body, place or size chosen, which this chart (across everything) does not follow."""
+    from dashboard import queries
+
+    unit, words = indicator["unit"], BREAKDOWN_WORDS.get(by, by)
+    cells = _shown(queries.indicator_breakdown(indicator["indicator_id"], by, period), unit)
+    ranked = cells.filter(pl.col("value").is_not_null())
+    bars = go.Figure(go.Bar(x=ranked["value"], y=ranked["breakdown_name"], orientation="h", text=ranked["shown"],
+                            hovertemplate="%{y}: %{text}<extra></extra>"))
+    bars.update_layout(yaxis_autorange="reversed", xaxis_title=unit.capitalize(), height=max(300, 22 * ranked.height + 80))
+    top, bottom = (ranked.row(0, named=True), ranked.row(-1, named=True)) if ranked.height else (None, None)
+    if top and top["value"] != bottom["value"]:
+        summary = (f"In {period}, {top['breakdown_name']} had the highest value ({top['shown']}) and "
+                   f"{bottom['breakdown_name']} the lowest ({bottom['shown']}) of {ranked.height} shown.")
+    elif top:
+        summary = f"In {period}, {'the one' if ranked.height == 1 else f'all {ranked.height}'} shown had {top['shown']}."
+    else:
+        summary = f"No {words} has a value in {period}."
+    hidden = cells.filter(pl.col("value").is_null()).height
+    if hidden:
+        summary += f" {hidden} have no value shown (suppressed, or nothing counted)."
+    if filtered:
+        summary += " This chart is across all public bodies and places: figures are published one breakdown at a time."
+    table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize())).insert_column(
+        1, cells["breakdown_code"].alias("Code"))
+    chart(f"{indicator['name']} by {words}, {period}", summary, bars, table,
+          file_stem=f"{indicator['indicator_id']}-by-{by}-{period}")

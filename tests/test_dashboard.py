@@ -157,3 +157,23 @@ def test_a_breakdown_chart_follows_the_chosen_breakdown(built_warehouse, monkeyp
     box.select("nation").run()
     assert not at.exception
     assert any(s.value.startswith("Awards paid in advance by nation") for s in at.subheader)
+
+
+def test_the_issues_page_shows_only_disclosure_controlled_figures(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch).run()
+    at.switch_page("app_pages/issues.py").run()
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Issues raised", "Issues resolved", "Median days to resolve an issue",
+                                            "Issues not resolved within 90 days"]
+    raised, suppressed = query(built_warehouse.database, """select value, suppressed from marts.indicator_values
+                               where indicator_id = 'issues_raised' and breakdown = 'all' and period_level = 'year'
+                               order by financial_year desc limit 1""")[0]
+    assert at.metric[0].value == fmt.indicator_value(raised, "issues", suppressed)
+    tables = [frame.value for frame in at.dataframe]
+    assert tables
+    for frame in tables:
+        for column in ("Numerator", "Denominator", "Records lacking the field"):
+            if column in frame.columns:
+                counts = [v for v in frame[column].tolist() if v == v and v is not None]
+                assert not [v for v in counts if 1 <= v <= 4], column
+    assert any((frame["Value"] == "[c]").any() for frame in tables if "Value" in frame.columns)
