@@ -18,6 +18,7 @@ st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state
 pages = [
     st.Page(PAGES_DIR / "overview.py", title="Overview", url_path="overview", default=True),
     st.Page(PAGES_DIR / "principles.py", title="Principles", url_path="principles"),
+    st.Page(PAGES_DIR / "public_bodies.py", title="Public bodies", url_path="public-bodies"),
     st.Page(PAGES_DIR / "issues.py", title="Issues", url_path="issues"),
     st.Page(PAGES_DIR / "data_dictionary.py", title="Data dictionary", url_path="data-dictionary"),
 ]

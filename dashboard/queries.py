@@ -84,3 +84,19 @@ def indicator_values(breakdown: str, code: str | None, from_year: str, to_year: 
 
 def indicator_breakdown(indicator: str, breakdown: str, period: str) -> pl.DataFrame:
     return run("indicator_breakdown", indicator=indicator, breakdown=breakdown, period=period)
+
+
+def body_scorecard(financial_year: str, body_type: str | None) -> pl.DataFrame:
+    return run("body_scorecard", financial_year=financial_year, body_type=body_type)
+
+
+def body_returns(body_code: str) -> pl.DataFrame:
+    return run("body_returns", body_code=body_code)
+
+
+def body_commitments(body_code: str) -> pl.DataFrame:
+    return run("body_commitments", body_code=body_code)
+
+
+def body_consultations(body_code: str) -> pl.DataFrame:
+    return run("body_consultations", body_code=body_code)

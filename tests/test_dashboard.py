@@ -177,3 +177,35 @@ def test_the_issues_page_shows_only_disclosure_controlled_figures(built_warehous
                 counts = [v for v in frame[column].tolist() if v == v and v is not None]
                 assert not [v for v in counts if 1 <= v <= 4], column
     assert any((frame["Value"] == "[c]").any() for frame in tables if "Value" in frame.columns)
+
+
+def test_the_public_bodies_scorecard_groups_bodies_with_their_peers(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["body_type"] = "ministerial_department"
+    at.run()
+    at.switch_page("app_pages/public_bodies.py").run()
+    assert not at.exception
+    assert at.header[0].value == "Scorecard, 2025-26"  # the latest complete year
+    (table,) = [frame.value for frame in at.dataframe]
+    departments = query(built_warehouse.database, """select count(distinct breakdown_code) from marts.indicator_values
+        join reference.public_bodies on code = breakdown_code
+        where breakdown = 'public_body' and financial_year = '2025-26' and body_type = 'ministerial_department'""")[0][0]
+    assert table.shape[0] == departments + 1 and table["Public body"].iloc[-1] == "Median of these bodies"
+
+
+def test_a_body_profile_compares_it_with_the_median_of_its_peers(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["body"] = "DCMS"
+    at.run()
+    at.switch_page("app_pages/public_bodies.py").run()
+    assert not at.exception
+    assert at.header[0].value == "Department for Culture, Media and Sport"
+    value, median = query(built_warehouse.database, """
+        select v.value, median(v.value) filter (where b.body_type = 'ministerial_department') over () from marts.indicator_values v
+        join reference.public_bodies b on b.code = v.breakdown_code
+        where v.indicator_id = 'awards_paid_in_advance' and v.breakdown = 'public_body' and v.period = '2025-26'
+        qualify v.breakdown_code = 'DCMS'""")[0]
+    table = next(frame for frame in (element.value for element in at.dataframe) if "Median of its peers" in frame.columns)
+    row = table[table["Indicator"] == "Awards paid in advance"].iloc[0]
+    assert row["Department for Culture, Media and Sport"] == fmt.indicator_value(value, "percent")
+    assert row["Median of its peers"] == fmt.indicator_value(median, "percent")

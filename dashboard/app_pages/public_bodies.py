@@ -1,0 +1,121 @@
+"""Public bodies: a scorecard of every body against the median of its peers (bodies of the same type), and the
+profile of one body: its leads and action plan, meetings, commitments, consultations, funding practice and issues."""
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import components, extracts, filters, layout, queries
+from dashboard import format as fmt
+from etl import periods
+
+layout.page_header(
+    "Public bodies",
+    "How each public body is doing against the Covenant, compared with its peers: bodies of the same type "
+    "(departments with departments, councils with councils). Choose a body in the filters to see its profile; "
+    "choose a type of body to see only that peer group.",
+)
+info = layout.data_status()
+if info is None:
+    st.stop()
+selection = filters.sidebar()
+options = queries.filter_options()
+types = options.filter(pl.col("filter") == "body_type")
+type_names = dict(zip(types["code"], types["name"], strict=True))
+body = selection.values.get("body")
+bodies = options.filter(pl.col("filter") == "body")
+body_type = dict(zip(bodies["code"], bodies["parent"], strict=True)).get(body) if body else selection.values.get("body_type")
+
+# the latest complete financial year chosen (the current one only when it is all that is chosen)
+years = options.filter((pl.col("filter") == "year") & pl.col("code").is_between(pl.lit(selection.from_year), pl.lit(selection.to_year)))["code"].to_list()
+complete = [y for y in years if y != periods.financial_year(info["as_of"])] or years
+year = complete[-1]
+scorecard = queries.body_scorecard(year, body_type)
+if scorecard.is_empty():
+    st.warning(f"No public body has figures in {selection.describe()}. Widen the financial years or clear a filter.")
+    st.stop()
+scorecard = scorecard.with_columns(
+    pl.struct("value", "unit", "suppressed").map_elements(
+        lambda r: fmt.indicator_value(r["value"], r["unit"], r["suppressed"]), return_dtype=pl.Utf8).alias("shown"),
+    pl.struct("peer_median", "unit").map_elements(
+        lambda r: fmt.indicator_value(r["peer_median"], r["unit"]), return_dtype=pl.Utf8).alias("peer_shown"))
+
+if body is None:
+    st.header(f"Scorecard, {year}")
+    st.markdown("Each body's value on every indicator published by public body, with the median of its peers. "
+                "[c]: suppressed to protect the confidentiality of issue reporters; –: nothing to count.")
+    for type_code in [t for t in type_names if t in set(scorecard["body_type"])]:
+        group = scorecard.filter(pl.col("body_type") == type_code)
+        wide = group.pivot(on="indicator_name", index="body_name", values="shown", sort_columns=False)
+        medians = group.unique("indicator_id", maintain_order=True)
+        median_row = pl.DataFrame([{"body_name": "Median of these bodies", **dict(zip(medians["indicator_name"], medians["peer_shown"]))}])
+        table = pl.concat([wide, median_row.select(wide.columns)]).rename({"body_name": "Public body"})
+        with st.expander(f"{type_names[type_code]}: {group['body_code'].n_unique()} bodies", expanded=body_type is not None):
+            st.dataframe(table, hide_index=True)
+    download = scorecard.select("body_code", "body_name", "body_type", "indicator_id", "indicator_name", "value", "unit",
+                                "suppressed", "rag", "peer_median", "numerator", "denominator", "lacking")
+    st.download_button(f"Download the scorecard, {year} (CSV)", extracts.csv_bytes(download),
+                       file_name=f"covenant-scorecard-{year}{'-' + body_type if body_type else ''}.csv", mime="text/csv")
+    st.stop()
+
+# --- one body's profile ---------------------------------------------------------------------------------------------
+name = selection.names["body"]
+st.header(name)
+st.caption(f"{type_names.get(body_type, 'Public body')}. Compared with the median of the other {type_names.get(body_type, 'bodies').lower()}s.")
+returns = queries.body_returns(body)
+if returns.height:
+    last = returns.row(-1, named=True)
+    st.subheader(f"Leads and action plan, as reported for {last['period']}")
+    columns = st.columns(4)
+    columns[0].metric("Action plan published", "Yes" if last["action_plan_published"] else "No")
+    columns[1].metric("Ministerial lead named", "Yes" if last["ministerial_lead_named"] else "No")
+    columns[2].metric("Senior official lead named", "Yes" if last["senior_official_lead_named"] else "No")
+    columns[3].metric("Meetings held against committed", f"{fmt.count(last['meetings_held'])} of {fmt.count(last['meetings_committed'])}")
+    if last["action_plan_published"] and last["action_plan_url"]:
+        st.markdown(f"Action plan: <{last['action_plan_url']}>" if last["action_plan_url"].startswith("https://") else "")
+else:
+    st.info(f"{name} has made no return yet, so there is nothing on its plan, leads, meetings or commitments.")
+
+mine = scorecard.filter(pl.col("body_code") == body)
+if mine.height:
+    comparable = mine.filter(pl.col("value").is_not_null() & pl.col("peer_median").is_not_null()
+                             & pl.col("unit").is_in(fmt.PERCENT_UNITS))
+    figure = go.Figure([
+        go.Bar(y=comparable["indicator_name"], x=comparable["value"], name=name, orientation="h",
+               text=comparable["shown"], hovertemplate="%{y}: %{text}<extra>" + name + "</extra>"),
+        go.Bar(y=comparable["indicator_name"], x=comparable["peer_median"], name="Median of its peers", orientation="h",
+               text=comparable["peer_shown"], hovertemplate="%{y}: %{text}<extra>Median of its peers</extra>"),
+    ])
+    figure.update_layout(barmode="group", yaxis_autorange="reversed", xaxis_title="Per cent", xaxis_range=[0, 105],
+                         height=max(320, 46 * comparable.height + 80), legend=dict(orientation="h", y=-0.15))
+    better = comparable.filter(((pl.col("direction") == "higher") & (pl.col("value") > pl.col("peer_median")))
+                               | ((pl.col("direction") == "lower") & (pl.col("value") < pl.col("peer_median"))))
+    worse = comparable.filter(((pl.col("direction") == "higher") & (pl.col("value") < pl.col("peer_median")))
+                              | ((pl.col("direction") == "lower") & (pl.col("value") > pl.col("peer_median"))))
+    summary = (f"In {year}, {name} did better than the median of its peers on {better.height} of {comparable.height} "
+               f"percentages and worse on {worse.height}.")
+    table = mine.select(pl.col("indicator_name").alias("Indicator"), pl.col("shown").alias(name),
+                        pl.col("peer_shown").alias("Median of its peers"), pl.col("rag").alias("RAG"),
+                        pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
+                        pl.col("lacking").alias("Records lacking the field"))
+    components.chart(f"{name} against its peers, {year}", summary, figure, table,
+                     file_stem=f"{body}-against-peers-{year}",
+                     left_out=f"{fmt.count(mine['lacking'].sum())} records left out for lacking the field an indicator needs.")
+
+commitments = queries.body_commitments(body)
+if commitments.height:
+    st.subheader(f"Commitments, as reported for {commitments['period'][0]}")
+    counts = commitments.group_by("status").len().sort("len", descending=True)
+    st.markdown(", ".join(f"{row['len']} {row['status']}" for row in counts.iter_rows(named=True)) + ".")
+    st.dataframe(commitments.select(pl.col("principle").str.to_titlecase().alias("Principle"),
+                                    pl.col("commitment_ref").alias("Reference"), pl.col("commitment").alias("Commitment"),
+                                    pl.col("status").alias("Status"), pl.col("due_date").alias("Due")), hide_index=True)
+consultations = queries.body_consultations(body)
+if consultations.height:
+    st.subheader("Consultations")
+    met = consultations["meets_consultation_standard"].sum()
+    st.markdown(f"{met} of {consultations.height} consultations were open 12 weeks, or shorter with a stated reason.")
+    st.dataframe(consultations.select(pl.col("title").alias("Consultation"), pl.col("opened_on").alias("Opened"),
+                                      pl.col("closed_on").alias("Closed"), pl.col("weeks_open").round(1).alias("Weeks open"),
+                                      pl.col("shorter_period_reason").alias("Reason for a shorter period"),
+                                      pl.col("response_published_on").alias("Response published")), hide_index=True)
