@@ -20,6 +20,7 @@ pages = [
     st.Page(PAGES_DIR / "principles.py", title="Principles", url_path="principles"),
     st.Page(PAGES_DIR / "public_bodies.py", title="Public bodies", url_path="public-bodies"),
     st.Page(PAGES_DIR / "issues.py", title="Issues", url_path="issues"),
+    st.Page(PAGES_DIR / "downloads.py", title="Data and downloads", url_path="downloads"),
     st.Page(PAGES_DIR / "data_dictionary.py", title="Data dictionary", url_path="data-dictionary"),
 ]
 st.navigation(pages).run()

@@ -1,10 +1,56 @@
-"""What the dashboard lets people download: the rows behind a figure, made safe to open in a spreadsheet."""
+"""What the dashboard lets people download: the rows behind the figures, following the filters, made safe to open
+in a spreadsheet, with the data dictionary. Every extract reads the published warehouse, whose issue-derived figures
+are already disclosure-controlled and which holds no reporter or issue text.
+
+The functions here take plain values (no Streamlit): a download button calls them when it is clicked.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
 import polars as pl
 
+import warehouse
+from etl.xlsx import write_workbook
+
+SQL_DIR = Path(__file__).parent / "sql" / "extracts"
+MAX_ROWS = 1_000_000  # an Excel sheet holds 1,048,576 rows; beyond this, analysts take the whole table as Parquet
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX, with a data dictionary sheet)", "parquet": "Parquet"}
+MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "parquet": "application/vnd.apache.parquet"}
+LICENCE = ("Contains public sector information licensed under the Open Government Licence v3.0. Issue-derived counts "
+           "under 5 are suppressed ([c]); no reporter's identity or issue text is included.")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    key: str  # also the name of its SQL file in sql/extracts/
+    title: str
+    table: str  # the warehouse table it comes from, whose columns the data dictionary describes
+    description: str
+
+
+DATASETS: tuple[Dataset, ...] = (
+    Dataset("indicator_values", "Indicator values", "marts.indicator_values",
+            "Every indicator for every period and breakdown, or for the body, place or size chosen."),
+    Dataset("awards", "Awards (360Giving)", "marts.awards", "Each award made by a public body, with its funding practice."),
+    Dataset("body_quarters", "Returns: summary", "marts.body_quarters", "Each body's quarterly return: plan, leads, meetings, FOI."),
+    Dataset("commitments", "Returns: commitments", "marts.commitments", "Each action plan commitment and its status."),
+    Dataset("consultations", "Returns: consultations", "marts.consultations", "Each consultation, its length and response."),
+    Dataset("funding_endings", "Returns: funding endings", "marts.funding_endings", "Each funding ending, notice and rationale."),
+    Dataset("policies", "Returns: policies", "marts.policies", "Each new policy or design project and its assessment."),
+    Dataset("engagement", "Returns: engagement", "marts.engagement", "Each organisation at each engagement meeting."),
+    Dataset("organisations", "Organisation register", "marts.organisations", "Each organisation, its income and size band."),
+)
 
 
 def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
@@ -20,3 +66,48 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     return neutralised(frame).write_csv().encode("utf-8-sig")  # a byte-order mark: Excel then reads £ correctly
+
+
+@cache
+def _sql(key: str) -> str:
+    return (SQL_DIR / f"{key}.sql").read_text(encoding="utf-8")
+
+
+def rows(database: Path, key: str, filters: dict[str, str | None], from_year: str, to_year: str,
+         cell: tuple[str, str | None] = ("all", None), limit: int = MAX_ROWS) -> pl.DataFrame:
+    """The rows of one dataset that follow the filters (values bound as parameters, never formatted into SQL)."""
+    sql = _sql(key)
+    offered = {**filters, "from_year": from_year, "to_year": to_year, "breakdown": cell[0], "code": cell[1], "limit": limit}
+    params = {name: offered.get(name) for name in set(re.findall(r"\$(\w+)", sql))}
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.sql(sql, params=params).pl()
+    finally:
+        con.close()
+
+
+def dictionary(table: str) -> pl.DataFrame:
+    docs = [row for row in warehouse.table_docs() if row["table"] == table]
+    return pl.DataFrame({"Column": [r["column"] for r in docs], "Description": [r["description"] for r in docs]})
+
+
+def file_bytes(frame: pl.DataFrame, dataset: Dataset, fmt: str, described: str) -> bytes:
+    """An extract as CSV, XLSX (the rows, the data dictionary and what the extract is) or Parquet."""
+    if fmt == "csv":
+        return csv_bytes(frame)
+    if fmt == "parquet":
+        out = io.BytesIO()
+        frame.write_parquet(out, compression="zstd")
+        return out.getvalue()
+    safe = neutralised(frame)
+    about = [("Dataset", dataset.title), ("What it holds", dataset.description), ("Filters", described),
+             ("Rows", f"{frame.height:,}"), ("Made", dt.date.today().isoformat()), ("Licence and confidentiality", LICENCE)]
+    words = dictionary(dataset.table)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "extract.xlsx"
+        write_workbook(path, [
+            ("Data", safe.columns, safe.iter_rows()),
+            ("Data dictionary", words.columns, words.iter_rows()),
+            ("About", ["Item", "Value"], about),
+        ], constant_memory=True)
+        return path.read_bytes()

@@ -209,3 +209,15 @@ def test_a_body_profile_compares_it_with_the_median_of_its_peers(built_warehouse
     row = table[table["Indicator"] == "Awards paid in advance"].iloc[0]
     assert row["Department for Culture, Media and Sport"] == fmt.indicator_value(value, "percent")
     assert row["Median of its peers"] == fmt.indicator_value(median, "percent")
+
+
+def test_the_downloads_page_previews_the_extract_that_follows_the_filters(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["body"] = "DCMS"
+    at.run()
+    at.switch_page("app_pages/downloads.py").run()
+    at.selectbox(key="dataset").select("awards").run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert len(preview) > 0 and set(preview["body_code"]) == {"DCMS"}
+    assert [h.value for h in at.header][:3] == ["Build an extract", "The whole warehouse", "How the figures are calculated"]

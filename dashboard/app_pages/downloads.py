@@ -1,0 +1,73 @@
+"""Data and downloads: an extract builder that follows the filters (CSV, Excel with a data dictionary, Parquet), the
+whole warehouse table by table, and how every figure is calculated."""
+
+from functools import partial
+
+import polars as pl
+import streamlit as st
+
+from dashboard import components, extracts, filters, layout, queries
+
+layout.page_header(
+    "Data and downloads",
+    "The rows behind every figure, for analysts. Choose a dataset: the extract follows the filters you have set "
+    "(financial years, public body or type, place, organisation size). Excel files carry a data dictionary sheet. "
+    "Figures from issue logs are published only as indicator values, with counts under 5 suppressed.",
+)
+if layout.data_status() is None:
+    st.stop()
+selection = filters.sidebar()
+database = queries.database()
+titles = {d.key: d for d in extracts.DATASETS}
+
+st.header("Build an extract")
+key = st.selectbox("Dataset", list(titles), format_func=lambda k: titles[k].title, key="dataset")
+dataset = titles[key]
+st.markdown(f"{dataset.description} Filters: {selection.describe()}.")
+preview = extracts.rows(database, key, selection.values, selection.from_year, selection.to_year, selection.cell, limit=201)
+if preview.is_empty():
+    st.warning("No rows match these filters. Widen the financial years or clear a filter.")
+else:
+    more = preview.height > 200
+    st.caption(f"The first {min(preview.height, 200)} rows{' (the extract has more)' if more else ''}; "
+               f"an extract holds at most {extracts.MAX_ROWS:,} rows.")
+    st.dataframe(preview.head(200), hide_index=True)
+    fmt_key = st.radio("Format", list(extracts.FORMATS), format_func=lambda f: extracts.FORMATS[f], horizontal=True,
+                       key="extract_format")
+
+    def build_file(key: str, values: dict, from_year: str, to_year: str, cell: tuple, fmt_key: str, described: str) -> bytes:
+        frame = extracts.rows(database, key, values, from_year, to_year, cell)
+        return extracts.file_bytes(frame, titles[key], fmt_key, described)
+
+    st.download_button(
+        f"Download {dataset.title.lower()} ({fmt_key.upper()})",
+        data=partial(build_file, key, dict(selection.values), selection.from_year, selection.to_year, selection.cell,
+                     fmt_key, selection.describe()),
+        file_name=f"covenant-{key}-{components.slug(selection.describe())}.{fmt_key}", mime=extracts.MIME[fmt_key],
+        key="extract_download", on_click="ignore")
+with st.expander(f"Data dictionary: {dataset.table}"):
+    st.dataframe(extracts.dictionary(dataset.table), hide_index=True)
+
+st.header("The whole warehouse")
+st.markdown("Every published table as a Parquet file, to work on elsewhere (for example with DuckDB, polars or R). "
+            "The same tables are in `covenant.duckdb`, which analysts with access to the server can open read-only.")
+parquet = database.parent / "parquet"
+files = sorted(parquet.glob("*.parquet")) if parquet.is_dir() else []
+listing = pl.DataFrame({"Table": [f.stem for f in files], "Size (MB)": [round(f.stat().st_size / 1e6, 1) for f in files]})
+st.dataframe(listing, hide_index=True)
+table = st.selectbox("Table", [f.stem for f in files], key="whole_table")
+if table:
+    st.download_button(f"Download {table} (Parquet)", data=partial((parquet / f"{table}.parquet").read_bytes),
+                       file_name=f"covenant-{table}.parquet", mime=extracts.MIME["parquet"], key="whole_download",
+                       on_click="ignore")
+
+st.header("How the figures are calculated")
+st.markdown("Each indicator is declared once, with its definition, formula and sources; every page, extract and "
+            "report computes it the same way. Records lacking the field an indicator needs are counted and left out.")
+for row in queries.indicators().iter_rows(named=True):
+    with st.expander(f"{row['principle'].capitalize()}: {row['name']}"):
+        st.markdown(row["definition"])
+        st.markdown(f"**Rests on:** {row['basis']}" + (" *Proposed by the sector.*" if row["proposed_by_sector"] else ""))
+        st.markdown(f"**Sources:** {', '.join(row['sources'])}. **Unit:** {row['unit']}. **Better when:** {row['direction']}. "
+                    f"**Left out when lacking:** {row['needs']}.")
+        st.code(row["formula"], language="sql")

@@ -1,0 +1,94 @@
+"""Extracts: the rows follow the filters, carry disclosure control, cannot inject formulas into a spreadsheet, hold
+no reporter or issue text, and come with their data dictionary."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import polars as pl
+import pytest
+
+from dashboard import extracts
+from tests.conftest import BuiltWarehouse, query
+
+NO_FILTERS = {"body": None, "body_type": None, "district": None, "region": None, "nation": None, "size": None,
+              "principle": None}
+
+
+def test_every_dataset_has_its_sql_and_a_documented_table() -> None:
+    tables = {row["table"] for row in extracts.warehouse.table_docs()}
+    for dataset in extracts.DATASETS:
+        assert (extracts.SQL_DIR / f"{dataset.key}.sql").is_file(), dataset.key
+        assert dataset.table in tables and dataset.title and dataset.description
+
+
+@pytest.mark.parametrize("dataset", extracts.DATASETS, ids=lambda d: d.key)
+def test_every_dataset_extracts_with_no_filters(built_warehouse: BuiltWarehouse, dataset) -> None:
+    frame = extracts.rows(built_warehouse.database, dataset.key, NO_FILTERS, "2024-25", "2026-27")
+    assert frame.height > 0
+    assert frame.columns[: len(extracts.dictionary(dataset.table))] == extracts.dictionary(dataset.table)["Column"].to_list()
+
+
+def test_awards_follow_the_filters(built_warehouse: BuiltWarehouse) -> None:
+    db = built_warehouse.database
+    filters = NO_FILTERS | {"region": "E12000003", "size": "small"}
+    frame = extracts.rows(db, "awards", filters, "2025-26", "2025-26")
+    expected = query(db, """select count(*) from marts.awards where region_code = 'E12000003' and size_band = 'small'
+                            and financial_year = '2025-26'""")[0][0]
+    assert frame.height == expected > 0
+    assert set(frame["region_code"]) == {"E12000003"} and set(frame["size_band"]) == {"small"}
+    assert set(frame["financial_year"]) == {"2025-26"}
+    body = extracts.rows(db, "body_quarters", NO_FILTERS | {"body_type": "local_authority"}, "2024-25", "2026-27")
+    assert set(body["body_type"]) == {"local_authority"}
+
+
+def test_indicator_values_follow_the_chosen_cell_and_keep_suppression(built_warehouse: BuiltWarehouse) -> None:
+    db = built_warehouse.database
+    frame = extracts.rows(db, "indicator_values", NO_FILTERS, "2024-25", "2026-27", cell=("public_body", "DCMS"))
+    assert set(frame["breakdown_code"]) == {"DCMS"}
+    everything = extracts.rows(db, "indicator_values", NO_FILTERS, "2024-25", "2026-27")
+    assert everything.height == query(db, "select count(*) from marts.indicator_values")[0][0]
+    hidden = everything.filter(pl.col("suppressed"))
+    assert hidden.height > 0 and hidden.select("value", "numerator", "lacking").null_count().row(0) == (hidden.height,) * 3
+    issue_counts = everything.filter(pl.col("indicator_id").str.starts_with("issues") & ~pl.col("suppressed"))
+    assert issue_counts.filter(pl.col("numerator").is_between(1, 4) | pl.col("denominator").is_between(1, 4)).height == 0
+
+
+def test_formulas_are_neutralised_in_csv_and_excel(built_warehouse: BuiltWarehouse) -> None:
+    frame = pl.DataFrame({"title": ['=HYPERLINK("http://example.invalid")', "+1", "-2", "@SUM(A1)", "Plain", "x=1"],
+                          "amount": [1.0, 2.0, -3.0, 4.0, 5.0, 6.0]})
+    text = extracts.csv_bytes(frame).decode("utf-8-sig").splitlines()
+    assert [line.rsplit(",", 1)[0] for line in text[1:]] == [
+        "\"'=HYPERLINK(\"\"http://example.invalid\"\")\"", "'+1", "'-2", "'@SUM(A1)", "Plain", "x=1"]
+    assert text[3].endswith(",-3.0")  # numbers stay numbers
+    dataset = next(d for d in extracts.DATASETS if d.key == "awards")
+    book = openpyxl.load_workbook(io.BytesIO(extracts.file_bytes(frame, dataset, "xlsx", "test")))
+    cells = [row[0] for row in book["Data"].iter_rows(min_row=2, values_only=True)]
+    assert all(not str(c).startswith(("=", "+", "-", "@")) for c in cells)
+    assert book.sheetnames == ["Data", "Data dictionary", "About"]
+    words = {row[0]: row[1] for row in book["Data dictionary"].iter_rows(min_row=2, values_only=True)}
+    assert words["grant_id"] == "360Giving identifier of the award."
+
+
+def test_a_real_award_title_with_a_formula_is_neutralised(built_warehouse: BuiltWarehouse) -> None:
+    frame = extracts.rows(built_warehouse.database, "awards", NO_FILTERS, "2024-25", "2026-27")
+    formulas = frame.filter(pl.col("title").str.starts_with("="))
+    assert formulas.height >= 1  # the demo plants a formula in a title
+    text = extracts.csv_bytes(formulas).decode("utf-8-sig")
+    assert "\n=" not in text and ",=" not in text and "'=HYPERLINK" in text
+
+
+def test_parquet_round_trips(built_warehouse: BuiltWarehouse) -> None:
+    frame = extracts.rows(built_warehouse.database, "consultations", NO_FILTERS, "2024-25", "2026-27")
+    dataset = next(d for d in extracts.DATASETS if d.key == "consultations")
+    assert pl.read_parquet(io.BytesIO(extracts.file_bytes(frame, dataset, "parquet", "test"))).equals(frame)
+
+
+def test_no_extract_holds_a_reporter_or_issue_text(built_warehouse: BuiltWarehouse) -> None:
+    for dataset in extracts.DATASETS:
+        frame = extracts.rows(built_warehouse.database, dataset.key, NO_FILTERS, "2024-25", "2026-27")
+        assert not {"reporter_id", "summary", "issue_ref", "event_id"} & set(frame.columns), dataset.key
+        text = frame.write_csv()
+        assert not re.search(r"REP-\d{6}|Concern raised about|Issue reopened", text), dataset.key
