@@ -21,6 +21,7 @@ pages = [
     st.Page(PAGES_DIR / "public_bodies.py", title="Public bodies", url_path="public-bodies"),
     st.Page(PAGES_DIR / "issues.py", title="Issues", url_path="issues"),
     st.Page(PAGES_DIR / "downloads.py", title="Data and downloads", url_path="downloads"),
+    st.Page(PAGES_DIR / "data_quality.py", title="Data quality", url_path="data-quality"),
     st.Page(PAGES_DIR / "data_dictionary.py", title="Data dictionary", url_path="data-dictionary"),
 ]
 st.navigation(pages).run()

@@ -221,3 +221,16 @@ def test_the_downloads_page_previews_the_extract_that_follows_the_filters(built_
     preview = at.dataframe[0].value
     assert len(preview) > 0 and set(preview["body_code"]) == {"DCMS"}
     assert [h.value for h in at.header][:3] == ["Build an extract", "The whole warehouse", "How the figures are calculated"]
+
+
+def test_the_data_quality_page_accounts_for_every_quarantined_row(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch).run()
+    at.switch_page("app_pages/data_quality.py").run()
+    assert not at.exception
+    assert [h.value for h in at.header][:5] == ["Load history", "Validation by source", "Quarantined rows by reason",
+                                                "Files", "Great Expectations Data Docs"]
+    reasons = next(f.value for f in at.dataframe if "Reason" in f.value.columns)
+    assert reasons["Rows"].sum() == query(built_warehouse.database, "select count(*) from quarantine.rows")[0][0]
+    assert "issue_events" not in set(reasons["Dataset"])
+    validation = next(f.value for f in at.dataframe if "Expectations checked" in f.value.columns)
+    assert validation[validation["Dataset"] == "issue_events"]["Rows breaking a rule"].tolist() == ["withheld"]

@@ -1,0 +1,97 @@
+"""Data quality: when each warehouse was built from which files, what validation found per source, which rows were
+quarantined and why, and the Great Expectations Data Docs."""
+
+import io
+import json
+import zipfile
+from functools import partial
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard import extracts, layout, queries
+from dashboard import format as fmt
+
+layout.page_header(
+    "Data quality",
+    "What was loaded and what was not. Every file in the inbox is read; each row is validated against its data "
+    "contract with Great Expectations, and rows that break a rule are quarantined with the reason, not loaded. "
+    "Counts for issue logs are withheld to protect the confidentiality of reporters.",
+)
+if layout.data_status() is None:
+    st.stop()
+database = queries.database()
+release = database.parent
+
+st.header("Load history")
+history = []
+for manifest in sorted(release.parent.glob("*/manifest.json"), reverse=True):
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    counted = [f for f in document["files"] if f["rows_read"] is not None]
+    history.append({"Built": document["built_at"], "Files": len(document["files"]),
+                    "Rows read": sum(f["rows_read"] for f in counted), "Rows loaded": sum(f["rows_loaded"] for f in counted),
+                    "Rows quarantined": sum(f["rows_quarantined"] for f in counted),
+                    "Files rejected": sum(1 for f in document["files"] if f["rejected"]),
+                    "Published now": Path(manifest).parent.resolve() == release.resolve()})
+st.dataframe(pl.DataFrame(history), hide_index=True)
+st.caption("The warehouse keeps its latest builds; rows of issue logs are not counted here.")
+
+st.header("Validation by source")
+validation = queries.run("validation_summary")
+shown = validation.select(
+    pl.col("dataset").alias("Dataset"), pl.col("expectations").alias("Expectations checked"),
+    pl.col("failed").alias("Expectations with failures"),
+    pl.when(pl.col("counts_withheld")).then(pl.lit("withheld")).otherwise(pl.col("rows_breaking_a_rule").cast(pl.Utf8))
+    .alias("Rows breaking a rule"))
+st.dataframe(shown, hide_index=True)
+failing = validation.filter(pl.col("failed") > 0)
+st.markdown("Every expectation passed." if failing.is_empty() else
+            f"{failing.height} of {validation.height} datasets had rows breaking a rule; those rows were quarantined.")
+
+st.header("Quarantined rows by reason")
+reasons = queries.run("quarantine_reasons")
+if reasons.is_empty():
+    st.markdown("No row was quarantined.")
+else:
+    st.markdown(f"{fmt.count(reasons['rows'].sum())} rows were quarantined for {reasons.height} reasons. "
+                "Issue events are not listed here.")
+    st.dataframe(reasons.select(pl.col("dataset").alias("Dataset"), pl.col("rule").alias("Reason"),
+                                pl.col("rows").alias("Rows"), pl.col("example_file").alias("For example, file"),
+                                pl.col("example_row").alias("line")), hide_index=True)
+    chosen = st.selectbox("See the quarantined rows of", reasons["dataset"].unique(maintain_order=True).to_list(),
+                          key="quarantine_dataset")
+    rows = queries.run("quarantine_rows", dataset=chosen, limit=500)
+    st.dataframe(rows.rename({"source_file": "File", "source_row": "Line", "problem": "What was wrong"}), hide_index=True)
+    st.download_button("Download these rows (CSV)", extracts.csv_bytes(rows), file_name=f"covenant-quarantine-{chosen}.csv",
+                       mime="text/csv", key="quarantine_download")
+
+st.header("Files")
+files = queries.run("load_files")
+rejected = files.filter(pl.col("rejected").is_not_null())
+st.markdown(f"{files.height} files read; {rejected.height} rejected whole"
+            + (": the reasons are below." if rejected.height else "."))
+st.dataframe(files.select(pl.col("path").alias("File"), pl.col("source").alias("Source"), pl.col("rows_read").alias("Rows read"),
+                          pl.col("rows_loaded").alias("Loaded"), pl.col("rows_quarantined").alias("Quarantined"),
+                          pl.col("rejected").alias("Rejected because"), pl.col("duplicate_of").alias("Same bytes as")),
+             hide_index=True)
+
+
+def data_docs_zip(folder: Path) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder))
+    return out.getvalue()
+
+
+st.header("Great Expectations Data Docs")
+docs = release / "data_docs"
+if (docs / "index.html").is_file():
+    st.markdown("The full validation report, expectation by expectation, as Great Expectations writes it (it opens in "
+                "any browser and fetches nothing from the internet).")
+    st.download_button("Download the Data Docs (ZIP of HTML pages)", data=partial(data_docs_zip, docs),
+                       file_name="covenant-data-docs.zip", mime="application/zip", key="data_docs", on_click="ignore")
+else:
+    st.markdown("This build has no Data Docs.")
