@@ -112,7 +112,7 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
         summary = f"No {words} has a value in {period}."
     hidden = cells.filter(pl.col("value").is_null()).height
     if hidden:
-        summary += f" {hidden} have no value shown (suppressed, or nothing counted)."
+        summary += f" {hidden} {'has' if hidden == 1 else 'have'} no value shown (suppressed, or nothing counted)."
     if filtered:
         summary += " This chart is across all public bodies and places: figures are published one breakdown at a time."
     table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize())).insert_column(

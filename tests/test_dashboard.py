@@ -234,3 +234,18 @@ def test_the_data_quality_page_accounts_for_every_quarantined_row(built_warehous
     assert "issue_events" not in set(reasons["Dataset"])
     validation = next(f.value for f in at.dataframe if "Expectations checked" in f.value.columns)
     assert validation[validation["Dataset"] == "issue_events"]["Rows breaking a rule"].tolist() == ["withheld"]
+
+
+def test_the_localities_map_shows_every_nation_and_region(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["region"] = "E12000003"
+    at.run()
+    at.switch_page("app_pages/localities.py").run()
+    assert not at.exception
+    assert at.selectbox(key="place_year").value == "2025-26"  # the latest complete year
+    table = next(f.value for f in at.dataframe if "Place" in f.value.columns)
+    assert len(table) == 12  # nine English regions and three nations
+    (yorkshire,) = query(built_warehouse.database, """select value from marts.indicator_values where indicator_id = 'funding_per_head'
+                         and breakdown = 'region' and breakdown_code = 'E12000003' and period = '2025-26'""")[0]
+    assert table[table["GSS code"] == "E12000003"]["Value"].tolist() == [fmt.indicator_value(yorkshire, "£ per head")]
+    assert any("Barnsley Metropolitan Borough Council" in m.value for m in at.markdown)

@@ -1,0 +1,91 @@
+"""Localities: a map of nations and regions (and of districts when a HexJSON layout has been loaded), rankings,
+and the local public bodies of the place chosen."""
+
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import components, filters, layout, queries
+from dashboard import format as fmt
+from etl import periods
+
+layout.page_header(
+    "Localities",
+    "How places compare: funding per head and the other indicators published by nation, region and district, on a "
+    "map and as a ranking, with the local public bodies of the place you choose in the filters.",
+)
+info = layout.data_status()
+if info is None:
+    st.stop()
+selection = filters.sidebar()
+declared = queries.indicators().filter(pl.col("breakdowns").list.contains("region"))
+names = dict(zip(declared["indicator_id"], declared["name"], strict=True))
+indicator_id = st.selectbox("Indicator", list(names), format_func=names.get, key="place_indicator",
+                            index=list(names).index("funding_per_head") if "funding_per_head" in names else 0)
+indicator = declared.filter(pl.col("indicator_id") == indicator_id).row(0, named=True)
+years = [y for y in queries.filter_options().filter(pl.col("filter") == "year")["code"].to_list()
+         if selection.from_year <= y <= selection.to_year]
+current = periods.financial_year(info["as_of"])
+period = st.selectbox("Financial year", years[::-1], key="place_year",
+                      index=1 if len(years) > 1 and years[-1] == current else 0,  # the latest complete year
+                      format_func=lambda y: f"{y} (to date)" if y == current else y)
+unit = indicator["unit"]
+hexes = queries.run("hex_values", indicator=indicator_id, period=period)
+level = "districts" if hexes.height and st.radio("Map", ["nations and regions", "districts"], horizontal=True,
+                                                 key="place_map") == "districts" else "nations and regions"
+
+
+def shown(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.struct("value", "suppressed").map_elements(
+        lambda r: fmt.indicator_value(r["value"], unit, bool(r["suppressed"])), return_dtype=pl.Utf8).alias("shown"))
+
+
+if level == "districts":
+    cells = shown(hexes)
+    odd = cells["layout"][0] in ("odd-r", "odd-q")
+    x = [q + (0.5 if (r % 2 == 1) == odd else 0) for q, r in zip(cells["q"], cells["r"])]
+    y = [r * math.sqrt(3) / 2 for r in cells["r"]]
+    symbol, size, labels = "hexagon", 14, None
+else:
+    cells = shown(queries.run("tile_values", indicator=indicator_id, period=period))
+    x, y = cells["tile_col"].to_list(), [-r for r in cells["tile_row"]]
+    symbol, size, labels = "square", 78, [f"{n[:14]}<br>{s}" for n, s in zip(cells["name"], cells["shown"])]
+figure = go.Figure(go.Scatter(
+    x=x, y=y if level != "districts" else [-v for v in y], mode="markers+text" if labels else "markers", text=labels,
+    textfont=dict(size=10, color="#0b0c0c"), customdata=cells.select("name", "shown").rows(),
+    hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
+    marker=dict(symbol=symbol, size=size, color=cells["value"].to_list(), colorscale="Cividis_r", showscale=True,
+                colorbar=dict(title=unit), line=dict(color="#ffffff", width=1)),
+))
+figure.update_layout(xaxis_visible=False, yaxis_visible=False, height=560 if level == "districts" else 520,
+                     yaxis_scaleanchor="x", plot_bgcolor="#ffffff")
+valued = cells.filter(pl.col("value").is_not_null()).sort("value", descending=True)
+if valued.height:
+    top, bottom = valued.row(0, named=True), valued.row(-1, named=True)
+    summary = (f"In {period}, {top['name']} had the highest value ({top['shown']}) and {bottom['name']} the lowest "
+               f"({bottom['shown']}) of the {valued.height} {level} with a value.")
+else:
+    summary = f"No {level} has a value for this indicator in {period}."
+table = cells.select(pl.col("name").alias("Place"), pl.col("gss_code").alias("GSS code"), pl.col("shown").alias("Value"),
+                     pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
+                     pl.col("lacking").alias("Records lacking the field"))
+components.chart(f"{indicator['name']} by {'district' if level == 'districts' else 'nation and region'}, {period}", summary,
+                 figure, table, file_stem=f"{indicator_id}-map-{period}",
+                 left_out=(f"{fmt.count(cells['lacking'].sum())} records left out for lacking {indicator['needs']}."
+                           + ("" if hexes.height else " Load a HexJSON district layout into the inbox to see a district map.")))
+
+components.indicator_breakdown(indicator, "district", period, filtered=selection.cell[0] != "all")
+
+place = next((selection.values[k] for k in ("district", "region", "nation") if selection.values.get(k)), None)
+if place:
+    bodies = queries.run("local_bodies", place=place)
+    st.subheader(f"Local public bodies in {selection.names[next(k for k in ('district', 'region', 'nation') if selection.values.get(k))]}")
+    if bodies.is_empty():
+        st.markdown("No local public body in the reference is in this place.")
+    else:
+        st.markdown("\n".join(f"- [{row['name']}](public-bodies?body={row['code']}) ({row['body_type'].lower()})"
+                              for row in bodies.iter_rows(named=True)))
+else:
+    st.caption("Choose a nation, region or district in the filters to list its local public bodies.")
