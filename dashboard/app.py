@@ -20,6 +20,7 @@ pages = [
     st.Page(PAGES_DIR / "principles.py", title="Principles", url_path="principles"),
     st.Page(PAGES_DIR / "public_bodies.py", title="Public bodies", url_path="public-bodies"),
     st.Page(PAGES_DIR / "localities.py", title="Localities", url_path="localities"),
+    st.Page(PAGES_DIR / "organisation_size.py", title="Organisation size", url_path="organisation-size"),
     st.Page(PAGES_DIR / "issues.py", title="Issues", url_path="issues"),
     st.Page(PAGES_DIR / "downloads.py", title="Data and downloads", url_path="downloads"),
     st.Page(PAGES_DIR / "data_quality.py", title="Data quality", url_path="data-quality"),

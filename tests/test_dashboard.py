@@ -249,3 +249,16 @@ def test_the_localities_map_shows_every_nation_and_region(built_warehouse, monke
                          and breakdown = 'region' and breakdown_code = 'E12000003' and period = '2025-26'""")[0]
     assert table[table["GSS code"] == "E12000003"]["Value"].tolist() == [fmt.indicator_value(yorkshire, "£ per head")]
     assert any("Barnsley Metropolitan Borough Council" in m.value for m in at.markdown)
+
+
+def test_the_organisation_size_page_follows_the_filters(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["body_type"] = "local_authority"
+    at.run()
+    at.switch_page("app_pages/organisation_size.py").run()
+    assert not at.exception
+    table = next(f.value for f in at.dataframe if "Share of funding (%)" in f.value.columns)
+    (awards,) = query(built_warehouse.database, """select count(*) from marts.awards
+                      where body_type = 'local_authority' and financial_year = '2025-26'""")[0]
+    assert table["Awards"].sum() == awards
+    assert [m.label for m in at.metric] == ["Funding to smaller organisations", "Awards to smaller organisations"]
