@@ -14,6 +14,7 @@ from dashboard import format as fmt
 
 # Okabe and Ito's colour-blind-safe palette; RAG is always written out as well as coloured
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+MOST_BARS = 30  # a ranking chart shows the top and bottom 15 of longer lists; its table has every one
 RAG_WORDS = {"green": "Green: meets the threshold", "amber": "Amber: near the threshold", "red": "Red: short of the threshold"}
 
 
@@ -27,8 +28,8 @@ def chart(title: str, summary: str, figure: go.Figure, table: pl.DataFrame, *, f
     the summary), the same figures as a table, a download of them, and what was left out."""
     st.subheader(title)
     st.markdown(summary)
-    figure.update_layout(colorway=PALETTE, font_family="Arial, sans-serif", margin=dict(t=30, b=40), height=360,
-                         title=None, legend_title_text="")
+    figure.update_layout(colorway=PALETTE, font_family="Arial, sans-serif", margin=dict(t=30, b=40),
+                         height=figure.layout.height or 360, title=None, legend_title_text="")
     st.plotly_chart(figure, config={"displayModeBar": False, "staticPlot": False}, key=f"chart-{slug(file_stem)}")
     with st.expander(f"Table: {title}"):
         st.dataframe(table, hide_index=True)
@@ -69,13 +70,15 @@ def _figures(frame: pl.DataFrame, first: pl.Expr) -> pl.DataFrame:
                         pl.col("rag").alias("RAG"))
 
 
-def indicator_trend(indicator: dict, series: pl.DataFrame, described: str) -> None:
-    """One indicator's values quarter by quarter (`series`: its indicator_values rows), as a chart block."""
+def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level: str = "quarter") -> None:
+    """One indicator's values quarter by quarter, or year by year (`series`: its indicator_values rows at that
+    level), as a chart block."""
+    words = "financial year" if level == "year" else "quarter"
     unit = indicator["unit"]
     shown = _shown(series, unit)
     figure = go.Figure(go.Scatter(x=shown["period"], y=shown["value"], mode="lines+markers", name=indicator["name"],
                                   text=shown["shown"], hovertemplate="%{x}: %{text}<extra></extra>"))
-    figure.update_layout(xaxis_title="Quarter", yaxis_title=unit.capitalize(), showlegend=False)
+    figure.update_layout(xaxis_title=words.capitalize(), yaxis_title=unit.capitalize(), showlegend=False)
     published = shown.filter(pl.col("value").is_not_null())
     if published.height:
         last, first = published.row(-1, named=True), published.row(0, named=True)
@@ -85,10 +88,13 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str) -> No
     else:
         summary = "Every quarter is suppressed to protect the confidentiality of the people who raised issues."
     if shown["suppressed"].any():
-        summary += f" {shown['suppressed'].sum()} quarters are suppressed ([c]): fewer than 5 issues, or one could be worked out."
-    chart(f"{indicator['name']} by quarter", summary, figure, _figures(shown, pl.col("period").alias("Quarter")),
-          file_stem=f"{indicator['indicator_id']}-by-quarter-{described}",
-          left_out=f"{fmt.count(series['lacking'].sum())} records left out for lacking {indicator['needs']}.")
+        summary += (f" {shown['suppressed'].sum()} of the {shown.height} {words}s are suppressed ([c]): fewer than 5 "
+                    "issues, or one could be worked out.")
+    lacking = series["lacking"].sum()
+    chart(f"{indicator['name']} by {words}", summary, figure, _figures(shown, pl.col("period").alias(words.capitalize())),
+          file_stem=f"{indicator['indicator_id']}-by-{words}-{described}",
+          left_out=f"{fmt.count(lacking)} records left out for lacking {indicator['needs']}." if lacking else
+          "No record was left out for lacking a field.")
 
 
 def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = False) -> None:
@@ -99,9 +105,13 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
     unit, words = indicator["unit"], BREAKDOWN_WORDS.get(by, by)
     cells = _shown(queries.indicator_breakdown(indicator["indicator_id"], by, period), unit)
     ranked = cells.filter(pl.col("value").is_not_null())
-    bars = go.Figure(go.Bar(x=ranked["value"], y=ranked["breakdown_name"], orientation="h", text=ranked["shown"],
-                            hovertemplate="%{y}: %{text}<extra></extra>"))
-    bars.update_layout(yaxis_autorange="reversed", xaxis_title=unit.capitalize(), height=max(300, 22 * ranked.height + 80))
+    plotted = pl.concat([ranked.head(MOST_BARS // 2), ranked.tail(MOST_BARS // 2)]) if ranked.height > MOST_BARS else ranked
+    bars = go.Figure(go.Bar(x=plotted["value"], y=plotted["breakdown_name"], orientation="h", text=plotted["shown"],
+                            textposition="outside", hovertemplate="%{y}: %{text}<extra></extra>"))
+    bars.update_layout(yaxis_autorange="reversed", xaxis_title=unit.capitalize(), height=max(300, 24 * plotted.height + 80))
+    if plotted.height:  # room on the right for the values written beside the bars
+        low, high = min(0, plotted["value"].min()), max(0, plotted["value"].max())
+        bars.update_xaxes(range=[low * 1.3, high * 1.3 or 1])
     top, bottom = (ranked.row(0, named=True), ranked.row(-1, named=True)) if ranked.height else (None, None)
     if top and top["value"] != bottom["value"]:
         summary = (f"In {period}, {top['breakdown_name']} had the highest value ({top['shown']}) and "
@@ -113,6 +123,8 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
     hidden = cells.filter(pl.col("value").is_null()).height
     if hidden:
         summary += f" {hidden} {'has' if hidden == 1 else 'have'} no value shown (suppressed, or nothing counted)."
+    if plotted.height < ranked.height:
+        summary += f" The chart shows the {MOST_BARS // 2} highest and the {MOST_BARS // 2} lowest; the table has them all."
     if filtered:
         summary += " This chart is across all public bodies and places: figures are published one breakdown at a time."
     table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize())).insert_column(

@@ -23,6 +23,7 @@ def headline_values(database: Path, breakdown: str = "all", code: str | None = N
     rows = query(database, """
         select i.name, v.value, v.unit, v.suppressed from marts.indicator_values v join marts.indicators i using (indicator_id)
         where i.headline and v.period_level = 'year' and v.breakdown = ? and v.breakdown_code is not distinct from ?
+          and v.period_complete
         qualify row_number() over (partition by v.indicator_id order by v.financial_year desc) = 1""", [breakdown, code])
     return {name: fmt.indicator_value(value, unit, suppressed) for name, value, unit, suppressed in rows}
 
@@ -38,7 +39,7 @@ def test_overview_shows_each_principles_headline_figures(built_warehouse, monkey
     assert [s.value for s in at.subheader][:5] == ["Recognition and value", "Partnership and collaboration",
                                                    "Participation and inclusion", "Transparency", "Accountability"]
     assert shown_metrics(at) == headline_values(built_warehouse.database)
-    assert any("(to date)" in c.value for c in at.caption)  # 25 November 2026 is in 2026-27
+    assert any("in 2025-26 (the latest complete financial year" in c.value for c in at.caption)  # 2026-27 is not over
 
 
 def test_choosing_a_body_changes_the_numbers_and_the_url(built_warehouse, monkeypatch):
@@ -167,7 +168,7 @@ def test_the_issues_page_shows_only_disclosure_controlled_figures(built_warehous
                                             "Issues not resolved within 90 days"]
     raised, suppressed = query(built_warehouse.database, """select value, suppressed from marts.indicator_values
                                where indicator_id = 'issues_raised' and breakdown = 'all' and period_level = 'year'
-                               order by financial_year desc limit 1""")[0]
+                               and period_complete order by financial_year desc limit 1""")[0]
     assert at.metric[0].value == fmt.indicator_value(raised, "issues", suppressed)
     tables = [frame.value for frame in at.dataframe]
     assert tables

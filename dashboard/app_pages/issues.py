@@ -27,7 +27,8 @@ if years.is_empty():
                "body, the reporter's place and size, principle and category.")
     st.stop()
 
-latest = years.group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
+complete = years.filter(pl.col("period_complete"))  # a year to date is not compared with whole years
+latest = (complete if complete.height else years).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
 st.subheader(f"In {latest['period'].max()}{'' if latest['period_complete'].all() else ' (to date)'}")
 columns = st.columns(len(ISSUE_INDICATORS))
 for column, indicator in zip(columns, ISSUE_INDICATORS):
@@ -37,13 +38,12 @@ for column, indicator in zip(columns, ISSUE_INDICATORS):
         components.headline(column, row | {"name": declared[indicator]["name"], "direction": declared[indicator]["direction"],
                                            "needs": declared[indicator]["needs"]}, declared[indicator]["definition"])
 
-quarters = queries.indicator_values(breakdown, code, selection.from_year, selection.to_year, period_level="quarter")
-for indicator in ("issues_raised", "issues_median_days_to_resolve"):
-    series = quarters.filter(pl.col("indicator_id") == indicator)
+# by financial year: quarters of few issues are mostly suppressed
+for indicator in ("issues_raised", "issues_resolved_share", "issues_median_days_to_resolve"):
+    series = years.filter(pl.col("indicator_id") == indicator).sort("financial_year")
     if series.height:
-        components.indicator_trend(declared[indicator], series, selection.describe())
+        components.indicator_trend(declared[indicator], series, selection.describe(), level="year")
 
-complete = years.filter(pl.col("period_complete"))
 period = (complete if complete.height else years)["period"].max()
 for by in ("category", "principle", "body_type"):
     if by in declared["issues_raised"]["breakdowns"]:

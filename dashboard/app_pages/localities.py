@@ -46,21 +46,26 @@ if level == "districts":
     cells = shown(hexes)
     odd = cells["layout"][0] in ("odd-r", "odd-q")
     x = [q + (0.5 if (r % 2 == 1) == odd else 0) for q, r in zip(cells["q"], cells["r"])]
-    y = [r * math.sqrt(3) / 2 for r in cells["r"]]
-    symbol, size, labels = "hexagon", 14, None
+    y = [-r * math.sqrt(3) / 2 for r in cells["r"]]
+    figure = go.Figure(go.Scatter(
+        x=x, y=y, mode="markers", customdata=cells.select("name", "shown").rows(),
+        hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
+        marker=dict(symbol="hexagon", size=14, color=cells["value"].to_list(), colorscale="Cividis_r", showscale=True,
+                    colorbar=dict(title=unit), line=dict(color="#ffffff", width=1))))
+    figure.update_layout(height=640, yaxis_scaleanchor="x")
 else:
+    # a tile per English region and per other nation, laid out roughly as on a map
     cells = shown(queries.run("tile_values", indicator=indicator_id, period=period))
-    x, y = cells["tile_col"].to_list(), [-r for r in cells["tile_row"]]
-    symbol, size, labels = "square", 78, [f"{n[:14]}<br>{s}" for n, s in zip(cells["name"], cells["shown"])]
-figure = go.Figure(go.Scatter(
-    x=x, y=y if level != "districts" else [-v for v in y], mode="markers+text" if labels else "markers", text=labels,
-    textfont=dict(size=10, color="#0b0c0c"), customdata=cells.select("name", "shown").rows(),
-    hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
-    marker=dict(symbol=symbol, size=size, color=cells["value"].to_list(), colorscale="Cividis_r", showscale=True,
-                colorbar=dict(title=unit), line=dict(color="#ffffff", width=1)),
-))
-figure.update_layout(xaxis_visible=False, yaxis_visible=False, height=560 if level == "districts" else 520,
-                     yaxis_scaleanchor="x", plot_bgcolor="#ffffff")
+    rows, cols = int(cells["tile_row"].max()) + 1, int(cells["tile_col"].max()) + 1
+    z = [[None] * cols for _ in range(rows)]
+    text = [[""] * cols for _ in range(rows)]
+    for row in cells.iter_rows(named=True):
+        z[row["tile_row"]][row["tile_col"]] = row["value"]
+        text[row["tile_row"]][row["tile_col"]] = f"{row['name']}<br>{row['shown']}"
+    figure = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont=dict(size=13), hoverinfo="text",
+                                  colorscale="Cividis_r", xgap=6, ygap=6, colorbar=dict(title=unit), hoverongaps=False))
+    figure.update_layout(height=620, yaxis_autorange="reversed")
+figure.update_layout(xaxis_visible=False, yaxis_visible=False, plot_bgcolor="#ffffff")
 valued = cells.filter(pl.col("value").is_not_null()).sort("value", descending=True)
 if valued.height:
     top, bottom = valued.row(0, named=True), valued.row(-1, named=True)

@@ -31,10 +31,15 @@ if values.is_empty():
 
 values = values.with_columns(
     pl.when(pl.col("period_complete")).then(pl.col("period")).otherwise(pl.format("{} (to date)", "period")).alias("period_label"))
-latest = values.group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
+# the latest complete financial year chosen: a year to date is not compared with whole years
+complete = values.filter(pl.col("period_complete"))
+latest = (complete if complete.height else values).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
 definitions = dict(zip(declared["indicator_id"], declared["definition"], strict=True))
+latest = latest.with_columns(pl.col("indicator_id").is_in(declared.filter(pl.col("headline"))["indicator_id"].to_list())
+                             .alias("headline_indicator"))
 needs = dict(zip(declared["indicator_id"], declared["needs"], strict=True))
-st.caption(f"Figures for {selection.describe()}. Latest year: {latest['period_label'].max()}.")
+st.caption(f"Figures for {selection.describe()}, in {latest['period_label'].max()}"
+           + (" (the latest complete financial year; the Principles page shows the year to date)." if complete.height else "."))
 
 principles = queries.filter_options().filter(pl.col("filter") == "principle")
 for principle, name in zip(principles["code"], principles["name"], strict=True):
@@ -62,27 +67,29 @@ if moved.height:
                 f"- {r['name']}: {fmt.indicator_value(r['value'], r['unit'])} in {r['period_label']} "
                 f"({fmt.indicator_change(r['change_since_previous'], r['unit'])})" for r in group.iter_rows(named=True)))
 
-# the headline percentages over the years
-trend = values.filter(pl.col("indicator_id").is_in(declared.filter(pl.col("headline"))["indicator_id"].to_list())
-                      & pl.col("unit").is_in(fmt.PERCENT_UNITS)).sort("sort_order", "financial_year")
-if trend.height:
+# where each headline percentage stands now against the 2024-25 baseline
+now = latest.filter(pl.col("headline_indicator") & pl.col("unit").is_in(fmt.PERCENT_UNITS)
+                    & pl.col("value").is_not_null() & pl.col("baseline_value").is_not_null()).sort("sort_order")
+if now.height:
+    year = now["period_label"].max()
     figure = go.Figure()
-    for (indicator_name,), group in trend.group_by("name", maintain_order=True):
-        figure.add_trace(go.Scatter(x=group["period_label"], y=group["value"], name=indicator_name, mode="lines+markers",
-                                    hovertemplate="%{x}: %{y:.1f}%<extra>" + indicator_name + "</extra>"))
-    figure.update_layout(yaxis_title="Per cent", yaxis_range=[0, 105], xaxis_title="Financial year",
-                         legend=dict(orientation="h", y=-0.25))
-    first_year, last_year = trend["financial_year"].min(), trend["financial_year"].max()
-    ends = trend.group_by("indicator_id").agg(pl.col("value").sort_by("financial_year").first().alias("first"),
-                                               pl.col("value").sort_by("financial_year").last().alias("last"))
-    rose = ends.filter(pl.col("last") > pl.col("first")).height
-    summary = (f"Of the {ends.height} headline percentages, {rose} rose and {ends.height - rose} did not between "
-               f"{first_year} and {last_year}." if first_year != last_year else
-               f"The headline percentages in {first_year}; choose more years to see the trend.")
-    table = trend.select(pl.col("name").alias("Indicator"), pl.col("period_label").alias("Financial year"),
-                         pl.col("value").round(1).alias("Value (%)"), pl.col("numerator").alias("Numerator"),
-                         pl.col("denominator").alias("Denominator"), pl.col("lacking").alias("Records lacking the field"),
-                         pl.col("rag").alias("RAG"))
-    components.chart("Headline percentages by financial year", summary, figure, table,
+    for row in now.iter_rows(named=True):
+        figure.add_trace(go.Scatter(x=[row["baseline_value"], row["value"]], y=[row["name"], row["name"]], mode="lines",
+                                    line=dict(color="#b1b4b6", width=3), showlegend=False, hoverinfo="skip"))
+    figure.add_trace(go.Scatter(x=now["baseline_value"], y=now["name"], mode="markers", name="2024-25 (baseline)",
+                                marker=dict(symbol="circle-open", size=12, color="#0b0c0c", line=dict(width=2)),
+                                hovertemplate="%{y}: %{x:.1f}% in 2024-25<extra></extra>"))
+    figure.add_trace(go.Scatter(x=now["value"], y=now["name"], mode="markers", name=year,
+                                marker=dict(symbol="circle", size=12, color="#0072B2"),
+                                hovertemplate="%{y}: %{x:.1f}% in " + year + "<extra></extra>"))
+    figure.update_layout(xaxis_title="Per cent", xaxis_range=[0, 105], yaxis_autorange="reversed",
+                         height=max(320, 44 * now.height + 100), legend=dict(orientation="h", y=-0.2))
+    better = now.filter(((pl.col("direction") == "higher") & (pl.col("value") > pl.col("baseline_value")))
+                        | ((pl.col("direction") == "lower") & (pl.col("value") < pl.col("baseline_value"))))
+    summary = f"{better.height} of the {now.height} headline percentages are better in {year} than in the 2024-25 baseline."
+    table = now.select(pl.col("name").alias("Indicator"), pl.col("baseline_value").round(1).alias("2024-25 (%)"),
+                       pl.col("value").round(1).alias(f"{year} (%)"), pl.col("change_since_baseline").round(1).alias("Change (points)"),
+                       pl.col("rag").alias("RAG"), pl.col("lacking").alias("Records lacking the field"))
+    components.chart(f"Headline percentages: {year} against the 2024-25 baseline", summary, figure, table,
                      file_stem=f"headline-percentages-{selection.describe()}",
-                     left_out=f"Records left out for lacking the field they need: {fmt.count(trend['lacking'].sum())} across these figures.")
+                     left_out=f"Records left out for lacking the field they need: {fmt.count(now['lacking'].sum())} across these figures in {year}.")

@@ -44,13 +44,21 @@ if body is None:
     st.header(f"Scorecard, {year}")
     st.markdown("Each body's value on every indicator published by public body, with the median of its peers. "
                 "[c]: suppressed to protect the confidentiality of issue reporters; –: nothing to count.")
-    for type_code in [t for t in type_names if t in set(scorecard["body_type"])]:
+    reds = (scorecard.group_by("body_type", "body_name").agg((pl.col("rag") == "red").sum().alias("red"),
+                                                             pl.col("rag").is_not_null().sum().alias("rated"))
+            .filter(pl.col("red") > 0).sort("red", "body_name", descending=[True, False]))
+    lagging = [f"{type_names[type_code].lower()}s: " + ", ".join(
+        f"{row['body_name']} ({row['red']} of {row['rated']} red)" for row in reds.filter(pl.col("body_type") == type_code).head(3).iter_rows(named=True))
+        for type_code in type_names if reds.filter(pl.col("body_type") == type_code).height]
+    if lagging:
+        st.markdown("**Lagging most** (most indicators red against their thresholds), among " + "; among ".join(lagging) + ".")
+    for number, type_code in enumerate([t for t in type_names if t in set(scorecard["body_type"])]):
         group = scorecard.filter(pl.col("body_type") == type_code)
         wide = group.pivot(on="indicator_name", index="body_name", values="shown", sort_columns=False)
         medians = group.unique("indicator_id", maintain_order=True)
         median_row = pl.DataFrame([{"body_name": "Median of these bodies", **dict(zip(medians["indicator_name"], medians["peer_shown"]))}])
         table = pl.concat([wide, median_row.select(wide.columns)]).rename({"body_name": "Public body"})
-        with st.expander(f"{type_names[type_code]}: {group['body_code'].n_unique()} bodies", expanded=body_type is not None):
+        with st.expander(f"{type_names[type_code]}: {group['body_code'].n_unique()} bodies", expanded=body_type is not None or number == 0):
             st.dataframe(table, hide_index=True)
     download = scorecard.select("body_code", "body_name", "body_type", "indicator_id", "indicator_name", "value", "unit",
                                 "suppressed", "rag", "peer_median", "numerator", "denominator", "lacking")
