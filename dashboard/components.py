@@ -78,7 +78,8 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
     shown = _shown(series, unit)
     figure = go.Figure(go.Scatter(x=shown["period"], y=shown["value"], mode="lines+markers", name=indicator["name"],
                                   text=shown["shown"], hovertemplate="%{x}: %{text}<extra></extra>"))
-    figure.update_layout(xaxis_title=words.capitalize(), yaxis_title=unit.capitalize(), showlegend=False)
+    figure.update_layout(xaxis_title=words.capitalize(), yaxis_title=unit.capitalize(), showlegend=False,
+                         yaxis_rangemode="tozero")  # a scale from zero does not exaggerate small changes
     published = shown.filter(pl.col("value").is_not_null())
     if published.height:
         last, first = published.row(-1, named=True), published.row(0, named=True)
@@ -112,7 +113,8 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
     if plotted.height:  # room on the right for the values written beside the bars
         low, high = min(0, plotted["value"].min()), max(0, plotted["value"].max())
         bars.update_xaxes(range=[low * 1.3, high * 1.3 or 1])
-    top, bottom = (ranked.row(0, named=True), ranked.row(-1, named=True)) if ranked.height else (None, None)
+    by_value = ranked.sort("value", descending=True)
+    top, bottom = (by_value.row(0, named=True), by_value.row(-1, named=True)) if ranked.height else (None, None)
     if top and top["value"] != bottom["value"]:
         summary = (f"In {period}, {top['breakdown_name']} had the highest value ({top['shown']}) and "
                    f"{bottom['breakdown_name']} the lowest ({bottom['shown']}) of {ranked.height} shown.")

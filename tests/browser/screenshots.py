@@ -20,6 +20,17 @@ PAGES = {
 CHROMIUM = "/usr/bin/chromium"
 
 
+def _trim(path: Path) -> None:
+    """Cut the empty space below a page's content (the viewport is taller than most pages)."""
+    from PIL import Image, ImageChops
+
+    image = Image.open(path).convert("RGB")
+    main = image.crop((image.width // 4, 0, image.width, image.height))  # the main column, not the sidebar
+    box = ImageChops.difference(main, Image.new("RGB", main.size, (255, 255, 255))).getbbox()
+    if box:
+        image.crop((0, 0, image.width, min(image.height, box[3] + 40))).save(path, optimize=True)
+
+
 def take(base: str, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -34,6 +45,7 @@ def take(base: str, folder: Path) -> list[Path]:
             page.wait_for_timeout(2500)  # charts finish drawing
             target = folder / f"{name}.png"
             page.screenshot(path=str(target))
+            _trim(target)
             saved.append(target)
         browser.close()
     return saved
