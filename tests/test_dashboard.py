@@ -263,3 +263,30 @@ def test_the_organisation_size_page_follows_the_filters(built_warehouse, monkeyp
                       where body_type = 'local_authority' and financial_year = '2025-26'""")[0]
     assert table["Awards"].sum() == awards
     assert [m.label for m in at.metric] == ["Funding to smaller organisations", "Awards to smaller organisations"]
+
+
+FILTERED_PAGES = ["overview.py", "principles.py", "public_bodies.py", "localities.py", "organisation_size.py", "issues.py",
+                  "downloads.py"]
+
+
+def page_text(at: AppTest) -> str:
+    """Everything a page shows in words and numbers: metrics, text and tables."""
+    parts = [f"{m.label}={m.value}" for m in at.metric] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("page", FILTERED_PAGES)
+def test_every_page_restores_its_filters_from_the_url_and_follows_them(built_warehouse, monkeypatch, page):
+    everything = app(built_warehouse.path, monkeypatch).run()
+    everything.switch_page(f"app_pages/{page}").run()
+    assert not everything.exception
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["body_type"] = "local_authority"
+    at.query_params["from"] = "2025-26"
+    at.run()
+    at.switch_page(f"app_pages/{page}").run()
+    assert not at.exception
+    assert at.selectbox(key="filter_body_type").value == "local_authority"
+    assert at.select_slider(key="years").value == ("2025-26", "2026-27")
+    assert page_text(at) != page_text(everything)
