@@ -78,7 +78,9 @@ def sidebar() -> Selection:
     params = st.query_params
     years = list(_options("year"))
     if not years:
-        raise queries.NoWarehouse()
+        st.info("The published warehouse has no figures yet: its inbox held no funding, returns or issue logs. "
+                "Add files to the inbox and run `covenant build`.")
+        st.stop()
     unknown = []
     values: dict[str, str | None] = {}
     names: dict[str, str] = {}

@@ -290,3 +290,20 @@ def test_every_page_restores_its_filters_from_the_url_and_follows_them(built_war
     assert at.selectbox(key="filter_body_type").value == "local_authority"
     assert at.select_slider(key="years").value == ("2025-26", "2026-27")
     assert page_text(at) != page_text(everything)
+
+
+def test_an_empty_warehouse_gives_a_message_on_every_page(tmp_path, monkeypatch, make_inbox):
+    from etl.build import build
+    from tests.conftest import AS_OF
+
+    inbox = make_inbox()
+    warehouse = tmp_path / "empty-warehouse"
+    assert build(inbox.path, warehouse, as_of=AS_OF).published
+    at = app(warehouse, monkeypatch).run()
+    for page in FILTERED_PAGES:
+        at.switch_page(f"app_pages/{page}").run()
+        assert not at.exception, page
+        assert any("no figures yet" in i.value for i in at.info), page
+    for page in ("data_quality.py", "data_dictionary.py"):
+        at.switch_page(f"app_pages/{page}").run()
+        assert not at.exception, page
