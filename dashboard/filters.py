@@ -124,11 +124,35 @@ def _applied_key(selection: Selection) -> str:
 
 
 def _write_url(values: dict[str, str | None], first: str, last: str, years: list[str]) -> None:
+    """Put the filters in the URL (and take out those cleared), leaving the page's own choices there."""
     wanted = {k: v for k, v in values.items() if v is not None}
     if first != years[0]:
         wanted["from"] = first
     if last != years[-1]:
         wanted["to"] = last
-    current = {k: st.query_params.get(k) for k in st.query_params}
-    if current != wanted:
-        st.query_params.from_dict(wanted)
+    for key in [f.key for f in FILTERS] + list(PERIOD_KEYS):
+        if key in wanted and st.query_params.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key]
+        elif key not in wanted and key in st.query_params:
+            del st.query_params[key]
+
+
+def page_choice(label: str, options: list[str], key: str, *, default: int = 0, format_func=str) -> str | None:
+    """A page's own choice (a dataset, an indicator, a breakdown), kept in the URL under `key` like the filters,
+    so a link reopens the same view. A value the page does not offer is reported and ignored."""
+    if not options:
+        return None
+    wanted = st.query_params.get(key)
+    index = default
+    if wanted is not None:
+        if wanted in options:
+            index = options.index(wanted)
+        else:
+            st.warning(f"This link asks for {label.lower()} '{wanted[:40]}', which this page does not offer, so it is ignored.")
+    choice = st.selectbox(label, options, index=index, format_func=format_func, key=key)
+    if choice != options[default]:
+        if st.query_params.get(key) != choice:
+            st.query_params[key] = choice
+    elif key in st.query_params:
+        del st.query_params[key]
+    return choice

@@ -307,3 +307,19 @@ def test_an_empty_warehouse_gives_a_message_on_every_page(tmp_path, monkeypatch,
     for page in ("data_quality.py", "data_dictionary.py"):
         at.switch_page(f"app_pages/{page}").run()
         assert not at.exception, page
+
+
+def test_a_page_choice_is_kept_in_the_link(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch).run()
+    at.switch_page("app_pages/localities.py").run()
+    at.selectbox(key="place_indicator").select("awards_paid_in_advance").run()
+    assert not at.exception
+    assert at.query_params["place_indicator"] in ("awards_paid_in_advance", ["awards_paid_in_advance"])
+    again = app(built_warehouse.path, monkeypatch)
+    again.query_params["place_indicator"] = "awards_paid_in_advance"
+    again.query_params["region"] = "E12000003"
+    again.run()
+    again.switch_page("app_pages/localities.py").run()
+    assert again.selectbox(key="place_indicator").value == "awards_paid_in_advance"
+    assert again.selectbox(key="filter_region").value == "E12000003"
+    assert any(s.value.startswith("Awards paid in advance by nation and region") for s in again.subheader)

@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 import warehouse
-from dashboard import layout
+from dashboard import filters, layout
 from data_contracts.to_dictionary import dictionary
 
 PUBLISHED = "The published warehouse (for analysts)"
@@ -18,7 +18,7 @@ layout.page_header(
 
 fields = dictionary()
 sources = fields["source"].unique(maintain_order=True).to_list()
-source = st.selectbox("Source", [*sources, PUBLISHED], key="dictionary_source")
+source = filters.page_choice("Source", [*sources, PUBLISHED], "dictionary_source")
 if source == PUBLISHED:
     tables = pl.DataFrame(warehouse.table_docs())
     st.write("The tables analysts can query in `covenant.duckdb`, or download as Parquet. Figures from issue logs are "

@@ -21,7 +21,7 @@ database = queries.database()
 titles = {d.key: d for d in extracts.DATASETS}
 
 st.header("Build an extract")
-key = st.selectbox("Dataset", list(titles), format_func=lambda k: titles[k].title, key="dataset")
+key = filters.page_choice("Dataset", list(titles), "dataset", format_func=lambda k: titles[k].title)
 dataset = titles[key]
 st.markdown(f"{dataset.description} Filters: {selection.describe()}.")
 preview = extracts.rows(database, key, selection.values, selection.from_year, selection.to_year, selection.cell, limit=201)

@@ -22,15 +22,15 @@ if info is None:
 selection = filters.sidebar()
 declared = queries.indicators().filter(pl.col("breakdowns").list.contains("region"))
 names = dict(zip(declared["indicator_id"], declared["name"], strict=True))
-indicator_id = st.selectbox("Indicator", list(names), format_func=names.get, key="place_indicator",
-                            index=list(names).index("funding_per_head") if "funding_per_head" in names else 0)
+indicator_id = filters.page_choice("Indicator", list(names), "place_indicator", format_func=names.get,
+                                  default=list(names).index("funding_per_head") if "funding_per_head" in names else 0)
 indicator = declared.filter(pl.col("indicator_id") == indicator_id).row(0, named=True)
 years = [y for y in queries.filter_options().filter(pl.col("filter") == "year")["code"].to_list()
          if selection.from_year <= y <= selection.to_year]
 current = periods.financial_year(info["as_of"])
-period = st.selectbox("Financial year", years[::-1], key="place_year",
-                      index=1 if len(years) > 1 and years[-1] == current else 0,  # the latest complete year
-                      format_func=lambda y: f"{y} (to date)" if y == current else y)
+period = filters.page_choice("Financial year", years[::-1], "place_year",
+                             default=1 if len(years) > 1 and years[-1] == current else 0,  # the latest complete year
+                             format_func=lambda y: f"{y} (to date)" if y == current else y)
 unit = indicator["unit"]
 hexes = queries.run("hex_values", indicator=indicator_id, period=period)
 level = "districts" if hexes.height and st.radio("Map", ["nations and regions", "districts"], horizontal=True,

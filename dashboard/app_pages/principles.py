@@ -42,6 +42,6 @@ for indicator in declared.iter_rows(named=True):
     if not options or year_rows.is_empty():
         continue
     latest = year_rows.filter(pl.col("period_complete")).select(pl.col("period").max()).item() or year_rows["period"].max()
-    by = st.selectbox(f"Compare {indicator['name'].lower()} in {latest} by", options,
-                      format_func=lambda b: components.BREAKDOWN_WORDS.get(b, b), key=f"by-{indicator['indicator_id']}")
+    by = filters.page_choice(f"Compare {indicator['name'].lower()} in {latest} by", options, f"by-{indicator['indicator_id']}",
+                             format_func=lambda b: components.BREAKDOWN_WORDS.get(b, b))
     components.indicator_breakdown(indicator, by, latest, filtered=breakdown != "all")
