@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INBOX ?= data/inbox
 WAREHOUSE ?= data/warehouse
-AWARDS ?= 20000
+AWARDS ?= 100000
 PORT ?= 8501
 
 .PHONY: setup demo build serve test lock clean

@@ -75,7 +75,8 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
     level), as a chart block."""
     words = "financial year" if level == "year" else "quarter"
     unit = indicator["unit"]
-    shown = _shown(series, unit)
+    shown = _shown(series, unit).with_columns(  # a period not yet over says so
+        pl.when(pl.col("period_complete")).then(pl.col("period")).otherwise(pl.format("{} (to date)", "period")).alias("period"))
     figure = go.Figure(go.Scatter(x=shown["period"], y=shown["value"], mode="lines+markers", name=indicator["name"],
                                   text=shown["shown"], hovertemplate="%{x}: %{text}<extra></extra>"))
     figure.update_layout(xaxis_title=words.capitalize(), yaxis_title=unit.capitalize(), showlegend=False,
