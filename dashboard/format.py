@@ -79,3 +79,8 @@ def indicator_change(value, unit: str) -> str:
     if unit == "per 100 organisations":
         return f"{value:+,.1f} per 100 organisations"
     return f"{value:+,.0f} {unit}"
+
+
+def plural(value, word: str, words: str | None = None) -> str:
+    """'1 file', '2,035 files'."""
+    return f"{count(value)} {word if value == 1 else (words or word + 's')}"

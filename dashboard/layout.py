@@ -32,9 +32,9 @@ def data_status() -> dict | None:
         )
         return None
     st.caption(
-        f"Data loaded {fmt.date(info['built_at'])} from {fmt.count(info['files'])} files: "
-        f"{fmt.count(info['rows_loaded'])} rows loaded, {fmt.count(info['rows_quarantined'])} quarantined for failing "
-        f"validation, {fmt.count(info['files_rejected'])} files rejected."
+        f"Data loaded {fmt.date(info['built_at'])} from {fmt.plural(info['files'], 'file')}: "
+        f"{fmt.plural(info['rows_loaded'], 'row')} loaded, {fmt.count(info['rows_quarantined'])} quarantined for failing "
+        f"validation, {fmt.plural(info['files_rejected'], 'file')} rejected."
     )
     return info
 

@@ -323,3 +323,23 @@ def test_a_page_choice_is_kept_in_the_link(built_warehouse, monkeypatch):
     assert again.selectbox(key="place_indicator").value == "awards_paid_in_advance"
     assert again.selectbox(key="filter_region").value == "E12000003"
     assert any(s.value.startswith("Awards paid in advance by nation and region") for s in again.subheader)
+
+
+def test_a_newly_published_warehouse_is_picked_up_without_a_restart(tmp_path, monkeypatch, make_inbox):
+    from etl.build import build
+    from tests.conftest import AS_OF, grant
+
+    warehouse = tmp_path / "warehouse"
+    first = make_inbox()
+    first.funding_csv("grants.csv", [grant("360G-A-1", paid_in_advance="Yes")])
+    assert build(first.path, warehouse, as_of=AS_OF).published
+    at = app(warehouse, monkeypatch).run()
+    assert not at.exception
+    assert any("from 1 file:" in c.value for c in at.caption)
+    second = make_inbox()
+    second.funding_csv("a.csv", [grant("360G-B-1")])
+    second.funding_csv("b.csv", [grant("360G-B-2")])
+    assert build(second.path, warehouse, as_of=AS_OF).published
+    at.run()  # the same session, the same process: the new release is read on the next run
+    assert not at.exception
+    assert any("from 2 files" in c.value for c in at.caption)
