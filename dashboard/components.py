@@ -42,10 +42,10 @@ def chart(title: str, summary: str, figure: go.Figure, table: pl.DataFrame, *, f
 def headline(column, row: dict, definition: str) -> None:
     """One indicator's latest value as a metric, with its change since the previous period and the baseline and its
     RAG status in words."""
-    shown = fmt.indicator_value(row["value"], row["unit"], row["suppressed"])
+    value = fmt.indicator_value(row["value"], row["unit"], row["suppressed"])
     change = None if row["change_since_previous"] is None else fmt.indicator_change(row["change_since_previous"], row["unit"])
     colour = "normal" if row["direction"] == "higher" else "inverse" if row["direction"] == "lower" else "off"
-    column.metric(row["name"], shown, delta=change, delta_color=colour, help=definition)
+    column.metric(row["name"], value, delta=change, delta_color=colour, help=definition)
     notes = [f"Since 2024-25: {fmt.indicator_change(row['change_since_baseline'], row['unit'])}"
              if row["change_since_baseline"] is not None else None,
              RAG_WORDS.get(row["rag"]) if row["rag"] else None,
@@ -59,9 +59,10 @@ BREAKDOWN_WORDS = {"public_body": "public body", "body_type": "type of public bo
                    "category": "issue category"}
 
 
-def _shown(frame: pl.DataFrame, unit: str) -> pl.DataFrame:
+def shown(frame: pl.DataFrame, unit: str) -> pl.DataFrame:
+    """`frame` with a `shown` column: each value in its unit, [c] where suppressed, – where there is none."""
     return frame.with_columns(pl.struct("value", "suppressed").map_elements(
-        lambda r: fmt.indicator_value(r["value"], unit, r["suppressed"]), return_dtype=pl.Utf8).alias("shown"))
+        lambda r: fmt.indicator_value(r["value"], unit, bool(r["suppressed"])), return_dtype=pl.Utf8).alias("shown"))
 
 
 def _figures(frame: pl.DataFrame, first: pl.Expr) -> pl.DataFrame:
@@ -75,13 +76,13 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
     level), as a chart block."""
     words = "financial year" if level == "year" else "quarter"
     unit = indicator["unit"]
-    shown = _shown(series, unit).with_columns(  # a period not yet over says so
+    points = shown(series, unit).with_columns(  # a period not yet over says so
         pl.when(pl.col("period_complete")).then(pl.col("period")).otherwise(pl.format("{} (to date)", "period")).alias("period"))
-    figure = go.Figure(go.Scatter(x=shown["period"], y=shown["value"], mode="lines+markers", name=indicator["name"],
-                                  text=shown["shown"], hovertemplate="%{x}: %{text}<extra></extra>"))
+    figure = go.Figure(go.Scatter(x=points["period"], y=points["value"], mode="lines+markers", name=indicator["name"],
+                                  text=points["shown"], hovertemplate="%{x}: %{text}<extra></extra>"))
     figure.update_layout(xaxis_title=words.capitalize(), yaxis_title=unit.capitalize(), showlegend=False,
                          yaxis_rangemode="tozero")  # a scale from zero does not exaggerate small changes
-    published = shown.filter(pl.col("value").is_not_null())
+    published = points.filter(pl.col("value").is_not_null())
     if published.height:
         last, first = published.row(-1, named=True), published.row(0, named=True)
         way = "up" if last["value"] > first["value"] else "down" if last["value"] < first["value"] else "unchanged"
@@ -89,11 +90,11 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
             f", {way} from {first['shown']} in {first['period']}." if published.height > 1 else ".")
     else:
         summary = "Every quarter is suppressed to protect the confidentiality of the people who raised issues."
-    if shown["suppressed"].any():
-        summary += (f" {shown['suppressed'].sum()} of the {shown.height} {words}s are suppressed ([c]): fewer than 5 "
+    if points["suppressed"].any():
+        summary += (f" {points['suppressed'].sum()} of the {points.height} {words}s are suppressed ([c]): fewer than 5 "
                     "issues, or one could be worked out.")
     lacking = series["lacking"].sum()
-    chart(f"{indicator['name']} by {words}", summary, figure, _figures(shown, pl.col("period").alias(words.capitalize())),
+    chart(f"{indicator['name']} by {words}", summary, figure, _figures(points, pl.col("period").alias(words.capitalize())),
           file_stem=f"{indicator['indicator_id']}-by-{words}-{described}",
           left_out=f"{fmt.count(lacking)} records left out for lacking {indicator['needs']}." if lacking else
           "No record was left out for lacking a field.")
@@ -105,7 +106,7 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
     from dashboard import queries
 
     unit, words = indicator["unit"], BREAKDOWN_WORDS.get(by, by)
-    cells = _shown(queries.indicator_breakdown(indicator["indicator_id"], by, period), unit)
+    cells = shown(queries.indicator_breakdown(indicator["indicator_id"], by, period), unit)
     ranked = cells.filter(pl.col("value").is_not_null())
     plotted = pl.concat([ranked.head(MOST_BARS // 2), ranked.tail(MOST_BARS // 2)]) if ranked.height > MOST_BARS else ranked
     bars = go.Figure(go.Bar(x=plotted["value"], y=plotted["breakdown_name"], orientation="h", text=plotted["shown"],

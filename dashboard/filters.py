@@ -42,6 +42,14 @@ class Selection:
     names: dict[str, str]  # filter key -> the chosen value's name
     from_year: str
     to_year: str
+    years: tuple[str, ...] = ()  # every financial year in the chosen range, oldest first
+
+    def latest_complete_year(self, as_of) -> str:
+        """The latest financial year chosen that is over on `as_of` (the current one only when it is all there is)."""
+        from etl import periods
+
+        current = periods.financial_year(as_of)
+        return next((y for y in reversed(self.years) if y != current), self.years[-1])
 
     @property
     def cell(self) -> tuple[str, str | None]:
@@ -69,7 +77,8 @@ class Selection:
 
 
 def _options(key: str) -> dict[str, str]:
-    frame = queries.filter_options().filter(queries.filter_options()["filter"] == key)
+    options = queries.filter_options()
+    frame = options.filter(options["filter"] == key)
     return dict(zip(frame["code"], frame["name"], strict=True))
 
 
@@ -111,7 +120,7 @@ def sidebar() -> Selection:
     _write_url(values, first, last, years)
     if unknown:
         st.warning("This link asks for " + "; ".join(unknown) + ", which the data does not have, so it is ignored.")
-    selection = Selection(values, names, first, last)
+    selection = Selection(values, names, first, last, tuple(y for y in years if first <= y <= last))
     if selection.ignored:
         st.info(f"Figures are published for one breakdown at a time: these show {selection.names[_applied_key(selection)]}. "
                 f"Clear it to see the figures for the {', '.join(s.lower() for s in selection.ignored)} chosen.")

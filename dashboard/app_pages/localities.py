@@ -25,8 +25,7 @@ names = dict(zip(declared["indicator_id"], declared["name"], strict=True))
 indicator_id = filters.page_choice("Indicator", list(names), "place_indicator", format_func=names.get,
                                   default=list(names).index("funding_per_head") if "funding_per_head" in names else 0)
 indicator = declared.filter(pl.col("indicator_id") == indicator_id).row(0, named=True)
-years = [y for y in queries.filter_options().filter(pl.col("filter") == "year")["code"].to_list()
-         if selection.from_year <= y <= selection.to_year]
+years = list(selection.years)
 current = periods.financial_year(info["as_of"])
 period = filters.page_choice("Financial year", years[::-1], "place_year",
                              default=1 if len(years) > 1 and years[-1] == current else 0,  # the latest complete year
@@ -37,13 +36,9 @@ level = "districts" if hexes.height and st.radio("Map", ["nations and regions", 
                                                  key="place_map") == "districts" else "nations and regions"
 
 
-def shown(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.struct("value", "suppressed").map_elements(
-        lambda r: fmt.indicator_value(r["value"], unit, bool(r["suppressed"])), return_dtype=pl.Utf8).alias("shown"))
-
 
 if level == "districts":
-    cells = shown(hexes)
+    cells = components.shown(hexes, unit)
     odd = cells["layout"][0] in ("odd-r", "odd-q")
     x = [q + (0.5 if (r % 2 == 1) == odd else 0) for q, r in zip(cells["q"], cells["r"])]
     y = [-r * math.sqrt(3) / 2 for r in cells["r"]]
@@ -55,7 +50,7 @@ if level == "districts":
     figure.update_layout(height=640, yaxis_scaleanchor="x")
 else:
     # a tile per English region and per other nation, laid out roughly as on a map
-    cells = shown(queries.run("tile_values", indicator=indicator_id, period=period))
+    cells = components.shown(queries.run("tile_values", indicator=indicator_id, period=period), unit)
     rows, cols = int(cells["tile_row"].max()) + 1, int(cells["tile_col"].max()) + 1
     z = [[None] * cols for _ in range(rows)]
     text = [[""] * cols for _ in range(rows)]

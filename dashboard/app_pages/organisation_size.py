@@ -19,10 +19,8 @@ info = layout.data_status()
 if info is None:
     st.stop()
 selection = filters.sidebar()
-years = [y for y in queries.filter_options().filter(pl.col("filter") == "year")["code"].to_list()
-         if selection.from_year <= y <= selection.to_year]
 current = periods.financial_year(info["as_of"])
-year = next((y for y in reversed(years) if y != current), years[-1])
+year = selection.latest_complete_year(info["as_of"])
 st.caption(f"{selection.describe()}; the size charts are for {year}{' (to date)' if year == current else ''}.")
 
 sizes = queries.run("funding_by_size", financial_year=year, body=selection.values.get("body"),

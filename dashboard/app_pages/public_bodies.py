@@ -7,7 +7,6 @@ import streamlit as st
 
 from dashboard import components, extracts, filters, layout, queries
 from dashboard import format as fmt
-from etl import periods
 
 layout.page_header(
     "Public bodies",
@@ -26,10 +25,7 @@ body = selection.values.get("body")
 bodies = options.filter(pl.col("filter") == "body")
 body_type = dict(zip(bodies["code"], bodies["parent"], strict=True)).get(body) if body else selection.values.get("body_type")
 
-# the latest complete financial year chosen (the current one only when it is all that is chosen)
-years = options.filter((pl.col("filter") == "year") & pl.col("code").is_between(pl.lit(selection.from_year), pl.lit(selection.to_year)))["code"].to_list()
-complete = [y for y in years if y != periods.financial_year(info["as_of"])] or years
-year = complete[-1]
+year = selection.latest_complete_year(info["as_of"])
 scorecard = queries.body_scorecard(year, body_type)
 if scorecard.is_empty():
     st.warning(f"No public body has figures in {selection.describe()}. Widen the financial years or clear a filter.")
