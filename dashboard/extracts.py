@@ -73,11 +73,11 @@ def _sql(key: str) -> str:
     return (SQL_DIR / f"{key}.sql").read_text(encoding="utf-8")
 
 
-def rows(database: Path, key: str, filters: dict[str, str | None], from_year: str, to_year: str,
+def rows(database: Path, key: str, filters: dict[str, str | None], from_period: str, to_period: str,
          cell: tuple[str, str | None] = ("all", None), limit: int = MAX_ROWS) -> pl.DataFrame:
     """The rows of one dataset that follow the filters (values bound as parameters, never formatted into SQL)."""
     sql = _sql(key)
-    offered = {**filters, "from_year": from_year, "to_year": to_year, "breakdown": cell[0], "code": cell[1], "limit": limit}
+    offered = {**filters, "from_period": from_period, "to_period": to_period, "breakdown": cell[0], "code": cell[1], "limit": limit}
     params = {name: offered.get(name) for name in set(re.findall(r"\$(\w+)", sql))}
     con = duckdb.connect(str(database), read_only=True)
     try:

@@ -1,6 +1,9 @@
 """The global filters, declared once: period range, public body and body type, nation/region/district, size band,
-principle. Every filter lives in the URL (`?body=DCMS&from=2024-25`), so any view can be shared as a link and
+principle. Every filter lives in the URL (`?body=DCMS&from=2025-26+Q2`), so any view can be shared as a link and
 reopened exactly; a value the warehouse does not know is reported and ignored, never passed on.
+
+The period is a range of quarters ('2025-26 Q2' to '2026-27 Q1'; a bare financial year in a link means its first or
+last quarter). Quarterly figures and extracts follow it exactly; yearly figures cover every financial year it touches.
 
 Indicator values are published one breakdown at a time, so the figures follow the most specific place or body
 filter set (a body before its type, a district before its region and nation), then size band.
@@ -34,15 +37,34 @@ FILTERS: tuple[Filter, ...] = (
     Filter("principle", "Principle", "All principles", None),
 )
 PERIOD_KEYS = ("from", "to")
+QUARTERS = (1, 2, 3, 4)
+
+
+def quarters_of(years: list[str]) -> list[str]:
+    """Every quarter of the financial years, in order: '2025-26 Q1' ... '2025-26 Q4', '2026-27 Q1' ..."""
+    return [f"{year} Q{q}" for year in years for q in QUARTERS]
 
 
 @dataclass(frozen=True)
 class Selection:
     values: dict[str, str | None]  # filter key -> chosen code (None: everything)
     names: dict[str, str]  # filter key -> the chosen value's name
-    from_year: str
-    to_year: str
-    years: tuple[str, ...] = ()  # every financial year in the chosen range, oldest first
+    from_period: str  # the first quarter chosen: '2025-26 Q2'
+    to_period: str  # the last quarter chosen
+    years: tuple[str, ...] = ()  # every financial year the chosen quarters touch, oldest first
+
+    @property
+    def from_year(self) -> str:
+        return self.from_period[:7]
+
+    @property
+    def to_year(self) -> str:
+        return self.to_period[:7]
+
+    @property
+    def whole_years(self) -> bool:
+        """The range starts at a first quarter and ends at a last one."""
+        return self.from_period.endswith("Q1") and self.to_period.endswith("Q4")
 
     def latest_complete_year(self, as_of) -> str:
         """The latest financial year chosen that is over on `as_of` (the current one only when it is all there is)."""
@@ -73,7 +95,8 @@ class Selection:
         """The selection in words, for captions and file names: 'Department for Education, 2024-25 to 2026-27'."""
         breakdown, code = self.cell
         who = next((self.names[f.key] for f in FILTERS if f.breakdown == breakdown and code), "All public bodies and places")
-        return f"{who}, {self.from_year} to {self.to_year}" if self.from_year != self.to_year else f"{who}, {self.from_year}"
+        first, last = (self.from_year, self.to_year) if self.whole_years else (self.from_period, self.to_period)
+        return f"{who}, {first} to {last}" if first != last else f"{who}, {first}"
 
 
 def _options(key: str) -> dict[str, str]:
@@ -95,17 +118,13 @@ def sidebar() -> Selection:
     names: dict[str, str] = {}
     st.sidebar.header("Filters")
     st.sidebar.caption("Every filter is kept in the page's address, so a link reopens this exact view.")
-    first, last = params.get("from", years[0]), params.get("to", years[-1])
-    for key, value, fallback in (("from", first, years[0]), ("to", last, years[-1])):
-        if value not in years:
-            unknown.append(f"financial year '{value[:40]}' for '{key}'")
-            if key == "from":
-                first = fallback
-            else:
-                last = fallback
+    quarters = quarters_of(years)
+    first = _period(params.get("from"), quarters, "from", unknown)
+    last = _period(params.get("to"), quarters, "to", unknown)
     if first > last:
         first, last = last, first
-    first, last = st.sidebar.select_slider("Financial years", options=years, value=(first, last), key="years")
+    first, last = st.sidebar.select_slider("Period (financial years and quarters)", options=quarters, value=(first, last),
+                                           key="period")
     for f in FILTERS:
         options = _options(f.key)
         wanted = params.get(f.key)
@@ -117,14 +136,33 @@ def sidebar() -> Selection:
         values[f.key] = choice
         if choice is not None:
             names[f.key] = options[choice]
-    _write_url(values, first, last, years)
+    _write_url(values, first, last, quarters)
     if unknown:
         st.warning("This link asks for " + "; ".join(unknown) + ", which the data does not have, so it is ignored.")
-    selection = Selection(values, names, first, last, tuple(y for y in years if first <= y <= last))
+    selection = Selection(values, names, first, last, tuple(y for y in years if first[:7] <= y <= last[:7]))
+    if not selection.whole_years:
+        st.sidebar.caption(f"Quarterly figures and extracts follow the quarters chosen; yearly figures cover the "
+                           f"financial years they touch ({selection.years[0]}"
+                           + (f" to {selection.years[-1]})." if len(selection.years) > 1 else ")."))
     if selection.ignored:
         st.info(f"Figures are published for one breakdown at a time: these show {selection.names[_applied_key(selection)]}. "
                 f"Clear it to see the figures for the {', '.join(s.lower() for s in selection.ignored)} chosen.")
     return selection
+
+
+def _period(wanted: str | None, quarters: list[str], key: str, unknown: list[str]) -> str:
+    """The quarter a link asks for under `key` (from or to): a quarter, or a financial year meaning its first
+    (from) or last (to) quarter; the whole range's end when none or an unknown one is asked for."""
+    end = quarters[0] if key == "from" else quarters[-1]
+    if wanted is None:
+        return end
+    if wanted in quarters:
+        return wanted
+    as_year = f"{wanted} Q{QUARTERS[0] if key == 'from' else QUARTERS[-1]}"
+    if as_year in quarters:
+        return as_year
+    unknown.append(f"period '{wanted[:40]}' for '{key}'")
+    return end
 
 
 def _applied_key(selection: Selection) -> str:
@@ -132,12 +170,12 @@ def _applied_key(selection: Selection) -> str:
     return next(f.key for f in FILTERS if f.breakdown == breakdown)
 
 
-def _write_url(values: dict[str, str | None], first: str, last: str, years: list[str]) -> None:
+def _write_url(values: dict[str, str | None], first: str, last: str, quarters: list[str]) -> None:
     """Put the filters in the URL (and take out those cleared), leaving the page's own choices there."""
     wanted = {k: v for k, v in values.items() if v is not None}
-    if first != years[0]:
+    if first != quarters[0]:
         wanted["from"] = first
-    if last != years[-1]:
+    if last != quarters[-1]:
         wanted["to"] = last
     for key in [f.key for f in FILTERS] + list(PERIOD_KEYS):
         if key in wanted and st.query_params.get(key) != wanted[key]:

@@ -76,9 +76,10 @@ def indicators() -> pl.DataFrame:
     return run("indicators")
 
 
-def indicator_values(breakdown: str, code: str | None, from_year: str, to_year: str, period_level: str = "year") -> pl.DataFrame:
-    """Every indicator's values in one breakdown cell, over a range of financial years."""
-    return run("indicator_values", breakdown=breakdown, code=code, from_year=from_year, to_year=to_year,
+def indicator_values(breakdown: str, code: str | None, from_period: str, to_period: str, period_level: str = "year") -> pl.DataFrame:
+    """Every indicator's values in one breakdown cell: the quarters from_period to to_period ('2025-26 Q2'), or at
+    year level every financial year they touch."""
+    return run("indicator_values", breakdown=breakdown, code=code, from_period=from_period, to_period=to_period,
                period_level=period_level)
 
 

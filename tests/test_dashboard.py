@@ -59,12 +59,28 @@ def test_a_link_with_filters_reopens_the_same_view(built_warehouse, monkeypatch)
     at.run()
     assert not at.exception
     assert at.selectbox(key="filter_body_type").value == "local_authority"
-    assert at.select_slider(key="years").value == ("2025-26", "2026-27")
+    assert at.select_slider(key="period").value == ("2025-26 Q1", "2026-27 Q4")
     assert shown_metrics(at) == headline_values(built_warehouse.database, "body_type", "local_authority")
 
 
+def test_a_link_with_a_range_of_quarters_reopens_it(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["from"] = "2025-26 Q2"
+    at.query_params["to"] = "2026-27 Q1"
+    at.query_params["principle"] = "accountability"
+    at.run()
+    at.switch_page("app_pages/principles.py").run()
+    assert not at.exception
+    assert at.select_slider(key="period").value == ("2025-26 Q2", "2026-27 Q1")
+    trend = next(frame.value for frame in at.dataframe if "Quarter" in frame.value.columns)
+    assert [q.removesuffix(" (to date)") for q in trend["Quarter"]] == ["2025-26 Q2", "2025-26 Q3", "2025-26 Q4", "2026-27 Q1"]
+    assert any("yearly figures cover the financial years they touch (2025-26 to 2026-27)" in c.value for c in at.sidebar.caption)
+    at.select_slider(key="period").set_value(("2025-26 Q3", "2025-26 Q4")).run()
+    assert (at.query_params["from"], at.query_params["to"]) in ((["2025-26 Q3"], ["2025-26 Q4"]), ("2025-26 Q3", "2025-26 Q4"))
+
+
 @pytest.mark.parametrize("name, value", [("district", "E0'; drop table marts.awards; --"), ("body", "x" * 5000),
-                                         ("from", "1999-00"), ("principle", "<script>alert(1)</script>")])
+                                         ("from", "1999-00"), ("to", "2025-26 Q5"), ("principle", "<script>alert(1)</script>")])
 def test_an_unknown_code_in_the_url_gives_a_message_not_a_traceback(built_warehouse, monkeypatch, name, value):
     at = app(built_warehouse.path, monkeypatch)
     at.query_params[name] = value
@@ -288,7 +304,7 @@ def test_every_page_restores_its_filters_from_the_url_and_follows_them(built_war
     at.switch_page(f"app_pages/{page}").run()
     assert not at.exception
     assert at.selectbox(key="filter_body_type").value == "local_authority"
-    assert at.select_slider(key="years").value == ("2025-26", "2026-27")
+    assert at.select_slider(key="period").value == ("2025-26 Q1", "2026-27 Q4")
     assert page_text(at) != page_text(everything)
 
 

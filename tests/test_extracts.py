@@ -26,7 +26,7 @@ def test_every_dataset_has_its_sql_and_a_documented_table() -> None:
 
 @pytest.mark.parametrize("dataset", extracts.DATASETS, ids=lambda d: d.key)
 def test_every_dataset_extracts_with_no_filters(built_warehouse: BuiltWarehouse, dataset) -> None:
-    frame = extracts.rows(built_warehouse.database, dataset.key, NO_FILTERS, "2024-25", "2026-27")
+    frame = extracts.rows(built_warehouse.database, dataset.key, NO_FILTERS, "2024-25 Q1", "2026-27 Q4")
     assert frame.height > 0
     assert frame.columns[: len(extracts.dictionary(dataset.table))] == extracts.dictionary(dataset.table)["Column"].to_list()
 
@@ -34,21 +34,35 @@ def test_every_dataset_extracts_with_no_filters(built_warehouse: BuiltWarehouse,
 def test_awards_follow_the_filters(built_warehouse: BuiltWarehouse) -> None:
     db = built_warehouse.database
     filters = NO_FILTERS | {"region": "E12000003", "size": "small"}
-    frame = extracts.rows(db, "awards", filters, "2025-26", "2025-26")
+    frame = extracts.rows(db, "awards", filters, "2025-26 Q1", "2025-26 Q4")
     expected = query(db, """select count(*) from marts.awards where region_code = 'E12000003' and size_band = 'small'
                             and financial_year = '2025-26'""")[0][0]
     assert frame.height == expected > 0
     assert set(frame["region_code"]) == {"E12000003"} and set(frame["size_band"]) == {"small"}
     assert set(frame["financial_year"]) == {"2025-26"}
-    body = extracts.rows(db, "body_quarters", NO_FILTERS | {"body_type": "local_authority"}, "2024-25", "2026-27")
+    body = extracts.rows(db, "body_quarters", NO_FILTERS | {"body_type": "local_authority"}, "2024-25 Q1", "2026-27 Q4")
     assert set(body["body_type"]) == {"local_authority"}
+
+
+def test_extracts_follow_a_range_of_quarters(built_warehouse: BuiltWarehouse) -> None:
+    db = built_warehouse.database
+    awards = extracts.rows(db, "awards", NO_FILTERS, "2025-26 Q2", "2025-26 Q3")
+    expected = query(db, "select count(*) from marts.awards where financial_year = '2025-26' and quarter in (2, 3)")[0][0]
+    assert awards.height == expected > 0
+    assert set(awards["period"]) == {"2025-26 Q2", "2025-26 Q3"}
+    returns = extracts.rows(db, "body_quarters", NO_FILTERS, "2025-26 Q4", "2026-27 Q1")
+    assert set(zip(returns["financial_year"], returns["quarter"])) == {("2025-26", 4), ("2026-27", 1)}
+    values = extracts.rows(db, "indicator_values", NO_FILTERS, "2025-26 Q4", "2026-27 Q1")
+    # quarterly values follow the quarters exactly; yearly values cover the financial years they touch
+    assert set(values.filter(pl.col("period_level") == "quarter")["period"]) == {"2025-26 Q4", "2026-27 Q1"}
+    assert set(values.filter(pl.col("period_level") == "year")["period"]) == {"2025-26", "2026-27"}
 
 
 def test_indicator_values_follow_the_chosen_cell_and_keep_suppression(built_warehouse: BuiltWarehouse) -> None:
     db = built_warehouse.database
-    frame = extracts.rows(db, "indicator_values", NO_FILTERS, "2024-25", "2026-27", cell=("public_body", "DCMS"))
+    frame = extracts.rows(db, "indicator_values", NO_FILTERS, "2024-25 Q1", "2026-27 Q4", cell=("public_body", "DCMS"))
     assert set(frame["breakdown_code"]) == {"DCMS"}
-    everything = extracts.rows(db, "indicator_values", NO_FILTERS, "2024-25", "2026-27")
+    everything = extracts.rows(db, "indicator_values", NO_FILTERS, "2024-25 Q1", "2026-27 Q4")
     assert everything.height == query(db, "select count(*) from marts.indicator_values")[0][0]
     hidden = everything.filter(pl.col("suppressed"))
     assert hidden.height > 0 and hidden.select("value", "numerator", "lacking").null_count().row(0) == (hidden.height,) * 3
@@ -73,7 +87,7 @@ def test_formulas_are_neutralised_in_csv_and_excel(built_warehouse: BuiltWarehou
 
 
 def test_a_real_award_title_with_a_formula_is_neutralised(built_warehouse: BuiltWarehouse) -> None:
-    frame = extracts.rows(built_warehouse.database, "awards", NO_FILTERS, "2024-25", "2026-27")
+    frame = extracts.rows(built_warehouse.database, "awards", NO_FILTERS, "2024-25 Q1", "2026-27 Q4")
     formulas = frame.filter(pl.col("title").str.starts_with("="))
     assert formulas.height >= 1  # the demo plants a formula in a title
     text = extracts.csv_bytes(formulas).decode("utf-8-sig")
@@ -81,14 +95,14 @@ def test_a_real_award_title_with_a_formula_is_neutralised(built_warehouse: Built
 
 
 def test_parquet_round_trips(built_warehouse: BuiltWarehouse) -> None:
-    frame = extracts.rows(built_warehouse.database, "consultations", NO_FILTERS, "2024-25", "2026-27")
+    frame = extracts.rows(built_warehouse.database, "consultations", NO_FILTERS, "2024-25 Q1", "2026-27 Q4")
     dataset = next(d for d in extracts.DATASETS if d.key == "consultations")
     assert pl.read_parquet(io.BytesIO(extracts.file_bytes(frame, dataset, "parquet", "test"))).equals(frame)
 
 
 def test_no_extract_holds_a_reporter_or_issue_text(built_warehouse: BuiltWarehouse) -> None:
     for dataset in extracts.DATASETS:
-        frame = extracts.rows(built_warehouse.database, dataset.key, NO_FILTERS, "2024-25", "2026-27")
+        frame = extracts.rows(built_warehouse.database, dataset.key, NO_FILTERS, "2024-25 Q1", "2026-27 Q4")
         assert not {"reporter_id", "summary", "issue_ref", "event_id"} & set(frame.columns), dataset.key
         text = frame.write_csv()
         assert not re.search(r"REP-\d{6}|Concern raised about|Issue reopened", text), dataset.key

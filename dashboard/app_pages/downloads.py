@@ -24,7 +24,7 @@ st.header("Build an extract")
 key = filters.page_choice("Dataset", list(titles), "dataset", format_func=lambda k: titles[k].title)
 dataset = titles[key]
 st.markdown(f"{dataset.description} Filters: {selection.describe()}.")
-preview = extracts.rows(database, key, selection.values, selection.from_year, selection.to_year, selection.cell, limit=201)
+preview = extracts.rows(database, key, selection.values, selection.from_period, selection.to_period, selection.cell, limit=201)
 if preview.is_empty():
     st.warning("No rows match these filters. Widen the financial years or clear a filter.")
 else:
@@ -35,13 +35,13 @@ else:
     fmt_key = st.radio("Format", list(extracts.FORMATS), format_func=lambda f: extracts.FORMATS[f], horizontal=True,
                        key="extract_format")
 
-    def build_file(key: str, values: dict, from_year: str, to_year: str, cell: tuple, fmt_key: str, described: str) -> bytes:
-        frame = extracts.rows(database, key, values, from_year, to_year, cell)
+    def build_file(key: str, values: dict, from_period: str, to_period: str, cell: tuple, fmt_key: str, described: str) -> bytes:
+        frame = extracts.rows(database, key, values, from_period, to_period, cell)
         return extracts.file_bytes(frame, titles[key], fmt_key, described)
 
     st.download_button(
         f"Download {dataset.title.lower()} ({fmt_key.upper()})",
-        data=partial(build_file, key, dict(selection.values), selection.from_year, selection.to_year, selection.cell,
+        data=partial(build_file, key, dict(selection.values), selection.from_period, selection.to_period, selection.cell,
                      fmt_key, selection.describe()),
         file_name=f"covenant-{key}-{components.slug(selection.describe())}.{fmt_key}", mime=extracts.MIME[fmt_key],
         key="extract_download", on_click="ignore")

@@ -20,7 +20,7 @@ if layout.data_status() is None:
 selection = filters.sidebar()
 breakdown, code = selection.cell
 declared = {row["indicator_id"]: row for row in queries.indicators().iter_rows(named=True)}
-years = queries.indicator_values(breakdown, code, selection.from_year, selection.to_year).filter(
+years = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period).filter(
     pl.col("indicator_id").is_in(ISSUE_INDICATORS))
 if years.is_empty():
     st.warning(f"There are no issue figures for {selection.describe()}: issues are counted by public body, type of "

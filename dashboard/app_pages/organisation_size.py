@@ -60,7 +60,7 @@ for indicator_id in ("awards_two_years_or_more", "awards_paid_in_advance", "full
 
 st.header("Smaller organisations")
 breakdown, code = selection.cell
-values = queries.indicator_values(breakdown, code, selection.from_year, selection.to_year)
+values = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period)
 columns = st.columns(2)
 for column, indicator_id in zip(columns, ("funding_to_smaller_organisations", "awards_to_smaller_organisations")):
     rows = values.filter((pl.col("indicator_id") == indicator_id) & (pl.col("financial_year") == year))

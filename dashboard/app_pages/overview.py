@@ -21,7 +21,7 @@ if info is None:
 selection = filters.sidebar()
 breakdown, code = selection.cell
 declared = queries.indicators()
-values = queries.indicator_values(breakdown, code, selection.from_year, selection.to_year)
+values = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period)
 if selection.principle:
     declared = declared.filter(pl.col("principle") == selection.principle)
     values = values.filter(pl.col("principle") == selection.principle)

@@ -23,8 +23,8 @@ st.header(names[principle])
 if not selection.principle:
     st.caption("Showing the first principle; choose another in the filters.")
 
-quarters = queries.indicator_values(breakdown, code, selection.from_year, selection.to_year, period_level="quarter")
-years = queries.indicator_values(breakdown, code, selection.from_year, selection.to_year)
+quarters = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period, period_level="quarter")
+years = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period)
 
 for indicator in declared.iter_rows(named=True):
     st.subheader(indicator["name"])

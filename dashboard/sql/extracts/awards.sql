@@ -1,6 +1,6 @@
--- Awards, as loaded from the funders' 360Giving files, for the chosen funder, place, recipient size and years.
+-- Awards, as loaded from the funders' 360Giving files, for the chosen funder, place, recipient size and quarters.
 select * from marts.awards
-where financial_year between $from_year and $to_year
+where period between $from_period and $to_period
   and ($body is null or body_code = $body)
   and ($body_type is null or body_type = $body_type)
   and ($district is null or district_code = $district)

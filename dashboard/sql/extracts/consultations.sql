@@ -1,7 +1,7 @@
--- marts.consultations for the chosen public body or type of body and years.
+-- marts.consultations for the chosen public body or type of body and quarters.
 select t.* from marts.consultations as t
 left join reference.public_bodies as bodies on bodies.code = t.body_code
-where t.financial_year between $from_year and $to_year
+where t.financial_year || ' Q' || t.quarter between $from_period and $to_period
   and ($body is null or t.body_code = $body)
   and ($body_type is null or bodies.body_type = $body_type)
 order by t.financial_year, t.quarter, t.body_code
