@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from etl import periods
+
 SUPPRESSED = "[c]"  # the government statistics symbol for a value suppressed to protect confidentiality
 
 
@@ -84,3 +86,15 @@ def indicator_change(value, unit: str) -> str:
 def plural(value, word: str, words: str | None = None) -> str:
     """'1 file', '2,035 files'."""
     return f"{count(value)} {word if value == 1 else (words or word + 's')}"
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    """Whole months from `earlier` to `later` (0 when later is earlier)."""
+    return max(0, (later.year - earlier.year) * 12 + later.month - earlier.month - (later.day < earlier.day))
+
+
+def waited_since_quarter(period: str, as_of: dt.date) -> str:
+    """How long an issue raised in a quarter ('2025-26 Q3') has waited by `as_of`: '11 to 13 months'."""
+    first, last = periods.quarter_bounds(int(period[:4]), int(period[-1]))
+    least, most = months_between(min(last, as_of), as_of), months_between(first, as_of)
+    return f"under {most + 1} months" if least == 0 else f"{least} to {most + 1} months"

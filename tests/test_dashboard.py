@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,29 @@ def test_the_footer_names_sources_and_licence(built_warehouse, monkeypatch):
 )
 def test_uk_number_formats(function, value, shown):
     assert function(value) == shown
+
+
+@pytest.mark.parametrize(("period", "as_of", "shown"), [
+    ("2025-26 Q3", dt.date(2026, 11, 25), "10 to 14 months"),  # 1 Oct 2025 to 31 Dec 2025
+    ("2026-27 Q3", dt.date(2026, 11, 25), "under 2 months"),  # the quarter not over
+    ("2026-27 Q2", dt.date(2026, 11, 25), "1 to 5 months"),  # 30 Sep is 1 month 25 days before; 1 Jul 4 months 24 days
+    ("2024-25 Q4", dt.date(2025, 3, 31), "under 3 months"),
+])
+def test_how_long_open_issues_have_waited(period, as_of, shown):
+    assert fmt.waited_since_quarter(period, as_of) == shown
+
+
+def test_the_issues_page_shows_the_open_backlog_by_quarter_raised(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch).run()
+    at.switch_page("app_pages/issues.py").run()
+    assert not at.exception
+    assert "The open backlog by age" in [s.value for s in at.subheader]
+    table = next(frame.value for frame in at.dataframe if "Quarter raised" in frame.value.columns)
+    expected = query(built_warehouse.database, """select period, value, suppressed from marts.indicator_values
+        where indicator_id = 'issues_still_open' and breakdown = 'all' and period_level = 'quarter' order by period""")
+    assert list(table["Quarter raised"]) == [p for p, _, _ in expected]
+    assert list(table["Still open"]) == [fmt.indicator_value(v, "issues", s) for _, v, s in expected]
+    assert len(expected) > 4  # a quarter each from 2024-25 Q1 on
 
 
 def test_the_data_dictionary_page_lists_every_field_of_the_chosen_source(built_warehouse, monkeypatch):

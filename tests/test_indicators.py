@@ -289,6 +289,9 @@ EXPECTED: dict[str, list[tuple[str, str, str | None, tuple]]] = {
     "issues_resolved_share": [("2025-26", "all", None, (50, 5, 10, 0)), ("2025-26 Q3", "all", None, (0, 0, 5, 0)),
                               ("2025-26", "size_band", "small", (100, 5, 5, 0))],
     "issues_median_days_to_resolve": [("2025-26", "all", None, (30, None, 5, 0)), ("2025-26 Q2", "all", None, (30, None, 5, 0))],
+    # the backlog: L1-L5 (raised in Q3) are open; R1-R5 (Q2) resolved
+    "issues_still_open": [("2025-26", "all", None, (5, 5, 10, 0)), ("2025-26 Q3", "all", None, (5, 5, 5, 0)),
+                          ("2025-26 Q2", "all", None, (0, 0, 5, 0)), ("2025-26", "category", "late payment", (5, 5, 5, 0))],
     # L1-L5 open for more than 90 days
     "issues_unresolved_after_90_days": [("2025-26", "all", None, (50, 5, 10, 0)), ("2025-26 Q2", "all", None, (0, 0, 5, 0))],
 }

@@ -1,12 +1,40 @@
 """Issues: what civil society organisations raised through the issue reporting mechanism, how fast it was
 resolved, by category, principle and type of body. Every figure is disclosure-controlled in the warehouse."""
 
+import datetime as dt
+
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboard import components, filters, layout, queries
+from dashboard import format as fmt
 
 ISSUE_INDICATORS = ("issues_raised", "issues_resolved_share", "issues_median_days_to_resolve", "issues_unresolved_after_90_days")
+
+
+def backlog(indicator: dict, quarters: pl.DataFrame, as_of: dt.date, described: str) -> None:
+    """The issues still open, by the quarter they were raised in and so how long they have waited."""
+    points = components.shown(quarters, indicator["unit"]).with_columns(
+        pl.col("period").map_elements(lambda p: fmt.waited_since_quarter(p, as_of), return_dtype=pl.Utf8).alias("waiting"))
+    figure = go.Figure(go.Bar(x=[f"{p}<br>{w}" for p, w in zip(points["period"], points["waiting"])], y=points["value"],
+                              text=points["shown"], textposition="outside", hovertemplate="%{x}: %{text} open<extra></extra>"))
+    figure.update_layout(xaxis_title="Quarter raised, and how long its issues have waited", yaxis_title="Issues still open",
+                         yaxis_rangemode="tozero")
+    open_now = points.filter(pl.col("value") > 0)
+    if open_now.height:
+        oldest, most = open_now.row(0, named=True), open_now.sort("value", descending=True, maintain_order=True).row(0, named=True)
+        summary = (f"The oldest published open issues were raised in {oldest['period']} and have waited {oldest['waiting']} "
+                   f"({oldest['shown']}); the most, {most['shown']}, were raised in {most['period']}.")
+    else:
+        summary = "No quarter shown has a published count of open issues."
+    hidden = points["suppressed"].sum()
+    if hidden:
+        summary += f" {hidden} of the {points.height} quarters are suppressed ([c]): fewer than 5 issues, or one could be worked out."
+    table = points.select(pl.col("period").alias("Quarter raised"), pl.col("waiting").alias("Waited by " + f"{as_of:%-d %B %Y}"),
+                          pl.col("shown").alias("Still open"), pl.col("denominator").alias("Raised (not withdrawn)"))
+    components.chart("The open backlog by age", summary, figure, table, file_stem=f"issues-still-open-by-quarter-{described}",
+                     left_out="No issue is left out for lacking a field; withdrawn issues are not counted.")
 
 layout.page_header(
     "Issues",
@@ -15,7 +43,8 @@ layout.page_header(
     "reporter or issue text is ever shown, and any count under 5 is suppressed and shown as [c], with other "
     "figures where needed so that none can be worked out.",
 )
-if layout.data_status() is None:
+info = layout.data_status()
+if info is None:
     st.stop()
 selection = filters.sidebar()
 breakdown, code = selection.cell
@@ -49,3 +78,8 @@ for by in ("category", "principle", "body_type"):
     if by in declared["issues_raised"]["breakdowns"]:
         components.indicator_breakdown(declared["issues_raised"], by, period, filtered=breakdown != "all")
 components.indicator_breakdown(declared["issues_resolved_share"], "body_type", period, filtered=breakdown != "all")
+
+still_open = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period, period_level="quarter").filter(
+    pl.col("indicator_id") == "issues_still_open")
+if still_open.height:
+    backlog(declared["issues_still_open"], still_open, info["as_of"], selection.describe())

@@ -43,9 +43,14 @@ def take(base: str, folder: Path) -> list[Path]:
             page.wait_for_selector("h1", timeout=60_000)
             page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
             page.wait_for_timeout(2500)  # charts finish drawing
+            height = page.evaluate("() => document.querySelector('[data-testid=\"stMainBlockContainer\"]')?.scrollHeight || 0")
+            if height + 200 > page.viewport_size["height"]:  # a page longer than the viewport: make it as tall
+                page.set_viewport_size({"width": 1400, "height": min(height + 200, 16_000)})
+                page.wait_for_timeout(2500)
             target = folder / f"{name}.png"
             page.screenshot(path=str(target))
             _trim(target)
+            page.set_viewport_size({"width": 1400, "height": 4200})
             saved.append(target)
         browser.close()
     return saved
