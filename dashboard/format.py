@@ -88,6 +88,13 @@ def plural(value, word: str, words: str | None = None) -> str:
     return f"{count(value)} {word if value == 1 else (words or word + 's')}"
 
 
+def plural_noun(noun: str) -> str:
+    """'executive agency' -> 'executive agencies', 'local authority' -> 'local authorities', 'board' -> 'boards'."""
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
+
+
 def months_between(earlier: dt.date, later: dt.date) -> int:
     """Whole months from `earlier` to `later` (0 when later is earlier)."""
     return max(0, (later.year - earlier.year) * 12 + later.month - earlier.month - (later.day < earlier.day))

@@ -37,7 +37,7 @@ def test_overview_shows_each_principles_headline_figures(built_warehouse, monkey
     at = app(built_warehouse.path, monkeypatch).run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Overview"]
-    assert [s.value for s in at.subheader][:5] == ["Recognition and value", "Partnership and collaboration",
+    assert [s.value for s in at.header][:5] == ["Recognition and value", "Partnership and collaboration",
                                                    "Participation and inclusion", "Transparency", "Accountability"]
     assert shown_metrics(at) == headline_values(built_warehouse.database)
     assert any("in 2025-26 (the latest complete financial year" in c.value for c in at.caption)  # 2026-27 is not over
@@ -122,6 +122,14 @@ def test_uk_number_formats(function, value, shown):
     assert function(value) == shown
 
 
+@pytest.mark.parametrize(("noun", "nouns"), [("executive agency", "executive agencies"), ("local authority", "local authorities"),
+                                             ("integrated care board", "integrated care boards"),
+                                             ("police and crime commissioner", "police and crime commissioners"),
+                                             ("non-departmental public body", "non-departmental public bodies")])
+def test_plural_nouns(noun, nouns):
+    assert fmt.plural_noun(noun) == nouns
+
+
 @pytest.mark.parametrize(("period", "as_of", "shown"), [
     ("2025-26 Q3", dt.date(2026, 11, 25), "10 to 14 months"),  # 1 Oct 2025 to 31 Dec 2025
     ("2026-27 Q3", dt.date(2026, 11, 25), "under 2 months"),  # the quarter not over
@@ -155,7 +163,7 @@ def test_the_data_dictionary_page_lists_every_field_of_the_chosen_source(built_w
     shown = sum(len(frame.value) for frame in at.dataframe)
     assert shown == dictionary().filter(dictionary()["source"] == at.selectbox(key="dictionary_source").value).height
     at.selectbox(key="dictionary_source").select("Issue events").run()
-    assert [s.value for s in at.subheader] == ["Issue events (issue_events)"]
+    assert [s.value for s in at.header] == ["Issue events (issue_events)"]
     assert len(at.dataframe[0].value) == 11
 
 
@@ -167,9 +175,9 @@ def test_the_data_dictionary_page_documents_the_published_warehouse(built_wareho
     at.selectbox(key="dictionary_source").select("The published warehouse (for analysts)").run()
     assert not at.exception
     tables = [row["table"] for row in warehouse.table_docs()]
-    assert [s.value for s in at.subheader] == list(dict.fromkeys(tables))
+    assert [s.value for s in at.header] == list(dict.fromkeys(tables))
     assert sum(len(frame.value) for frame in at.dataframe) == len(tables)
-    assert "marts.indicator_values" in [s.value for s in at.subheader]
+    assert "marts.indicator_values" in [s.value for s in at.header]
 
 
 def test_the_principles_page_shows_every_indicator_of_the_chosen_principle(built_warehouse, monkeypatch):
@@ -344,7 +352,7 @@ def test_an_empty_warehouse_gives_a_message_on_every_page(tmp_path, monkeypatch,
         at.switch_page(f"app_pages/{page}").run()
         assert not at.exception, page
         assert any("no figures yet" in i.value for i in at.info), page
-    for page in ("data_quality.py", "data_dictionary.py"):
+    for page in ("data_quality.py", "data_dictionary.py", "accessibility.py"):
         at.switch_page(f"app_pages/{page}").run()
         assert not at.exception, page
 

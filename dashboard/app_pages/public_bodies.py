@@ -43,7 +43,7 @@ if body is None:
     reds = (scorecard.group_by("body_type", "body_name").agg((pl.col("rag") == "red").sum().alias("red"),
                                                              pl.col("rag").is_not_null().sum().alias("rated"))
             .filter(pl.col("red") > 0).sort("red", "body_name", descending=[True, False]))
-    lagging = [f"{type_names[type_code].lower()}s: " + ", ".join(
+    lagging = [f"{fmt.plural_noun(type_names[type_code].lower())}: " + ", ".join(
         f"{row['body_name']} ({row['red']} of {row['rated']} red)" for row in reds.filter(pl.col("body_type") == type_code).head(3).iter_rows(named=True))
         for type_code in type_names if reds.filter(pl.col("body_type") == type_code).height]
     if lagging:
@@ -65,7 +65,7 @@ if body is None:
 # --- one body's profile ---------------------------------------------------------------------------------------------
 name = selection.names["body"]
 st.header(name)
-st.caption(f"{type_names.get(body_type, 'Public body')}. Compared with the median of the other {type_names.get(body_type, 'bodies').lower()}s.")
+st.caption(f"{type_names.get(body_type, 'Public body')}. Compared with the median of the other {fmt.plural_noun(type_names.get(body_type, 'body').lower())}.")
 returns = queries.body_returns(body)
 if returns.height:
     last = returns.row(-1, named=True)
