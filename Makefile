@@ -7,8 +7,9 @@ INBOX ?= data/inbox
 WAREHOUSE ?= data/warehouse
 AWARDS ?= 100000
 PORT ?= 8501
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup demo build serve test lock clean
+.PHONY: setup demo build serve test lock clean chromium screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +33,20 @@ build: $(VENV)/.installed | $(INBOX)  ## load the inbox into the warehouse and p
 serve: build  ## set up, build the demo warehouse and serve the dashboard on http://127.0.0.1:8501
 	$(BIN)/covenant serve --warehouse $(WAREHOUSE) --port $(PORT)
 
-test: $(VENV)/.installed  ## set up and run the whole test suite
+$(AXE): tests/browser/package.json tests/browser/package-lock.json  ## axe-core, pinned, from the npm registry
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $@
+
+chromium:  ## Debian's Chromium for the browser tests, once (Playwright drives it; it downloads no browser)
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+test: $(VENV)/.installed $(AXE) chromium  ## set up and run the whole test suite, browser and accessibility tests included
 	$(BIN)/python -m pytest
+
+screenshots: build  ## retake docs/screenshots from the demo warehouse in a real browser
+	$(BIN)/python tests/browser/screenshots.py --warehouse $(WAREHOUSE) docs/screenshots
 
 lock:  ## re-pin every dependency to what is installed now (after a deliberate upgrade)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^covenant-dashboard' > requirements.lock

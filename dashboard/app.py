@@ -14,6 +14,7 @@ from dashboard.layout import SERVICE_NAME, footer  # noqa: E402
 PAGES_DIR = Path(__file__).parent / "app_pages"
 
 st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state="expanded")
+st.html(f"<style>{(Path(__file__).parent / 'focus.css').read_text(encoding='utf-8')}</style>")
 
 pages = [
     st.Page(PAGES_DIR / "overview.py", title="Overview", url_path="overview", default=True),
@@ -25,6 +26,10 @@ pages = [
     st.Page(PAGES_DIR / "downloads.py", title="Data and downloads", url_path="downloads"),
     st.Page(PAGES_DIR / "data_quality.py", title="Data quality", url_path="data-quality"),
     st.Page(PAGES_DIR / "data_dictionary.py", title="Data dictionary", url_path="data-dictionary"),
+    st.Page(PAGES_DIR / "accessibility.py", title="Accessibility statement", url_path="accessibility"),
 ]
-st.navigation(pages).run()
-footer()
+page = st.navigation(pages)
+body = st.container()
+footer()  # below the page's body, drawn first so that a page stopping early (no data, nothing matches) still has it
+with body:
+    page.run()

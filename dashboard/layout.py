@@ -17,6 +17,8 @@ ATTRIBUTION = (
 
 
 def page_header(title: str, description: str) -> None:
+    """The page's title (in the browser tab too: 'Issues – Civil Society Covenant dashboard'), heading and description."""
+    st.set_page_config(page_title=f"{title} – {SERVICE_NAME}")
     st.title(title)
     st.markdown(description)
 

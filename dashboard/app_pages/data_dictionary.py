@@ -25,7 +25,7 @@ if source == PUBLISHED:
              "published only in `marts.indicator_values`, with counts under 5 suppressed.")
     for name in tables["table"].unique(maintain_order=True).to_list():
         rows = tables.filter(pl.col("table") == name)
-        st.subheader(name)
+        st.header(name)
         st.write(rows["table_description"][0])
         st.dataframe(rows.select(pl.col("column").alias("Column"), pl.col("description").alias("Description")), hide_index=True)
     st.download_button("Download the warehouse tables' dictionary (CSV)", tables.write_csv(),
@@ -34,7 +34,7 @@ if source == PUBLISHED:
 chosen = fields.filter(pl.col("source") == source)
 for dataset in chosen["dataset"].unique(maintain_order=True).to_list():
     rows = chosen.filter(pl.col("dataset") == dataset)
-    st.subheader(f"{dataset.replace('_', ' ').capitalize()} ({rows['sheet_or_file'][0]})")
+    st.header(f"{dataset.replace('_', ' ').capitalize()} ({rows['sheet_or_file'][0]})")
     st.dataframe(
         rows.select(
             pl.col("title").alias("Column or title"), pl.col("field").alias("Field"), pl.col("type").alias("Type"),

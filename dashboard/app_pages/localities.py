@@ -71,17 +71,19 @@ else:
 table = cells.select(pl.col("name").alias("Place"), pl.col("gss_code").alias("GSS code"), pl.col("shown").alias("Value"),
                      pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
                      pl.col("lacking").alias("Records lacking the field"))
+st.header("The map")
 components.chart(f"{indicator['name']} by {'district' if level == 'districts' else 'nation and region'}, {period}", summary,
                  figure, table, file_stem=f"{indicator_id}-map-{period}",
                  left_out=(f"{fmt.count(cells['lacking'].sum())} records left out for lacking {indicator['needs']}."
                            + ("" if hexes.height else " Load a HexJSON district layout into the inbox to see a district map.")))
 
+st.header("Districts ranked")
 components.indicator_breakdown(indicator, "district", period, filtered=selection.cell[0] != "all")
 
 place = next((selection.values[k] for k in ("district", "region", "nation") if selection.values.get(k)), None)
 if place:
     bodies = queries.run("local_bodies", place=place)
-    st.subheader(f"Local public bodies in {selection.names[next(k for k in ('district', 'region', 'nation') if selection.values.get(k))]}")
+    st.header(f"Local public bodies in {selection.names[next(k for k in ('district', 'region', 'nation') if selection.values.get(k))]}")
     if bodies.is_empty():
         st.markdown("No local public body in the reference is in this place.")
     else:

@@ -50,6 +50,7 @@ table = sizes.select(pl.col("name").alias("Size"), pl.col("awards").alias("Award
                      pl.col("median_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias("Median award"),
                      pl.col("median_months").alias("Median length (months)"))
 unknown = sizes.filter(pl.col("size_band") == "unknown")["awards"].sum()
+st.header("Funding by size of organisation")
 components.chart(f"Awards and funding by recipient size, {year}", summary, figure, table,
                  file_stem=f"funding-by-size-{year}-{selection.describe()}",
                  left_out=f"{fmt.count(unknown)} awards went to organisations whose income is not known (shown as Unknown income).")

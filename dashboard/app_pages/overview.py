@@ -47,7 +47,7 @@ for principle, name in zip(principles["code"], principles["name"], strict=True):
     rows = latest.filter(pl.col("indicator_id").is_in(chosen["indicator_id"].to_list())).sort("sort_order")
     if rows.is_empty():
         continue
-    st.subheader(name)
+    st.header(name)
     columns = st.columns(max(rows.height, 2))
     for column, row in zip(columns, rows.iter_rows(named=True)):
         components.headline(column, row | {"needs": needs[row["indicator_id"]]}, definitions[row["indicator_id"]])
@@ -58,7 +58,7 @@ moved = (latest.filter(pl.col("change_since_previous").is_not_null() & (pl.col("
          .with_columns((pl.col("change_since_previous") * sign).alias("better_by"))
          .filter(pl.col("unit").is_in(fmt.PERCENT_UNITS)).sort("better_by"))
 if moved.height:
-    st.subheader("What changed most since the year before")
+    st.header("What changed most since the year before")
     worse, better = moved.head(3).filter(pl.col("better_by") < 0), moved.tail(3).reverse().filter(pl.col("better_by") > 0)
     for title, group in (("Improved most", better), ("Worsened most", worse)):
         if group.height:

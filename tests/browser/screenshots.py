@@ -1,61 +1,70 @@
-"""Screenshots of every page from a real browser (Debian's Chromium, driven by Playwright), for review.
+"""Screenshots of every page from a real browser (Debian's Chromium, driven by Playwright), for review and for the
+README. Serves the dashboard over a warehouse itself, or uses one already running:
 
-    .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8501 docs/screenshots
-
-Waits for each page's charts to draw before taking a full-page screenshot."""
+    .venv/bin/python tests/browser/screenshots.py --warehouse data/warehouse docs/screenshots   (make screenshots)
+    .venv/bin/python tests/browser/screenshots.py --url http://127.0.0.1:8501 docs/screenshots
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-PAGES = {
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.browser import harness  # noqa: E402
+
+# a view of every page, as a committee clerk or a civil servant would open it
+VIEWS = {
     "overview": "", "principles": "principles?principle=partnership", "public-bodies": "public-bodies",
     "public-body-profile": "public-bodies?body=DCMS", "localities": "localities?region=E12000003",
     "organisation-size": "organisation-size", "issues": "issues", "downloads": "downloads",
-    "data-quality": "data-quality", "data-dictionary": "data-dictionary",
+    "data-quality": "data-quality", "data-dictionary": "data-dictionary", "accessibility": "accessibility",
 }
-CHROMIUM = "/usr/bin/chromium"
+WIDTH, MOST_HEIGHT = 1400, 16_000
 
 
-def _trim(path: Path) -> None:
-    """Cut the empty space below a page's content (the viewport is taller than most pages)."""
-    from PIL import Image, ImageChops
-
-    image = Image.open(path).convert("RGB")
-    main = image.crop((image.width // 4, 0, image.width, image.height))  # the main column, not the sidebar
-    box = ImageChops.difference(main, Image.new("RGB", main.size, (255, 255, 255))).getbbox()
-    if box:
-        image.crop((0, 0, image.width, min(image.height, box[3] + 40))).save(path, optimize=True)
+def whole_page(page, target: Path) -> Path:
+    """A screenshot of the whole page: Streamlit scrolls an inner container, so the viewport is made as tall as the
+    page's content first."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight")
+    before = page.viewport_size
+    page.set_viewport_size({"width": WIDTH, "height": min(height + 160, MOST_HEIGHT)})
+    harness.wait_until_drawn(page)
+    page.screenshot(path=str(target))
+    page.set_viewport_size(before)
+    return target
 
 
 def take(base: str, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     saved = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        # Streamlit scrolls an inner container, so a full-page screenshot needs a viewport as tall as the page
-        page = browser.new_page(viewport={"width": 1400, "height": 4200})
-        for name, path in PAGES.items():
-            page.goto(f"{base}/{path}", wait_until="networkidle")
-            page.wait_for_selector("h1", timeout=60_000)
-            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-            page.wait_for_timeout(2500)  # charts finish drawing
-            height = page.evaluate("() => document.querySelector('[data-testid=\"stMainBlockContainer\"]')?.scrollHeight || 0")
-            if height + 200 > page.viewport_size["height"]:  # a page longer than the viewport: make it as tall
-                page.set_viewport_size({"width": 1400, "height": min(height + 200, 16_000)})
-                page.wait_for_timeout(2500)
-            target = folder / f"{name}.png"
-            page.screenshot(path=str(target))
-            _trim(target)
-            page.set_viewport_size({"width": 1400, "height": 4200})
-            saved.append(target)
+        browser = harness.launch(playwright)
+        page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
+        for name, path in VIEWS.items():
+            page.goto(f"{base}/{path}", wait_until="domcontentloaded")
+            harness.wait_until_drawn(page)
+            saved.append(whole_page(page, folder / f"{name}.png"))
         browser.close()
     return saved
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--warehouse", type=Path, help="serve the dashboard over this warehouse for the screenshots")
+    where.add_argument("--url", help="the address of a dashboard already running")
+    parser.add_argument("folder", type=Path)
+    args = parser.parse_args()
+    with harness.served(args.warehouse) if args.warehouse else contextlib.nullcontext(args.url) as base:
+        for path in take(base, args.folder):
+            print(path)
+
+
 if __name__ == "__main__":
-    for path in take(sys.argv[1], Path(sys.argv[2])):
-        print(path)
+    main()

@@ -1,0 +1,177 @@
+"""End-to-end in a real browser: Debian's Chromium, driven by Playwright, over the app served on 127.0.0.1 from the
+session's small demo warehouse. Every page loads with its charts; a filter changes a chart and the URL; a deep link
+restores the view; a download holds the rows the filters ask for; the keyboard alone reaches the pages, the filters
+and the downloads; axe-core finds no serious or critical WCAG 2.2 AA problem on any page, as it opens or filtered.
+Screenshots of every page are saved under build/screenshots/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.browser import harness
+from tests.browser.screenshots import whole_page
+from tests.conftest import query
+
+SCREENSHOTS = harness.ROOT / "build" / "screenshots"
+FILTERED = "body_type=local_authority&principle=partnership&from=2025-26+Q1"
+
+
+@pytest.fixture(scope="module")
+def base(built_warehouse) -> str:
+    with harness.served(built_warehouse.path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = harness.launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def open_page(page, base: str, path: str) -> None:
+    page.goto(f"{base}/{path}", wait_until="domcontentloaded")
+    harness.wait_until_drawn(page)
+
+
+def query_of(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def test_the_browser_tests_cover_every_page_the_app_declares():
+    declared = re.findall(r'url_path="([^"]+)"', harness.APP.read_text(encoding="utf-8"))
+    assert declared == list(harness.PAGES)
+    from tests.browser.screenshots import VIEWS
+
+    assert {view.split("?")[0] or "overview" for view in VIEWS.values()} == set(declared)
+
+
+@pytest.mark.parametrize("path", list(harness.PAGES))
+def test_every_page_loads_with_its_charts(base, page, path):
+    title, draws_charts = harness.PAGES[path]
+    open_page(page, base, path)
+    assert harness.page_problems(page) == []
+    assert page.locator("h1").inner_text() == title
+    assert page.title() == f"{title} – Civil Society Covenant dashboard"
+    charts = page.locator('[data-testid="stPlotlyChart"]').count()
+    if draws_charts:
+        assert charts > 0, f"no chart on {path}"
+    assert "Open Government Licence v3.0" in page.locator("body").inner_text()  # the footer: sources and licence
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    whole_page(page, SCREENSHOTS / f"{path}.png")
+
+
+def chart_summaries(page) -> list[str]:
+    return page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-chart-block-"]')]
+        .map(block => block.querySelector('[data-testid="stMarkdownContainer"] p').innerText)""")
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick `option` in the sidebar's select box `label`, as a person would."""
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    harness.wait_until_drawn(page)
+
+
+def test_changing_a_filter_updates_a_chart_and_the_url(base, page):
+    open_page(page, base, "principles?principle=partnership")
+    before = chart_summaries(page)
+    choose(page, "Type of public body", "Local authority")
+    page.wait_for_function("before => document.querySelector('[class*=\"st-key-chart-block-\"] p').innerText !== before",
+                           arg=before[0], timeout=30_000)
+    assert query_of(page)["body_type"] == ["local_authority"]
+    assert chart_summaries(page) != before
+    assert harness.page_problems(page) == []
+
+
+def test_a_deep_link_restores_the_view(base, page):
+    open_page(page, base, f"principles?{FILTERED}&to=2026-27+Q2")
+    assert page.get_by_role("combobox", name="Type of public body", exact=True).input_value() == "Local authority"
+    assert page.get_by_role("combobox", name="Principle", exact=True).input_value() == "Partnership and collaboration"
+    assert page.get_by_role("combobox", name="Public body", exact=True).input_value() == "All public bodies"
+    ends = page.locator('[data-testid="stSidebarUserContent"] [data-testid="stSliderThumbValue"]').all_inner_texts()
+    assert ends == ["2025-26 Q1", "2026-27 Q2"]
+    assert page.locator('[data-testid="stMain"] h2').first.inner_text() == "Partnership and collaboration"
+    assert "Local authority, 2025-26 Q1 to 2026-27 Q2" in page.locator("body").inner_text()
+    assert query_of(page) == {"body_type": ["local_authority"], "principle": ["partnership"], "from": ["2025-26 Q1"],
+                              "to": ["2026-27 Q2"]}
+
+
+def test_a_download_holds_the_rows_the_filters_ask_for(base, page, built_warehouse):
+    open_page(page, base, "downloads?dataset=awards&region=E12000003&size=small&from=2025-26+Q2&to=2025-26+Q3")
+    button = page.get_by_role("button", name=re.compile(r"^Download awards.*\(CSV\)$"))
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    expected = query(built_warehouse.database, """select count(*) from marts.awards where region_code = 'E12000003'
+        and size_band = 'small' and financial_year = '2025-26' and quarter in (2, 3)""")[0][0]
+    assert len(rows) == expected > 0
+    assert {r["region_code"] for r in rows} == {"E12000003"} and {r["size_band"] for r in rows} == {"small"}
+    assert {r["period"] for r in rows} <= {"2025-26 Q2", "2025-26 Q3"}
+    assert download.value.suggested_filename.startswith("covenant-awards-")
+
+
+def tab_through(page, presses: int = 120) -> list[dict]:
+    seen = []  # from the top of the document, as the page opens
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        seen.append(harness.focused(page))
+    return seen
+
+
+def test_the_keyboard_alone_reaches_the_pages_the_filters_and_the_downloads(base, page):
+    open_page(page, base, "issues")
+    seen = tab_through(page)
+    pages = {f["label"] for f in seen if f["area"] == "pages"}
+    assert {"Overview", "Principles", "Issues", "Data and downloads", "Accessibility statement"} <= pages
+    filters = [f for f in seen if f["area"] == "filters"]
+    assert {f["label"] for f in filters if f["widget"] == "stSelectbox"} == {
+        "Public body", "Type of public body", "District", "Region (England)", "Nation", "Organisation size", "Principle"}
+    assert len({f["label"] for f in filters if f["widget"] == "stSlider"}) == 2  # the period's two ends
+    assert any(f["area"] == "download" and f["label"].startswith("Download the data of") for f in seen)
+    # focus is visible wherever it lands
+    assert [f for f in seen if f["tag"] != "body" and not f["ring"]] == []
+    # and the keyboard alone opens a page
+    link = page.locator('[data-testid="stSidebarNav"] a', has_text="Data quality")
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/data-quality"), timeout=30_000)
+    harness.wait_until_drawn(page)
+    assert page.locator("h1").inner_text() == "Data quality"
+
+
+def test_the_keyboard_chooses_a_filter(base, page):
+    open_page(page, base, "")
+    box = page.get_by_role("combobox", name="Type of public body", exact=True)
+    box.focus()
+    page.keyboard.type("Local authority")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.search.includes('body_type=local_authority')", timeout=30_000)
+    harness.wait_until_drawn(page)
+    assert harness.page_problems(page) == []
+
+
+@pytest.mark.parametrize("state", ["as it opens", "filtered"])
+@pytest.mark.parametrize("path", list(harness.PAGES))
+def test_no_serious_accessibility_problem(base, page, path, state):
+    open_page(page, base, path if state == "as it opens" else f"{path}?{FILTERED}")
+    violations = harness.axe_violations(page)
+    assert violations == [], harness.describe(violations)
