@@ -258,6 +258,13 @@ def test_a_body_profile_compares_it_with_the_median_of_its_peers(built_warehouse
     row = table[table["Indicator"] == "Awards paid in advance"].iloc[0]
     assert row["Department for Culture, Media and Sport"] == fmt.indicator_value(value, "percent")
     assert row["Median of its peers"] == fmt.indicator_value(median, "percent")
+    # its commitments and consultations, with dates as UK readers write them
+    commitments = next(frame.value for frame in at.dataframe if "Due" in frame.value.columns)
+    (due,) = query(built_warehouse.database, """select cast(due_date as date) from marts.commitments where body_code = 'DCMS'
+        qualify period = max(period) over () order by principle, commitment_ref limit 1""")[0]
+    assert commitments["Due"].iloc[0] == f"{due.day} {due:%b %Y}"
+    consultations = next(frame.value for frame in at.dataframe if "Closed" in frame.value.columns)
+    assert consultations["Closed"].str.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}|–").all()
 
 
 def test_the_downloads_page_previews_the_extract_that_follows_the_filters(built_warehouse, monkeypatch):
