@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, PA
                                  current_release, releases_dir)
 
 Progress = Callable[[str, int], None]
+STAGES = ("read", "normalise", "validate", "marts", "publish")  # a build's stages, in order (validate includes quarantine)
 KEEP_RELEASES = 3
 CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "200000"))
 DUCKDB_MEMORY = os.environ.get("COVENANT_DUCKDB_MEMORY", "1GB")
@@ -68,11 +70,13 @@ class BuildResult:
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     expectations_failed: int = 0
     data_docs: str | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time spent in each of STAGES
 
     def manifest(self, public: bool = True) -> dict:
         """What was built from which files. The public manifest withholds the row counts of confidential sources
         (issue logs): they are in the restricted manifest only."""
         document = asdict(self)
+        del document["stage_seconds"]  # the publish stage is still running as the manifest is written
         if public:
             for file in document["files"]:
                 if file["source"] in CONFIDENTIAL_FOLDERS:
@@ -248,11 +252,28 @@ def _lookup_tables(found: dict[str, pl.DataFrame], successors: pl.DataFrame) -> 
 # --- the build ----------------------------------------------------------------------------------------------------
 
 
+class _Stages:
+    """Adds the wall time of each stage to result.stage_seconds, telling `on_stage` (a benchmark's memory sampler)
+    when each begins; None ends the last."""
+
+    def __init__(self, result: BuildResult, on_stage: Callable[[str | None], None] | None) -> None:
+        self.result, self.on_stage, self.current, self.started = result, on_stage, None, 0.0
+
+    def __call__(self, stage: str | None) -> None:
+        now = time.perf_counter()
+        if self.current:
+            seconds = self.result.stage_seconds
+            seconds[self.current] = round(seconds.get(self.current, 0.0) + now - self.started, 3)
+        self.current, self.started = stage, now
+        if self.on_stage:
+            self.on_stage(stage)
+
+
 def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: Progress | None = None,
-          as_of: dt.date | None = None) -> BuildResult:
+          as_of: dt.date | None = None, on_stage: Callable[[str | None], None] | None = None) -> BuildResult:
     """Build a new warehouse from `inbox` and publish it under `warehouse_dir`. Raises BuildRejected (nothing
     published) when the inbox is missing, another build is running, or in strict mode when any file is rejected,
-    any row quarantined or any expectation failed."""
+    any row quarantined or any expectation failed. `on_stage` is told as each of STAGES begins (None at the end)."""
     inbox, warehouse_dir = Path(inbox), Path(warehouse_dir)
     now = dt.datetime.now(dt.UTC)
     result = BuildResult(load_id=now.strftime("%Y%m%dT%H%M%S%fZ"), built_at=now.isoformat(timespec="seconds"))
@@ -269,10 +290,12 @@ def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: P
         release_tmp = releases_dir(warehouse_dir) / f".building-{result.load_id}"
         release_tmp.mkdir()
         try:
-            _build_release(inbox, release_tmp, result, progress, as_of or dt.date.today())
+            stage = _Stages(result, on_stage)
+            _build_release(inbox, release_tmp, result, progress, as_of or dt.date.today(), stage)
             if strict:
                 _refuse_if_imperfect(result)
             _publish(release_tmp, warehouse_dir, result)
+            stage(None)
         except BaseException:
             shutil.rmtree(release_tmp, ignore_errors=True)
             raise
@@ -293,7 +316,8 @@ def _refuse_if_imperfect(result: BuildResult) -> None:
         raise BuildRejected("strict build refused: " + "; ".join(reasons) + "; nothing was published")
 
 
-def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Progress | None, as_of: dt.date) -> None:
+def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Progress | None, as_of: dt.date,
+                   stage: _Stages) -> None:
     # bounded memory: DuckDB spills to disk beyond its limit, and need not keep insertion order
     con = duckdb.connect(str(release / DATABASE_FILE),
                          config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False})
@@ -301,6 +325,7 @@ def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Pr
         for schema in (*warehouse.SCHEMAS, "work"):
             con.execute(f"create schema {schema}")  # schema names are our own constants
         indicators.declarations(indicators.indicators())  # a bad declaration fails the build before any reading
+        stage("read")
         found = _read_lookups(inbox, result)
         localities, successors, small_areas, hexes = _places(found)
         _reference_tables(con, as_of, localities, successors, hexes, _lookup_tables(found, successors))
@@ -310,7 +335,9 @@ def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Pr
         validators = {False: Validator(), True: Validator()}  # confidential sources get their own Data Docs
         quarantined, validations = [], []
         for source in SOURCES:
+            stage("normalise")
             _normalise(con, source, context)
+            stage("validate")
             for dataset in _text_schema(source):
                 if source.key.get(dataset):
                     _mark(con, dataset, _superseded(con, dataset, source.key[dataset]))
@@ -318,7 +345,7 @@ def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Pr
                     _mark(con, dataset, _with_failed_summary(con, dataset))
                 validations.append(_validate(con, validators[source.confidential], source.contract, dataset))
                 quarantined.append(_load(con, dataset, result))
-        _finish(con, release, result, quarantined, validations, validators, as_of)
+        _finish(con, release, result, quarantined, validations, validators, as_of, stage)
     finally:
         con.close()
 
@@ -498,8 +525,9 @@ def _rule(problem: pl.Expr) -> pl.Expr:
 
 
 def _finish(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult, quarantined: list[pl.DataFrame],
-            validations: list[pl.DataFrame], validators: dict[bool, Validator], as_of: dt.date) -> None:
+            validations: list[pl.DataFrame], validators: dict[bool, Validator], as_of: dt.date, stage: _Stages) -> None:
     """Quarantine, validation results, marts, metadata, Parquet and Data Docs; then drop the working tables."""
+    stage("marts")
     rows = pl.concat(quarantined, how="vertical_relaxed").with_columns(_rule(pl.col("problem")).alias("rule")).select(
         "dataset", "source_file", pl.col("source_row").cast(pl.Int64), "problem", "rule", "record")
     con.execute("create table quarantine.rows as select * from rows")
@@ -524,6 +552,7 @@ def _finish(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult, 
         "select schema_name, table_name from duckdb_tables() where schema_name in ('raw', 'staging', 'marts', 'quarantine') order by 1, 2"
     ).fetchall():
         result.tables[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+    stage("publish")
     _restrict(con, release / RESTRICTED_DIR / RESTRICTED_DATABASE)
     _export_parquet(con, release / PARQUET_DIR)
     docs = validators[False].write_docs(release / DATA_DOCS_DIR)

@@ -75,6 +75,17 @@ def test_every_file_reconciles(built_warehouse: BuiltWarehouse, demo_inbox: Demo
     assert all(f.sha256 == sha256(built_warehouse.inbox / f.path) for f in files)
 
 
+def test_the_build_times_each_stage(demo_inbox, tmp_path) -> None:
+    from etl.build import SOURCES, STAGES, build
+    from tests.conftest import AS_OF
+
+    told = []
+    result = build(demo_inbox.path, tmp_path / "warehouse", as_of=AS_OF, on_stage=told.append)
+    assert list(dict.fromkeys(told)) == [*STAGES, None]  # in order; normalise and validate alternate per source
+    assert told.count("normalise") == told.count("validate") == len(SOURCES)  # one after the other, source by source
+    assert list(result.stage_seconds) == list(STAGES) and all(s > 0 for s in result.stage_seconds.values())
+
+
 def test_manifest_and_tables_agree(built_warehouse: BuiltWarehouse) -> None:
     result, db = built_warehouse.result, built_warehouse.database
     manifest = json.loads((db.parent / MANIFEST_FILE).read_text())
