@@ -9,7 +9,7 @@ AWARDS ?= 100000
 PORT ?= 8501
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup demo build serve test lock clean chromium screenshots
+.PHONY: setup demo build serve test lock clean chromium screenshots bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ chromium:  ## Debian's Chromium for the browser tests, once (Playwright drives i
 
 test: $(VENV)/.installed $(AXE) chromium  ## set up and run the whole test suite, browser and accessibility tests included
 	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed chromium  ## the benchmark at 100k, 1M and 10M awards (about an hour; SIZES="100000" for one size)
+	$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES))
 
 screenshots: build  ## retake docs/screenshots from the demo warehouse in a real browser
 	$(BIN)/python tests/browser/screenshots.py --warehouse $(WAREHOUSE) docs/screenshots

@@ -76,6 +76,11 @@ def served(warehouse: Path, app: Path = APP, timeout: float = 60) -> Iterator[st
             process.kill()
 
 
+def address(base: str, view: str) -> str:
+    """The URL of a view ('issues?body=DCMS'); the default page, overview, lives at the root."""
+    return f"{base}/{view.removeprefix('overview')}"
+
+
 def wait_until_drawn(page, timeout: float = 60_000) -> None:
     """Until the script has run and drawn: a heading, the footer (drawn last), no running-indicator, and the page
     settled (charts are drawn by a script the browser loads when the first is shown)."""

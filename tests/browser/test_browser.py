@@ -46,7 +46,7 @@ def page(browser):
 
 
 def open_page(page, base: str, path: str) -> None:
-    page.goto(f"{base}/{path}", wait_until="domcontentloaded")
+    page.goto(harness.address(base, path), wait_until="domcontentloaded")
     harness.wait_until_drawn(page)
 
 

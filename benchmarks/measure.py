@@ -1,0 +1,243 @@
+"""One measured step of the benchmark, run in a process of its own so that its peak memory is its own:
+
+    python -m benchmarks.measure <step> <json arguments>
+
+prints one line of JSON: the step's wall time, its peak resident memory (sampled every 50 ms, and the kernel's
+high-water mark), and what the step reports. Steps: demo, build, floor, naive_pipeline, pages, naive_dashboard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import resource
+import sys
+import threading
+import time
+from pathlib import Path
+
+AS_OF = dt.date(2026, 11, 25)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Sampler:
+    """The process's resident memory, sampled every 50 ms: its peak overall and in each named phase."""
+
+    def __init__(self) -> None:
+        self.phase: str | None = None
+        self.peaks: dict[str, float] = {}
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            time.sleep(0.05)
+
+    def sample(self) -> None:
+        now = rss_mb()
+        self.peak = max(self.peak, now)
+        if self.phase:
+            self.peaks[self.phase] = max(self.peaks.get(self.phase, 0.0), now)
+
+    def enter(self, phase: str | None) -> None:
+        self.sample()
+        self.phase = phase
+        self.sample()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+        return max(self.peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def demo(sampler: Sampler, inbox: str, awards: int) -> dict:
+    from etl.demo import DemoSettings, write_demo_inbox
+
+    write_demo_inbox(Path(inbox), DemoSettings(awards=awards, seed=1, as_of=AS_OF))
+    files = [p for p in Path(inbox).rglob("*") if p.is_file()]
+    return {"files": len(files), "megabytes": round(sum(p.stat().st_size for p in files) / 1e6)}
+
+
+def build(sampler: Sampler, inbox: str, warehouse: str) -> dict:
+    from etl.build import build as run_build
+
+    result = run_build(Path(inbox), Path(warehouse), as_of=AS_OF, on_stage=sampler.enter)
+    rows_read = sum(f.rows_read or 0 for f in result.files)
+    return {"stage_seconds": result.stage_seconds, "stage_peak_mb": {k: round(v) for k, v in sampler.peaks.items()},
+            "files": len(result.files), "rows_read": rows_read, "awards": result.tables.get("marts.awards")}
+
+
+def floor(sampler: Sampler, inbox: str) -> dict:
+    """The least any pipeline that reads the inbox does: DuckDB alone reading every CSV and JSON file of a folder into
+    an in-memory table in one call (text columns, schemas unioned by name), and every XLSX sheet read as text into an
+    in-memory Arrow table by fastexcel (calamine), the product's reader: DuckDB's Excel extension would have to be
+    downloaded. Files in Windows-1252 are read as Latin-1."""
+    import duckdb
+    import fastexcel
+
+    con = duckdb.connect()
+    rows, files, kept = 0, 0, []
+    for folder in sorted(p for p in Path(inbox).iterdir() if p.is_dir()):
+        for kind, suffix in (("csv", ".csv"), ("json", ".json")):
+            paths = sorted(str(p) for p in folder.rglob(f"*{suffix}"))
+            if not paths:
+                continue
+            files += len(paths)
+            utf8, latin = [], []
+            for path in paths:
+                (latin if kind == "csv" and not _is_utf8(Path(path)) else utf8).append(path)
+            for n, (group, encoding) in enumerate(((utf8, "utf-8"), (latin, "latin-1"))):
+                if not group:
+                    continue
+                table = f"{folder.name}_{kind}_{n}"  # our own name, not a value from a file
+                reader = ("read_csv($files, all_varchar = true, union_by_name = true, encoding = $encoding)"
+                          if kind == "csv" else "read_json($files, union_by_name = true)")
+                con.execute(f"create table {table} as select * from {reader}",
+                            {"files": group, "encoding": encoding} if kind == "csv" else {"files": group})
+                rows += con.execute(f"select count(*) from {table}").fetchone()[0]
+        for path in sorted(folder.rglob("*.xlsx")):
+            files += 1
+            book = fastexcel.read_excel(str(path))
+            for name in book.sheet_names:
+                sheet = book.load_sheet(name, dtypes="string").to_arrow()
+                kept.append(sheet)
+                rows += sheet.num_rows
+    return {"files": files, "rows": rows}
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def naive_pipeline(sampler: Sampler, inbox: str, database: str, warehouse_db: str | None = None) -> dict:
+    from benchmarks import naive_pipeline as naive
+
+    figures = naive.run(Path(inbox), Path(database))
+    differing = naive.agreement(figures, Path(warehouse_db)) if warehouse_db else None
+    return {"figures": sum(len(v) for v in figures.values()), "differing": differing}
+
+
+# the dashboard's pages (app_pages/<file>) and the filtered view each is also timed in
+PAGES = ("overview", "principles", "public_bodies", "localities", "organisation_size", "issues", "downloads",
+         "data_quality", "data_dictionary")
+FILTERED = {"body_type": "local_authority", "region": "E12000003"}
+
+
+def pages(sampler: Sampler, warehouse: str) -> dict:
+    """Each page's server-side time (its queries and figure building: the whole script run, in Streamlit's AppTest)
+    for the default view and a filtered one: the first time (cold caches) and again (warm)."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["COVENANT_WAREHOUSE"] = warehouse
+    app = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+    timings = {}
+    for state, params in (("default", {}), ("filtered", FILTERED)):
+        for page in PAGES:
+            for attempt in ("cold", "warm"):
+                at = AppTest.from_file(app, default_timeout=600)
+                for key, value in params.items():
+                    at.query_params[key] = value
+                at.run()
+                started = time.perf_counter()
+                at.switch_page(f"app_pages/{page}.py").run()
+                seconds = time.perf_counter() - started
+                if at.exception:
+                    raise RuntimeError(f"{page} ({state}) raised: {at.exception[0].message}")
+                timings[f"{page}/{state}/{attempt}"] = round(seconds * 1000)
+    return {"page_ms": timings, "process_mb": round(rss_mb())}
+
+
+def browser(sampler: Sampler, warehouse: str) -> dict:
+    """A real dashboard process (streamlit run) and Chromium: the time from asking for the overview to its first
+    chart drawn, and the memory the dashboard process holds after every page has been viewed, default and filtered."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import harness
+
+    with harness.served(Path(warehouse)) as base, sync_playwright() as playwright:
+        pid = _server_pid(base)
+        chromium = harness.launch(playwright)
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        first_chart = []
+        for _ in range(2):  # the first view after the server starts, and a later one in a new tab
+            tab = chromium.new_page(viewport={"width": 1400, "height": 1000})
+            started = time.perf_counter()
+            tab.goto(f"{base}/principles", wait_until="commit")
+            tab.wait_for_selector('[data-testid="stPlotlyChart"] svg.main-svg', timeout=120_000)
+            first_chart.append(round(time.perf_counter() - started, 2))
+            tab.close()
+        for path in harness.PAGES:
+            for query in ("", "?" + "&".join(f"{k}={v}" for k, v in FILTERED.items())):
+                page.goto(harness.address(base, path + query), wait_until="domcontentloaded")
+                harness.wait_until_drawn(page, timeout=600_000)
+        chromium.close()
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            held = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+            status.seek(0)
+            high = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+    return {"first_chart_seconds": first_chart[0], "first_chart_again_seconds": first_chart[1], "server_mb": round(held), "server_peak_mb": round(high)}
+
+
+def _server_pid(base: str) -> int:
+    """The process listening on the port of `base` (the streamlit server harness.served started)."""
+    import subprocess
+
+    port = base.rsplit(":", 1)[1]
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, check=True).stdout
+    return int(out.split("pid=")[1].split(",")[0])
+
+
+def naive_dashboard(sampler: Sampler, inbox: str) -> dict:
+    """The naive dashboard: every award loaded into one cached pandas frame, each view filtering and aggregating it;
+    each view's time for the default filters and the filtered ones, and the memory the process then holds."""
+    from benchmarks import naive_dashboard as naive
+
+    started = time.perf_counter()
+    naive.load(Path(inbox))
+    load_seconds = time.perf_counter() - started
+    view_ms = {}
+    for state, filters in (("default", naive.DEFAULT_FILTERS), ("filtered", naive.FILTERED)):
+        for name, view in naive.VIEWS.items():
+            started = time.perf_counter()
+            view(filters)
+            view_ms[f"{name}/{state}"] = round((time.perf_counter() - started) * 1000)
+    return {"load_seconds": round(load_seconds, 1), "view_ms": view_ms, "process_mb": round(rss_mb())}
+
+
+STEPS = {"naive_dashboard": naive_dashboard, "demo": demo, "build": build, "floor": floor, "naive_pipeline": naive_pipeline, "pages": pages,
+         "browser": browser}
+
+
+def main() -> None:
+    step, arguments = sys.argv[1], json.loads(sys.argv[2])
+    sampler = Sampler()
+    started = time.perf_counter()
+    try:
+        report = STEPS[step](sampler, **arguments)
+        error = None
+    except Exception as problem:  # a baseline that fails at a size is a result to report
+        report, error = {}, f"{type(problem).__name__}: {str(problem)[:300]}"
+    seconds = time.perf_counter() - started
+    print(json.dumps({"step": step, "seconds": round(seconds, 2), "peak_mb": round(sampler.stop()), "error": error,
+                      **report}, default=str))
+
+
+if __name__ == "__main__":
+    main()

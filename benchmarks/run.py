@@ -1,0 +1,215 @@
+"""The benchmark: speed, memory and scale, against the floor and naive baselines, measured in one run.
+
+    .venv/bin/python -m benchmarks.run [--sizes 100000 1000000 10000000] [--work /tmp/covenant-bench]   (make bench)
+
+For each size (awards, with organisations, returns and issues in proportion) it generates the demo inbox, then runs
+each measured step in a process of its own (benchmarks/measure.py): the build, stage by stage; the floor; the naive
+pipeline; every dashboard page's server-side time, default and filtered; a real browser's first chart and the
+dashboard process's memory; the naive dashboard. It writes benchmarks/results/latest.json and latest.md, with the
+machine, the versions, the figures, the ratios and each target met or missed. It is not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+STEP_TIMEOUT = 3 * 3600  # seconds; a step still running then is reported as failed
+NAIVE_TIMEOUT = 20 * 60  # the naive baselines get 20 minutes a size: one that has not finished by then has failed
+NAIVE_MEMORY_CAP = 20 * 1024**3  # bytes of address space for the naive baselines: past this they fail, as a result
+PACKAGES = ("duckdb", "polars", "streamlit", "plotly", "great-expectations", "pandas", "pyarrow", "playwright")
+
+
+def step(name: str, memory_cap: int | None = None, timeout: int = STEP_TIMEOUT, **arguments) -> dict:
+    """Run one measured step in its own process; its JSON report (or why it failed)."""
+    command = [sys.executable, "-m", "benchmarks.measure", name, json.dumps(arguments)]
+
+    def cap() -> None:
+        import resource
+
+        if memory_cap:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
+
+    print(f"  {name} …", flush=True)
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, preexec_fn=cap)
+    except subprocess.TimeoutExpired:
+        print(f"    still running after {timeout} s: stopped", flush=True)
+        return {"step": name, "error": f"not finished within {timeout // 60} minutes"}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        return {"step": name, "error": f"exit {done.returncode}: {done.stderr.strip()[-400:]}"}
+    report = json.loads(lines[-1])
+    print(f"    {report.get('seconds')} s, {report.get('peak_mb')} MB peak" + (f"; {report['error']}" if report.get("error") else ""),
+          flush=True)
+    return report
+
+
+def machine() -> dict:
+    with open("/proc/meminfo", encoding="ascii") as info:
+        memory = int(next(line for line in info if line.startswith("MemTotal")).split()[1]) / 1024**2
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {"cpus": os.cpu_count(), "memory_gib": round(memory, 1), "python": platform.python_version(),
+            "system": platform.platform(), "versions": versions}
+
+
+def measure_size(awards: int, work: Path) -> dict:
+    folder = work / f"{awards}"
+    inbox, warehouse = folder / "inbox", folder / "warehouse"
+    print(f"{awards:,} awards in {folder}", flush=True)
+    figures: dict = {"awards": awards}
+    if not (inbox / "demo.json").is_file() or json.loads((inbox / "demo.json").read_text()).get("awards") != awards:
+        figures["demo"] = step("demo", inbox=str(inbox), awards=awards)
+    figures["build"] = step("build", inbox=str(inbox), warehouse=str(warehouse))
+    database = str(warehouse / "current" / "covenant.duckdb")
+    figures["floor"] = step("floor", inbox=str(inbox))
+    figures["naive_pipeline"] = step("naive_pipeline", memory_cap=NAIVE_MEMORY_CAP, timeout=NAIVE_TIMEOUT, inbox=str(inbox),
+                                     database=str(folder / "naive.duckdb"), warehouse_db=database)
+    figures["pages"] = step("pages", warehouse=str(warehouse))
+    figures["browser"] = step("browser", warehouse=str(warehouse))
+    figures["naive_dashboard"] = step("naive_dashboard", memory_cap=NAIVE_MEMORY_CAP, timeout=NAIVE_TIMEOUT, inbox=str(inbox))
+    return figures
+
+
+# --- the report ---------------------------------------------------------------------------------------------------
+
+def _ratio(a, b) -> str:
+    return f"{a / b:.2f}×" if a and b else "–"
+
+
+def _gb(mb) -> str:
+    return f"{mb / 1024:.2f} GB" if mb else "–"
+
+
+def _s(report: dict, key: str = "seconds") -> str:
+    if report.get("error"):
+        return f"failed ({report['error'][:60]})"
+    return f"{report[key]:,.1f} s" if report.get(key) is not None else "–"
+
+
+def targets(sizes: list[dict]) -> list[tuple[str, str, bool | None]]:
+    """Each target of the issue with the measured figure and whether it is met (None: not measured)."""
+    by = {s["awards"]: s for s in sizes}
+    rows = []
+    one, ten = by.get(1_000_000), by.get(10_000_000)
+    if one and not one["build"].get("error"):
+        b, n = one["build"], one["naive_pipeline"]
+        rows.append(("Build, 1M awards: ≤ 20 s", f"{b['seconds']:.1f} s", b["seconds"] <= 20))
+        rows.append(("Build, 1M awards: ≤ 1.5 GB peak", _gb(b["peak_mb"]), b["peak_mb"] <= 1536))
+        if not n.get("error"):
+            rows.append(("Build, 1M: no slower than the naive pipeline", f"{b['seconds']:.1f} s vs {n['seconds']:.1f} s",
+                         b["seconds"] <= n["seconds"]))
+            rows.append(("Build, 1M: at most half the naive pipeline's peak memory",
+                         f"{_gb(b['peak_mb'])} vs {_gb(n['peak_mb'])}", b["peak_mb"] <= n["peak_mb"] / 2))
+    if ten and not ten["build"].get("error"):
+        b = ten["build"]
+        rows.append(("Build, 10M awards: ≤ 150 s", f"{b['seconds']:.1f} s", b["seconds"] <= 150))
+        rows.append(("Build, 10M awards: ≤ 4 GB peak", _gb(b["peak_mb"]), b["peak_mb"] <= 4096))
+        if one and not one["build"].get("error"):
+            growth = b["seconds"] / one["build"]["seconds"]
+            rows.append(("Build grows no worse than linearly from 1M to 10M (≤ 10×)", f"{growth:.1f}×", growth <= 10))
+    largest = sizes[-1] if sizes else None
+    if largest and not largest["pages"].get("error"):
+        slowest = max(largest["pages"]["page_ms"].items(), key=lambda kv: kv[1])
+        rows.append((f"Every page ≤ 300 ms server-side, default and filtered ({largest['awards']:,} awards)",
+                     f"slowest {slowest[0]}: {slowest[1]} ms", slowest[1] <= 300))
+        naive = largest["naive_dashboard"]
+        if not naive.get("error"):
+            ours = max(largest["pages"]["page_ms"].values())
+            theirs = max(naive["view_ms"].values())
+            rows.append(("Pages ≥ 10× faster than the naive dashboard (slowest against slowest)",
+                         f"{ours} ms vs {theirs} ms", theirs >= 10 * ours))
+            server = largest["browser"].get("server_mb") or largest["pages"]["process_mb"]
+            rows.append(("Dashboard process ≤ a fifth of the naive dashboard's memory",
+                         f"{server} MB vs {naive['process_mb']} MB", server <= naive["process_mb"] / 5))
+    if largest and not largest["browser"].get("error"):
+        b = largest["browser"]
+        rows.append(("Start to first chart in a real browser ≤ 3 s", f"{b['first_chart_seconds']} s (then {b['first_chart_again_seconds']} s)",
+                     b["first_chart_seconds"] <= 3))
+    return rows
+
+
+def markdown(result: dict) -> str:
+    m = result["machine"]
+    lines = [f"# Benchmark results, {result['date']}", "",
+             f"Machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}, {m['system']}. Versions: "
+             + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".", "",
+             f"Command: `{result['command']}`", "", "## Targets", "", "| Target | Measured | Met |", "|---|---|---|"]
+    lines += [f"| {name} | {figure} | {'yes' if met else 'no' if met is False else '–'} |" for name, figure, met in result["targets"]]
+    lines += ["", "## Build against the floor and the naive pipeline", "",
+              "| Awards | Build | Peak | Floor | Floor peak | Naive pipeline | Naive peak | Build ÷ floor | Build ÷ naive | Peak ÷ naive peak |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for s in result["sizes"]:
+        b, f, n = s["build"], s["floor"], s["naive_pipeline"]
+        lines.append(f"| {s['awards']:,} | {_s(b)} | {_gb(b.get('peak_mb'))} | {_s(f)} | {_gb(f.get('peak_mb'))} | {_s(n)} | "
+                     f"{_gb(n.get('peak_mb')) if not n.get('error') else '–'} | {_ratio(b.get('seconds'), f.get('seconds'))} | "
+                     f"{_ratio(b.get('seconds'), n.get('seconds') if not n.get('error') else None)} | "
+                     f"{_ratio(b.get('peak_mb'), n.get('peak_mb') if not n.get('error') else None)} |")
+    lines += ["", "## Build stage by stage", "", "| Awards | " + " | ".join(STAGE_NAMES) + " |", "|---:|" + "---:|" * len(STAGE_NAMES)]
+    for s in result["sizes"]:
+        b = s["build"]
+        if b.get("error"):
+            continue
+        lines.append(f"| {s['awards']:,} | " + " | ".join(
+            f"{b['stage_seconds'].get(k, 0):.1f} s, {_gb(b['stage_peak_mb'].get(k))}" for k in STAGE_NAMES) + " |")
+    lines += ["", "## Dashboard pages, server-side (ms): cold (first view) / warm", "",
+              "| Awards | Page | Default | Filtered | Naive dashboard, default | Naive, filtered |", "|---:|---|---:|---:|---:|---:|"]
+    for s in result["sizes"]:
+        p, nd = s["pages"], s["naive_dashboard"]
+        if p.get("error"):
+            lines.append(f"| {s['awards']:,} | all | {p['error'][:80]} | | | |")
+            continue
+        for page in PAGE_NAMES:
+            ms = p["page_ms"]
+            naive = nd.get("view_ms", {}) if not nd.get("error") else {}
+            lines.append(f"| {s['awards']:,} | {page} | {ms[f'{page}/default/cold']} / {ms[f'{page}/default/warm']} | "
+                         f"{ms[f'{page}/filtered/cold']} / {ms[f'{page}/filtered/warm']} | "
+                         f"{naive.get(f'{page}/default', '–')} | {naive.get(f'{page}/filtered', '–')} |")
+    lines += ["", "## Dashboard process", "",
+              "| Awards | First chart in Chromium (server just started / again) | Dashboard process after every page | Naive dashboard process | Naive dashboard load |",
+              "|---:|---:|---:|---:|---:|"]
+    for s in result["sizes"]:
+        b, nd = s["browser"], s["naive_dashboard"]
+        lines.append(f"| {s['awards']:,} | {b.get('first_chart_seconds', '–')} s / {b.get('first_chart_again_seconds', '–')} s | "
+                     f"{b.get('server_mb', '–')} MB | "
+                     + (f"{nd['process_mb']} MB | {nd['load_seconds']} s |" if not nd.get("error") else f"failed: {nd['error'][:60]} | |"))
+    return "\n".join(lines) + "\n"
+
+
+STAGE_NAMES = ("read", "normalise", "validate", "marts", "publish")
+PAGE_NAMES = ("overview", "principles", "public_bodies", "localities", "organisation_size", "issues", "downloads",
+              "data_quality", "data_dictionary")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Speed, memory and scale, against the floor and naive baselines.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/covenant-bench"), help="where inboxes and warehouses go")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    sizes = [measure_size(n, args.work) for n in args.sizes]
+    result = {"date": dt.date.today().isoformat(), "command": "python -m benchmarks.run --sizes " + " ".join(map(str, args.sizes)),
+              "machine": machine(), "sizes": sizes}
+    result["targets"] = targets(sizes)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    (args.out / "latest.md").write_text(markdown(result), encoding="utf-8")
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
