@@ -79,6 +79,31 @@ def test_a_corrupt_workbook_is_refused(tmp_path: Path) -> None:
     assert str(error.value).startswith("funding/grants.xlsx: cannot be opened as an XLSX workbook")
 
 
+def test_a_password_protected_workbook_is_refused_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "grants.xlsx"
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(4088))  # how an encrypted Office file begins
+    with pytest.raises(SourceError) as error:
+        funding.read(path, "funding/grants.xlsx")
+    assert str(error.value).startswith("funding/grants.xlsx: is password-protected")
+
+
+def test_a_workbook_that_decompresses_to_gigabytes_is_refused_unread(tmp_path: Path, monkeypatch) -> None:
+    import zipfile
+
+    from etl.sources import files
+
+    path = tmp_path / "return.xlsx"
+    write_workbook(path, [("Summary", ["Public body code"], [["DCMS"]])])
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive, archive.open("xl/media/padding.bin", "w") as padding:
+        for _ in range(4):  # 4 MB of zeros, a few kB packed
+            padding.write(bytes(1 << 20))
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr(files, "MAX_WORKBOOK_BYTES", 2 * 1024**2)  # the real bound is 512 MB: the same rule, smaller
+    with pytest.raises(SourceError) as error:
+        returns.read(path, "returns/return.xlsx")
+    assert str(error.value).startswith("returns/return.xlsx: would decompress to 4 MB; expected a workbook of at most 2 MB")
+
+
 def test_a_return_without_the_expected_sheet_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "return.xlsx"
     write_workbook(path, [("Sheet1", ["Public body code"], [["DCMS"]])])

@@ -16,6 +16,8 @@ from pathlib import Path
 import polars as pl
 
 MAX_LINE_BYTES = 1_000_000
+MAX_WORKBOOK_BYTES = 512 * 1024**2  # what a workbook may decompress to; beyond it (a zip bomb) it is refused unread
+OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # an encrypted (password-protected) Office file, or an old .xls
 
 
 @dataclass
@@ -114,9 +116,24 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def open_workbook(path: Path, name: str):
-    """An XLSX workbook opened once for reading its sheets (`.sheet_names`)."""
+    """An XLSX workbook opened once for reading its sheets (`.sheet_names`). A password-protected workbook, and one
+    that would decompress to more than MAX_WORKBOOK_BYTES, are refused before anything is decompressed."""
+    import zipfile
+
     import fastexcel
 
+    with open(path, "rb") as f:
+        if f.read(len(OLE_SIGNATURE)) == OLE_SIGNATURE:
+            raise SourceError(name, "is password-protected (an encrypted Office file) or an old .xls workbook; "
+                                    "expected an XLSX workbook saved without a password")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SourceError(name, f"cannot be opened as an XLSX workbook ({_short(error)})") from None
+    if unpacked > MAX_WORKBOOK_BYTES:
+        raise SourceError(name, f"would decompress to {unpacked / 1024**2:,.0f} MB; expected a workbook of at most "
+                                f"{MAX_WORKBOOK_BYTES / 1024**2:,.0f} MB unpacked (is it a zip bomb?)")
     try:
         return fastexcel.read_excel(str(path))
     except Exception as error:  # a corrupt, encrypted or non-XLSX file
