@@ -1,0 +1,83 @@
+"""The bad-input corpus (tests/fixtures/problems/, one file per defect, named after it) built as one inbox: each
+file gives what expected.yaml says. A refused file is refused with a message naming it, where, and what was
+expected; a bad row is quarantined by line with the field named; the good rows beside them all load; every row
+read is accounted for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from etl.build import build
+from etl.warehouse_files import published_database
+from tests.conftest import AS_OF, query, restricted, table
+from tests.fixtures.problems.make import zip_bomb
+
+CORPUS = Path(__file__).parent / "fixtures" / "problems"
+EXPECTED: dict[str, dict] = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory):
+    inbox = tmp_path_factory.mktemp("problems") / "inbox"
+    shutil.copytree(CORPUS, inbox, ignore=shutil.ignore_patterns("*.py", "*.yaml", "__pycache__"))
+    (inbox / "funding" / "symbolic_link.csv").symlink_to(inbox / "funding" / "dd_mm_yyyy_dates.csv")
+    zip_bomb(inbox / "returns" / "zip_bomb_workbook.xlsx", megabytes=600)
+    warehouse = tmp_path_factory.mktemp("problems-warehouse")
+    result = build(inbox, warehouse, as_of=AS_OF)
+    return result, published_database(warehouse)
+
+
+def test_the_corpus_has_a_file_for_every_defect_and_an_expectation_for_every_file() -> None:
+    committed = {str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*")
+                 if p.is_file() and p.parent != CORPUS and "__pycache__" not in p.parts}
+    assert committed == {name for name, e in EXPECTED.items() if not e.get("generated")}
+    assert len(EXPECTED) >= 25
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_each_defect_gives_what_is_expected(corpus, name: str) -> None:
+    result, database = corpus
+    expected = EXPECTED[name]
+    (file,) = [f for f in result.files if f.path == name]
+    if "rejected" in expected:
+        assert file.rejected and file.rejected.startswith(f"{name}: ")
+        for fragment in expected["rejected"]:
+            assert fragment in file.rejected
+        assert (file.rows_read, file.rows_loaded) == (0, 0)
+        return
+    assert file.rejected is None
+    quarantined = expected.get("quarantined", [])
+    assert (file.rows_read, file.rows_loaded, file.rows_quarantined) == (expected["read"], expected["loaded"], len(quarantined))
+    assert file.rows_read == file.rows_loaded + file.rows_quarantined  # every row accounted for
+    issues = name.startswith("issues/")
+    rows = query(restricted(database) if issues else database,
+                 f"select source_row, problem from {'quarantine_rows' if issues else 'quarantine.rows'} "
+                 "where source_file = ? order by source_row", [name])
+    assert [line for line, _ in rows] == [q["line"] for q in quarantined]
+    for (_, problem), q in zip(rows, quarantined, strict=True):
+        assert problem.startswith(q["says"])
+    for grant_id, columns in expected.get("values", {}).items():
+        stored = table(database, "select * from staging.grants").filter(grant_id=grant_id).row(0, named=True)
+        for column, value in columns.items():
+            wanted = dt.date.fromisoformat(value) if column.endswith("_date") and isinstance(value, str) else value
+            assert stored[column] == wanted, (grant_id, column)
+
+
+def test_a_reopened_issue_counts_as_reopened_and_resolved(corpus) -> None:
+    _, database = corpus
+    assert query(restricted(database), "select status, times_reopened from marts_issues where issue_ref = 'REOPEN-1'") == [
+        ("resolved", 1)]
+
+
+def test_text_from_files_is_stored_as_sent_never_run(corpus) -> None:
+    """Formulas and markup are kept as text in the warehouse; extracts neutralise formulas and the dashboard
+    escapes markup when it shows them (tested with the extracts and pages)."""
+    _, database = corpus
+    titles = dict(query(database, "select grant_id, title from staging.grants where grant_id in ('360G-FORMULA-1', '360G-HTML-1')"))
+    assert titles == {"360G-FORMULA-1": '=HYPERLINK("http://example.invalid","Click")',
+                      "360G-HTML-1": "<script>alert('x')</script><b>Grant</b>"}
