@@ -186,11 +186,18 @@ def typed(name: str, logical_type: str) -> pl.Expr:
     return text(name)
 
 
+MAX_TEXT_CHARS = 100_000  # no field of any source is longer; a longer value is a broken or hostile file
+
+
 def parse_problems(fields) -> pl.Expr:
-    """The first field whose text is present but cannot be read as its type, as a quarantine reason naming the
-    field's title, the value and what was expected; null when every value parsed. Missing values are left to the
-    contract's `required` checks."""
+    """The first field whose text is far too long, or present but cannot be read as its type, as a quarantine reason
+    naming the field's title, the value (or its length) and what was expected; null when every value parsed. Missing
+    values are left to the contract's `required` checks."""
     problem = None
+    for f in fields:
+        length = pl.col(f.name).cast(pl.Utf8).str.len_chars()
+        message = pl.format(f"{f.title}: {{}} characters; expected at most {MAX_TEXT_CHARS:,}", length)
+        problem = pl.when(length > MAX_TEXT_CHARS).then(message) if problem is None else problem.when(length > MAX_TEXT_CHARS).then(message)
     for f in fields:
         if f.logical_type not in EXPECTED:
             continue
