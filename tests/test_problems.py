@@ -26,6 +26,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
     inbox = tmp_path_factory.mktemp("problems") / "inbox"
     shutil.copytree(CORPUS, inbox, ignore=shutil.ignore_patterns("*.py", "*.yaml", "__pycache__"))
     (inbox / "funding" / "symbolic_link.csv").symlink_to(inbox / "funding" / "dd_mm_yyyy_dates.csv")
+    outside = tmp_path_factory.mktemp("outside-the-inbox")
+    (outside / "secret.csv").write_text("not for the warehouse\n")
+    (inbox / "funding" / "linked_folder_outside_the_inbox").symlink_to(outside, target_is_directory=True)
+    named = (inbox / "funding" / "dd_mm_yyyy_dates.csv").read_text().replace("360G-GOOD-dmy", "360G-GOOD-dotdot")
+    (inbox / "funding" / "dot_dot_..\\..\\escape.csv").write_text(named)  # a Windows path in a name: just a name here
     zip_bomb(inbox / "returns" / "zip_bomb_workbook.xlsx", megabytes=600)
     warehouse = tmp_path_factory.mktemp("problems-warehouse")
     result = build(inbox, warehouse, as_of=AS_OF)
@@ -66,6 +71,13 @@ def test_each_defect_gives_what_is_expected(corpus, name: str) -> None:
         for column, value in columns.items():
             wanted = dt.date.fromisoformat(value) if column.endswith("_date") and isinstance(value, str) else value
             assert stored[column] == wanted, (grant_id, column)
+
+
+def test_a_file_name_that_looks_like_a_path_stays_a_name(corpus, tmp_path_factory) -> None:
+    result, database = corpus
+    assert query(database, "select count(*) from staging.grants where source_file = ?", ["funding/dot_dot_..\\..\\escape.csv"]) == [(1,)]
+    assert database.parent.parent.parent.is_dir()  # the release sits where it should, and nothing was written beside the inbox
+    assert sorted(p.name for p in database.parent.parent.parent.iterdir() if not p.name.startswith(".")) == ["current", "releases"]
 
 
 def test_a_reopened_issue_counts_as_reopened_and_resolved(corpus) -> None:
