@@ -12,7 +12,6 @@ layout.page_header(
 )
 st.markdown("""
 - change colours, contrast levels and fonts using your browser or operating system
-- zoom in up to 400% without the text spilling off the screen
 - reach every page, filter, table and download using just a keyboard
 - read every chart as a sentence and as a table, with a screen reader or without one
 - download the figures behind every chart, and the rows behind every figure, as CSV, Excel or Parquet
@@ -29,6 +28,8 @@ We know some parts are not fully accessible:
   summary above it and a table of the same figures below it, which screen readers read in full
 - the range slider for the period is easier to use with the arrow keys than with a mouse on a small screen
 - the Great Expectations Data Docs, downloaded from the Data quality page, are a separate report we do not control
+- we have not yet tested zooming to 400%, or the dashboard with screen readers (NVDA, JAWS, VoiceOver) and people
+  who use them
 """)
 
 st.header("Feedback and contact information")
@@ -69,6 +70,7 @@ The content listed below is non-accessible for the following reasons.
 - Charts are images of data that a screen reader cannot explore (WCAG 2.2 success criterion 1.1.1, non-text
   content). Each chart's summary sentence and table give the same information.
 - The Data Docs report from Great Expectations has not been tested to the same standard.
+- Reflow at 400% zoom (1.4.10) and the experience with screen readers have not been tested yet.
 """)
 
 st.header("What we are doing to improve accessibility")
