@@ -102,7 +102,7 @@ def floor(sampler: Sampler, inbox: str) -> dict:
                     continue
                 table = f"{folder.name}_{kind}_{n}"  # our own name, not a value from a file
                 reader = ("read_csv($files, all_varchar = true, union_by_name = true, encoding = $encoding)"
-                          if kind == "csv" else "read_json($files, union_by_name = true)")
+                          if kind == "csv" else "read_json($files, union_by_name = true, maximum_object_size = 2147483647)")
                 con.execute(f"create table {table} as select * from {reader}",
                             {"files": group, "encoding": encoding} if kind == "csv" else {"files": group})
                 rows += con.execute(f"select count(*) from {table}").fetchone()[0]

@@ -90,11 +90,10 @@ def wait_until_drawn(page, timeout: float = 60_000) -> None:
     page.wait_for_load_state("networkidle", timeout=timeout)
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
                                      .every(chart => chart.querySelector('svg.main-svg'))""", timeout=timeout)
-    last, deadline = None, time.monotonic() + timeout / 1000
-    while time.monotonic() < deadline:  # the same elements twice, half a second apart
+    last, same, deadline = None, 0, time.monotonic() + timeout / 1000
+    while time.monotonic() < deadline and same < 2:  # the same elements three times, half a second apart
         now = page.evaluate("() => document.querySelectorAll('[data-testid=\"stElementContainer\"], svg.main-svg').length")
-        if now == last:
-            break
+        same = same + 1 if now == last else 0
         last = now
         page.wait_for_timeout(500)
 
