@@ -21,6 +21,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from benchmarks.measure import PAGES as PAGE_NAMES
+from etl.build import STAGES as STAGE_NAMES
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 STEP_TIMEOUT = 3 * 3600  # seconds; a step still running then is reported as failed
@@ -190,9 +193,6 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-STAGE_NAMES = ("read", "normalise", "validate", "marts", "publish")
-PAGE_NAMES = ("overview", "principles", "public_bodies", "localities", "organisation_size", "issues", "downloads",
-              "data_quality", "data_dictionary")
 
 
 def main() -> None:

@@ -9,12 +9,12 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script by `streamlit run`
 
-from dashboard.layout import SERVICE_NAME, footer  # noqa: E402
+from dashboard.layout import FOCUS_STYLE, SERVICE_NAME, footer  # noqa: E402
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 
 st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state="expanded")
-st.html(f"<style>{(Path(__file__).parent / 'focus.css').read_text(encoding='utf-8')}</style>")
+st.html(FOCUS_STYLE)
 
 pages = [
     st.Page(PAGES_DIR / "overview.py", title="Overview", url_path="overview", default=True),

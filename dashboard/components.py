@@ -60,10 +60,19 @@ BREAKDOWN_WORDS = {"public_body": "public body", "body_type": "type of public bo
                    "category": "issue category"}
 
 
-def shown(frame: pl.DataFrame, unit: str) -> pl.DataFrame:
-    """`frame` with a `shown` column: each value in its unit, [c] where suppressed, – where there is none."""
-    return frame.with_columns(pl.struct("value", "suppressed").map_elements(
-        lambda r: fmt.indicator_value(r["value"], unit, bool(r["suppressed"])), return_dtype=pl.Utf8).alias("shown"))
+def shown(frame: pl.DataFrame, unit: str | None = None) -> pl.DataFrame:
+    """`frame` with a `shown` column: each value in its unit (`unit`, else the frame's own `unit` column), [c] where
+    suppressed, – where there is none."""
+    units = pl.lit(unit) if unit else pl.col("unit")
+    return frame.with_columns(pl.struct("value", "suppressed", units.alias("_unit")).map_elements(
+        lambda r: fmt.indicator_value(r["value"], r["_unit"], bool(r["suppressed"])), return_dtype=pl.Utf8).alias("shown"))
+
+
+def latest_years(values: pl.DataFrame) -> pl.DataFrame:
+    """Each indicator's row in the latest complete financial year among `values` (year-level indicator values): a
+    year to date is not compared with whole years, so it is used only when no chosen year is complete."""
+    complete = values.filter(pl.col("period_complete"))
+    return (complete if complete.height else values).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
 
 
 def _figures(frame: pl.DataFrame, first: pl.Expr) -> pl.DataFrame:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import polars as pl
+
 from etl import periods
 
 SUPPRESSED = "[c]"  # the government statistics symbol for a value suppressed to protect confidentiality
@@ -51,6 +53,11 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 PERCENT_UNITS = ("percent", "percent of value", "percent of bodies", "percent of committed")
+
+
+def date_column(column: str) -> pl.Expr:
+    """A column of dates as UK readers write them in a table: 25 Apr 2027 (– where there is none)."""
+    return pl.col(column).cast(pl.Date).dt.strftime("%-d %b %Y").fill_null("–")
 
 
 def indicator_value(value, unit: str, suppressed: bool = False) -> str:

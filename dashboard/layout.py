@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import format as fmt
 from dashboard import queries
 
 SERVICE_NAME = "Civil Society Covenant dashboard"
+# read once per process, not on every script run
+FOCUS_STYLE = f"<style>{(Path(__file__).parent / 'focus.css').read_text(encoding='utf-8')}</style>"
 ATTRIBUTION = (
     "Sources: public bodies' 360Giving grants data, departmental returns and the issue reporting service. "
     "Contains public sector information licensed under the Open Government Licence v3.0. "

@@ -56,8 +56,7 @@ if years.is_empty():
                "body, the reporter's place and size, principle and category.")
     st.stop()
 
-complete = years.filter(pl.col("period_complete"))  # a year to date is not compared with whole years
-latest = (complete if complete.height else years).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
+latest = components.latest_years(years)
 st.subheader(f"In {latest['period'].max()}{'' if latest['period_complete'].all() else ' (to date)'}")
 columns = st.columns(len(ISSUE_INDICATORS))
 for column, indicator in zip(columns, ISSUE_INDICATORS):
@@ -73,7 +72,7 @@ for indicator in ("issues_raised", "issues_resolved_share", "issues_median_days_
     if series.height:
         components.indicator_trend(declared[indicator], series, selection.describe(), level="year")
 
-period = (complete if complete.height else years)["period"].max()
+period = latest["period"].max()
 for by in ("category", "principle", "body_type"):
     if by in declared["issues_raised"]["breakdowns"]:
         components.indicator_breakdown(declared["issues_raised"], by, period, filtered=breakdown != "all")

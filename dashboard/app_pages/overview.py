@@ -31,15 +31,13 @@ if values.is_empty():
 
 values = values.with_columns(
     pl.when(pl.col("period_complete")).then(pl.col("period")).otherwise(pl.format("{} (to date)", "period")).alias("period_label"))
-# the latest complete financial year chosen: a year to date is not compared with whole years
-complete = values.filter(pl.col("period_complete"))
-latest = (complete if complete.height else values).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
+latest = components.latest_years(values)
 definitions = dict(zip(declared["indicator_id"], declared["definition"], strict=True))
 latest = latest.with_columns(pl.col("indicator_id").is_in(declared.filter(pl.col("headline"))["indicator_id"].to_list())
                              .alias("headline_indicator"))
 needs = dict(zip(declared["indicator_id"], declared["needs"], strict=True))
 st.caption(f"Figures for {selection.describe()}, in {latest['period_label'].max()}"
-           + (" (the latest complete financial year; the Principles page shows the year to date)." if complete.height else "."))
+           + (" (the latest complete financial year; the Principles page shows the year to date)." if latest["period_complete"].all() else "."))
 
 principles = queries.filter_options().filter(pl.col("filter") == "principle")
 for principle, name in zip(principles["code"], principles["name"], strict=True):

@@ -28,17 +28,14 @@ quarters = queries.indicator_values(breakdown, code, selection.from_period, sele
 years = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period)
 
 # the principle at a glance: every indicator's latest complete year (a year to date when that is all there is)
-complete = years.filter(pl.col("period_complete"))
-latest = (complete if complete.height else years).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
-glance = declared.select("indicator_id", "name", "unit", "sort_order").join(latest.drop("name", "unit", "sort_order"),
-                                                                          on="indicator_id", how="inner").sort("sort_order")
+glance = declared.select("indicator_id", "name", "unit", "sort_order").join(
+    components.latest_years(years).drop("name", "unit", "sort_order"), on="indicator_id", how="inner").sort("sort_order")
 if glance.height:
     st.markdown(f"**At a glance: {selection.describe()}** (each indicator's latest complete financial year)")
-    st.dataframe(glance.select(
+    st.dataframe(components.shown(glance).select(
         pl.col("name").alias("Indicator"),
         pl.col("period").alias("Year"),
-        pl.struct("value", "unit", "suppressed").map_elements(
-            lambda r: fmt.indicator_value(r["value"], r["unit"], bool(r["suppressed"])), return_dtype=pl.Utf8).alias("Value"),
+        pl.col("shown").alias("Value"),
         pl.struct("change_since_previous", "unit").map_elements(
             lambda r: fmt.indicator_change(r["change_since_previous"], r["unit"]), return_dtype=pl.Utf8).alias("Since the year before"),
         pl.struct("change_since_baseline", "unit").map_elements(

@@ -8,11 +8,6 @@ import streamlit as st
 from dashboard import components, extracts, filters, layout, queries
 from dashboard import format as fmt
 
-def uk_date(column: str) -> pl.Expr:
-    """A date as UK readers write it in a table: 25 Apr 2027 (– when there is none)."""
-    return pl.col(column).cast(pl.Date).dt.strftime("%-d %b %Y").fill_null("–")
-
-
 layout.page_header(
     "Public bodies",
     "How each public body is doing against the Covenant, compared with its peers: bodies of the same type "
@@ -118,13 +113,13 @@ if commitments.height:
     st.markdown(", ".join(f"{row['len']} {row['status']}" for row in counts.iter_rows(named=True)) + ".")
     st.dataframe(commitments.select(pl.col("principle").str.to_titlecase().alias("Principle"),
                                     pl.col("commitment_ref").alias("Reference"), pl.col("commitment").alias("Commitment"),
-                                    pl.col("status").alias("Status"), uk_date("due_date").alias("Due")), hide_index=True)
+                                    pl.col("status").alias("Status"), fmt.date_column("due_date").alias("Due")), hide_index=True)
 consultations = queries.body_consultations(body)
 if consultations.height:
     st.subheader("Consultations")
     met = consultations["meets_consultation_standard"].sum()
     st.markdown(f"{met} of {consultations.height} consultations were open 12 weeks, or shorter with a stated reason.")
-    st.dataframe(consultations.select(pl.col("title").alias("Consultation"), uk_date("opened_on").alias("Opened"),
-                                      uk_date("closed_on").alias("Closed"), pl.col("weeks_open").round(1).alias("Weeks open"),
+    st.dataframe(consultations.select(pl.col("title").alias("Consultation"), fmt.date_column("opened_on").alias("Opened"),
+                                      fmt.date_column("closed_on").alias("Closed"), pl.col("weeks_open").round(1).alias("Weeks open"),
                                       pl.col("shorter_period_reason").fill_null("–").alias("Reason for a shorter period"),
-                                      uk_date("response_published_on").alias("Response published")), hide_index=True)
+                                      fmt.date_column("response_published_on").alias("Response published")), hide_index=True)
