@@ -12,6 +12,7 @@ leaves what was published exactly as it was. Memory stays bounded by a file and 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
@@ -93,19 +94,42 @@ class BuildRejected(Exception):
     """The build was refused; nothing was published."""
 
 
+class BuildFailed(BuildRejected):
+    """The build could not finish (the disk filled up); what was published before is unchanged."""
+
+
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+DISK_FULL_WORDS = ("No space left on device", "Disk quota exceeded", "File too large")
+
+
+def _disk_full(error: BaseException) -> bool:
+    """The disk (or the space allowed) ran out: as an OSError, or as DuckDB's or a library's error about one."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+            return True
+        if any(words in str(error) for words in DISK_FULL_WORDS):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 # --- the inbox ----------------------------------------------------------------------------------------------------
 
 
 def _inbox_files(inbox: Path, folder: str) -> list[Path]:
+    """The files of an inbox folder, and any folder inside it (which the build reports, unread), in name order;
+    hidden files and Office's lock files ('~$...') are not data and are passed over."""
     path = inbox / folder
     if not path.is_dir():
         return []
-    return sorted(p for p in path.iterdir() if not p.name.startswith((".", "~$")) and (p.is_file() or p.is_symlink()))
+    return sorted(p for p in path.iterdir() if not p.name.startswith((".", "~$")))
 
 
 def _checked(path: Path, name: str, suffixes: tuple[str, ...], folder: str) -> None:
     if path.is_symlink():
         raise SourceError(name, "is a symbolic link; put the file itself in the inbox")
+    if path.is_dir():
+        raise SourceError(name, f"is a folder, and its files were not read; put them directly in {folder}/")
     if path.suffix.lower() not in suffixes:
         raise SourceError(name, f"has file type {path.suffix!r}; files in {folder}/ must be one of {', '.join(suffixes)}")
 
@@ -296,10 +320,18 @@ def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: P
                 _refuse_if_imperfect(result)
             _publish(release_tmp, warehouse_dir, result)
             stage(None)
-        except BaseException:
+        except BaseException as error:
             shutil.rmtree(release_tmp, ignore_errors=True)
+            if isinstance(error, Exception) and _disk_full(error):
+                raise BuildFailed(
+                    f"the disk holding {warehouse_dir} is full ({_first_line(error)}); the half-built release was removed "
+                    "and the published warehouse is unchanged; free some space and build again") from error
             raise
     return result
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
 
 
 def _refuse_if_imperfect(result: BuildResult) -> None:
@@ -637,11 +669,18 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _remove_unfinished(warehouse_dir: Path) -> None:
-    """What an interrupted build left behind (only ever unpublished: a release is published by a rename)."""
-    for leftover in releases_dir(warehouse_dir).glob(".building-*"):
+    """What an interrupted build left behind, never published: a half-built release, a link not yet switched, and a
+    finished release newer than the published one (killed between its rename and the switch of `current`). Builds
+    hold the lock, so nothing else is writing."""
+    releases = releases_dir(warehouse_dir)
+    for leftover in releases.glob(".building-*"):
         shutil.rmtree(leftover, ignore_errors=True)
     for link in warehouse_dir.glob(".current-*"):
         link.unlink(missing_ok=True)
+    published = current_release(warehouse_dir)
+    for release in releases.iterdir():
+        if release.is_dir() and not release.name.startswith(".") and (published is None or release.name > published.name):
+            shutil.rmtree(release, ignore_errors=True)
 
 
 def _prune(releases: Path, keep: Path | None) -> None:

@@ -77,8 +77,8 @@ def demo(inbox: Path, awards: int, seed: int, as_of: dt.datetime | None, defect_
 @click.option("--strict", is_flag=True, help="Refuse to publish if any file is rejected or any row quarantined.")
 def build(inbox: Path, warehouse: Path, strict: bool) -> None:
     """Load the inbox into a new warehouse and publish it. Exits 0 when a new warehouse was published, 1 when the
-    build was refused (what was published before stays as it was)."""
-    from etl.build import BuildRejected
+    build was refused or failed (what was published before stays as it was)."""
+    from etl.build import BuildFailed, BuildRejected
     from etl.build import build as run_build
 
     files = sum(1 for folder in ("funding", "organisations", "returns", "issues") if (inbox / folder).is_dir()
@@ -88,7 +88,7 @@ def build(inbox: Path, warehouse: Path, strict: bool) -> None:
             task = bar.add_task("reading files", total=files)
             result = run_build(inbox, warehouse, strict=strict, progress=lambda what, n: bar.advance(task, n))
     except BuildRejected as error:
-        console.print(f"[bold red]Build refused:[/] {error}")
+        console.print(f"[bold red]Build {'failed' if isinstance(error, BuildFailed) else 'refused'}:[/] {error}")
         sys.exit(1)
     rejected = [f for f in result.files if f.rejected]
     read = sum(f.rows_read for f in result.files)

@@ -550,3 +550,16 @@ def test_data_docs_are_published_beside_the_database_and_fetch_nothing_from_the_
     fetched = re.compile(r"<(?:link|script|img)\b[^>]*\b(?:href|src)=[\"']https?://", re.IGNORECASE)
     assert [p.name for p in pages if fetched.search(p.read_text(encoding="utf-8"))] == []
     assert "grants" in (release / "data_docs" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_folder_inside_an_inbox_folder_is_reported_and_hidden_files_are_passed_over(make_inbox, tmp_path: Path) -> None:
+    inbox = make_inbox()
+    inbox.funding_csv("a.csv", [grant("360G-F-1")])
+    inbox.funding_csv("2024/b.csv", [grant("360G-F-2")])
+    inbox.write_text("funding/.DS_Store", "not data")
+    inbox.write_text("funding/~$a.csv", "Office's lock file")
+    result = build(inbox.path, tmp_path / "warehouse", as_of=AS_OF)
+    assert {f.path: (f.rows_loaded, f.rejected) for f in result.files if f.source == "funding"} == {
+        "funding/a.csv": (1, None),
+        "funding/2024": (0, "funding/2024: is a folder, and its files were not read; put them directly in funding/"),
+    }
