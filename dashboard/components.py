@@ -63,9 +63,9 @@ BREAKDOWN_WORDS = {"public_body": "public body", "body_type": "type of public bo
 def shown(frame: pl.DataFrame, unit: str | None = None) -> pl.DataFrame:
     """`frame` with a `shown` column: each value in its unit (`unit`, else the frame's own `unit` column), [c] where
     suppressed, – where there is none."""
-    units = pl.lit(unit) if unit else pl.col("unit")
-    return frame.with_columns(pl.struct("value", "suppressed", units.alias("_unit")).map_elements(
-        lambda r: fmt.indicator_value(r["value"], r["_unit"], bool(r["suppressed"])), return_dtype=pl.Utf8).alias("shown"))
+    with_unit = frame.with_columns((pl.lit(unit) if unit else pl.col("unit")).alias("_unit"))
+    return frame.with_columns(fmt.text_column("shown", lambda value, unit, suppressed: fmt.indicator_value(value, unit, bool(suppressed)),
+                                              with_unit, "value", "_unit", "suppressed"))
 
 
 def latest_years(values: pl.DataFrame) -> pl.DataFrame:
@@ -119,7 +119,8 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
     cells = shown(queries.indicator_breakdown(indicator["indicator_id"], by, period), unit)
     ranked = cells.filter(pl.col("value").is_not_null())
     plotted = pl.concat([ranked.head(MOST_BARS // 2), ranked.tail(MOST_BARS // 2)]) if ranked.height > MOST_BARS else ranked
-    bars = go.Figure(go.Bar(x=plotted["value"], y=plotted["breakdown_name"], orientation="h", text=plotted["shown"],
+    bars = go.Figure(go.Bar(x=plotted["value"], y=[fmt.chart_text(n) for n in plotted["breakdown_name"]], orientation="h",
+                            text=plotted["shown"],
                             textposition="outside", hovertemplate="%{y}: %{text}<extra></extra>"))
     bars.update_layout(yaxis_autorange="reversed", xaxis_title=unit.capitalize(), height=max(300, 24 * plotted.height + 80))
     if plotted.height:  # room on the right for the values written beside the bars
@@ -128,8 +129,8 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
     by_value = ranked.sort("value", descending=True)
     top, bottom = (by_value.row(0, named=True), by_value.row(-1, named=True)) if ranked.height else (None, None)
     if top and top["value"] != bottom["value"]:
-        summary = (f"In {period}, {top['breakdown_name']} had the highest value ({top['shown']}) and "
-                   f"{bottom['breakdown_name']} the lowest ({bottom['shown']}) of {ranked.height} shown.")
+        summary = (f"In {period}, {fmt.markdown_text(top['breakdown_name'])} had the highest value ({top['shown']}) and "
+                   f"{fmt.markdown_text(bottom['breakdown_name'])} the lowest ({bottom['shown']}) of {ranked.height} shown.")
     elif top:
         summary = f"In {period}, {'the one' if ranked.height == 1 else f'all {ranked.height}'} shown had {top['shown']}."
     else:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard import format as fmt
 from dashboard import queries
 
 
@@ -91,10 +92,12 @@ class Selection:
     def principle(self) -> str | None:
         return self.values.get("principle")
 
-    def describe(self) -> str:
-        """The selection in words, for captions and file names: 'Department for Education, 2024-25 to 2026-27'."""
+    def describe(self, markdown: bool = True) -> str:
+        """The selection in words: 'Department for Education, 2024-25 to 2026-27'; a name from a file escaped for
+        markdown (captions, alerts, summaries) unless `markdown` is False (file names, an extract's About sheet)."""
         breakdown, code = self.cell
         who = next((self.names[f.key] for f in FILTERS if f.breakdown == breakdown and code), "All public bodies and places")
+        who = fmt.markdown_text(who) if markdown else who
         first, last = (self.from_year, self.to_year) if self.whole_years else (self.from_period, self.to_period)
         return f"{who}, {first} to {last}" if first != last else f"{who}, {first}"
 
@@ -129,7 +132,7 @@ def sidebar() -> Selection:
         options = _options(f.key)
         wanted = params.get(f.key)
         if wanted is not None and wanted not in options:
-            unknown.append(f"{f.label.lower()} '{wanted[:40]}'")
+            unknown.append(f"{f.label.lower()} '{fmt.markdown_text(wanted[:40])}'")
             wanted = None
         choice = st.sidebar.selectbox(f.label, [None, *options], index=0 if wanted is None else list(options).index(wanted) + 1,
                                       format_func=lambda c, o=options, e=f.everything: e if c is None else o[c], key=f"filter_{f.key}")
@@ -145,7 +148,7 @@ def sidebar() -> Selection:
                            f"financial years they touch ({selection.years[0]}"
                            + (f" to {selection.years[-1]})." if len(selection.years) > 1 else ")."))
     if selection.ignored:
-        st.info(f"Figures are published for one breakdown at a time: these show {selection.names[_applied_key(selection)]}. "
+        st.info(f"Figures are published for one breakdown at a time: these show {fmt.markdown_text(selection.names[_applied_key(selection)])}. "
                 f"Clear it to see the figures for the {', '.join(s.lower() for s in selection.ignored)} chosen.")
     return selection
 
@@ -161,7 +164,7 @@ def _period(wanted: str | None, quarters: list[str], key: str, unknown: list[str
     as_year = f"{wanted} Q{QUARTERS[0] if key == 'from' else QUARTERS[-1]}"
     if as_year in quarters:
         return as_year
-    unknown.append(f"period '{wanted[:40]}' for '{key}'")
+    unknown.append(f"period '{fmt.markdown_text(wanted[:40])}' for '{key}'")
     return end
 
 
@@ -195,7 +198,8 @@ def page_choice(label: str, options: list[str], key: str, *, default: int = 0, f
         if wanted in options:
             index = options.index(wanted)
         else:
-            st.warning(f"This link asks for {label.lower()} '{wanted[:40]}', which this page does not offer, so it is ignored.")
+            st.warning(f"This link asks for {label.lower()} '{fmt.markdown_text(wanted[:40])}', which this page does not offer, "
+                       "so it is ignored.")
     choice = st.selectbox(label, options, index=index, format_func=format_func, key=key)
     if choice != options[default]:
         if st.query_params.get(key) != choice:

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import polars as pl
 
 from etl import periods
 
 SUPPRESSED = "[c]"  # the government statistics symbol for a value suppressed to protect confidentiality
+MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&])")  # what markdown, Streamlit's :directives: or LaTeX act on
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def markdown_text(text) -> str:
+    """Text from a file or a link, shown as itself inside Streamlit markdown (titles, captions, alerts): every character
+    markdown, Streamlit's directives (:red[..], :material/..:) or LaTeX ($) would act on is escaped, line breaks become
+    spaces, and a zero-width space goes before every ':' and '@' and inside 'www.', so that no address is made a link
+    (Streamlit links bare URLs and e-mail addresses even when escaped). A name can make no link, image, heading or colour."""
+    escaped = MARKDOWN_ACTIVE.sub(r"\\\1", " ".join(str(text).split()))
+    return re.sub(r"(?i)(?=\\:|@)|(?<=w)(?=ww\\\.)", ZERO_WIDTH_SPACE, escaped)
+
+
+def chart_text(text) -> str:
+    """Text from a file, shown as itself in a Plotly label or hover, where <a href>, <b> and &entities; would act."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _missing(value) -> bool:
@@ -53,6 +70,12 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 PERCENT_UNITS = ("percent", "percent of value", "percent of bodies", "percent of committed")
+
+
+def text_column(name: str, formatter, frame: pl.DataFrame, *columns: str) -> pl.Series:
+    """A column of text made row by row in Python: `formatter` applied to each row's values of `columns`. Not polars'
+    map_elements, whose Python calls from polars' own threads deadlock when several sessions draw pages at once."""
+    return pl.Series(name, [formatter(*values) for values in zip(*(frame[c] for c in columns))], dtype=pl.Utf8)
 
 
 def date_column(column: str) -> pl.Expr:

@@ -42,8 +42,8 @@ else:
     st.download_button(
         f"Download {dataset.title.lower()} ({fmt_key.upper()})",
         data=partial(build_file, key, dict(selection.values), selection.from_period, selection.to_period, selection.cell,
-                     fmt_key, selection.describe()),
-        file_name=f"covenant-{key}-{components.slug(selection.describe())}.{fmt_key}", mime=extracts.MIME[fmt_key],
+                     fmt_key, selection.describe(markdown=False)),
+        file_name=f"covenant-{key}-{components.slug(selection.describe(markdown=False))}.{fmt_key}", mime=extracts.MIME[fmt_key],
         key="extract_download", on_click="ignore")
 with st.expander(f"Data dictionary: {dataset.table}"):
     st.dataframe(extracts.dictionary(dataset.table), hide_index=True)

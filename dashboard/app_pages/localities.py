@@ -2,6 +2,7 @@
 and the local public bodies of the place chosen."""
 
 import math
+from urllib.parse import quote
 
 import plotly.graph_objects as go
 import polars as pl
@@ -43,7 +44,7 @@ if level == "districts":
     x = [q + (0.5 if (r % 2 == 1) == odd else 0) for q, r in zip(cells["q"], cells["r"])]
     y = [-r * math.sqrt(3) / 2 for r in cells["r"]]
     figure = go.Figure(go.Scatter(
-        x=x, y=y, mode="markers", customdata=cells.select("name", "shown").rows(),
+        x=x, y=y, mode="markers", customdata=[(fmt.chart_text(name), shown) for name, shown in cells.select("name", "shown").rows()],
         hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
         marker=dict(symbol="hexagon", size=14, color=cells["value"].to_list(), colorscale="Cividis_r", showscale=True,
                     colorbar=dict(title=unit), line=dict(color="#ffffff", width=1))))
@@ -56,7 +57,7 @@ else:
     text = [[""] * cols for _ in range(rows)]
     for row in cells.iter_rows(named=True):
         z[row["tile_row"]][row["tile_col"]] = row["value"]
-        text[row["tile_row"]][row["tile_col"]] = f"{row['name']}<br>{row['shown']}"
+        text[row["tile_row"]][row["tile_col"]] = f"{fmt.chart_text(row['name'])}<br>{row['shown']}"
     figure = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont=dict(size=13), hoverinfo="text",
                                   colorscale="Cividis_r", xgap=6, ygap=6, colorbar=dict(title=unit), hoverongaps=False))
     figure.update_layout(height=620, yaxis_autorange="reversed")
@@ -64,7 +65,8 @@ figure.update_layout(xaxis_visible=False, yaxis_visible=False, plot_bgcolor="#ff
 valued = cells.filter(pl.col("value").is_not_null()).sort("value", descending=True)
 if valued.height:
     top, bottom = valued.row(0, named=True), valued.row(-1, named=True)
-    summary = (f"In {period}, {top['name']} had the highest value ({top['shown']}) and {bottom['name']} the lowest "
+    summary = (f"In {period}, {fmt.markdown_text(top['name'])} had the highest value ({top['shown']}) and "
+               f"{fmt.markdown_text(bottom['name'])} the lowest "
                f"({bottom['shown']}) of the {valued.height} {level} with a value.")
 else:
     summary = f"No {level} has a value for this indicator in {period}."
@@ -83,11 +85,13 @@ components.indicator_breakdown(indicator, "district", period, filtered=selection
 place = next((selection.values[k] for k in ("district", "region", "nation") if selection.values.get(k)), None)
 if place:
     bodies = queries.run("local_bodies", place=place)
-    st.header(f"Local public bodies in {selection.names[next(k for k in ('district', 'region', 'nation') if selection.values.get(k))]}")
+    place_name = selection.names[next(k for k in ("district", "region", "nation") if selection.values.get(k))]
+    st.header(f"Local public bodies in {fmt.markdown_text(place_name)}")
     if bodies.is_empty():
         st.markdown("No local public body in the reference is in this place.")
     else:
-        st.markdown("\n".join(f"- [{row['name']}](public-bodies?body={row['code']}) ({row['body_type'].lower()})"
+        st.markdown("\n".join(f"- [{fmt.markdown_text(row['name'])}](public-bodies?body={quote(row['code'])}) "
+                              f"({fmt.markdown_text(row['body_type'].lower())})"
                               for row in bodies.iter_rows(named=True)))
 else:
     st.caption("Choose a nation, region or district in the filters to list its local public bodies.")
