@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -398,3 +399,11 @@ def test_a_newly_published_warehouse_is_picked_up_without_a_restart(tmp_path, mo
     at.run()  # the same session, the same process: the new release is read on the next run
     assert not at.exception
     assert any("from 2 files" in c.value for c in at.caption)
+
+
+def test_no_page_calls_python_from_polars_threads():
+    """polars' map_elements calls Python from polars' own threads; with several sessions drawing pages at once the
+    server deadlocked (tests/test_load.py). Text columns are made with format.text_column instead."""
+    code = {p.relative_to(Path(APP).parent): p.read_text(encoding="utf-8") for p in Path(APP).parent.rglob("*.py")}
+    assert [str(path) for path, text in code.items() if re.search(r"\.map_(elements|batches|rows)\(", text)] == []
+    assert len(code) >= 15

@@ -16,7 +16,7 @@ ISSUE_INDICATORS = ("issues_raised", "issues_resolved_share", "issues_median_day
 def backlog(indicator: dict, quarters: pl.DataFrame, as_of: dt.date, described: str) -> None:
     """The issues still open, by the quarter they were raised in and so how long they have waited."""
     points = components.shown(quarters, indicator["unit"]).with_columns(
-        pl.col("period").map_elements(lambda p: fmt.waited_since_quarter(p, as_of), return_dtype=pl.Utf8).alias("waiting"))
+        fmt.text_column("waiting", lambda period: fmt.waited_since_quarter(period, as_of), quarters, "period"))
     figure = go.Figure(go.Bar(x=[f"{p}<br>{w}" for p, w in zip(points["period"], points["waiting"])], y=points["value"],
                               text=points["shown"], textposition="outside", hovertemplate="%{x}: %{text} open<extra></extra>"))
     figure.update_layout(xaxis_title="Quarter raised, and how long its issues have waited", yaxis_title="Issues still open",

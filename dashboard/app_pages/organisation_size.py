@@ -44,10 +44,10 @@ summary = (f"In {year}, micro and small organisations (income under £100k) rece
            f"{fmt.indicator_value(small['share_awards'].sum(), 'percent')} of awards but "
            f"{fmt.indicator_value(small['share_amount'].sum(), 'percent')} of funding.")
 table = sizes.select(pl.col("name").alias("Size"), pl.col("awards").alias("Awards"),
-                     pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias("Funding"),
+                     fmt.text_column("Funding", fmt.money, sizes, "amount"),
                      pl.col("share_awards").round(1).alias("Share of awards (%)"),
                      pl.col("share_amount").round(1).alias("Share of funding (%)"),
-                     pl.col("median_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias("Median award"),
+                     fmt.text_column("Median award", fmt.money, sizes, "median_amount"),
                      pl.col("median_months").alias("Median length (months)"))
 unknown = sizes.filter(pl.col("size_band") == "unknown")["awards"].sum()
 st.header("Funding by size of organisation")

@@ -32,14 +32,13 @@ glance = declared.select("indicator_id", "name", "unit", "sort_order").join(
     components.latest_years(years).drop("name", "unit", "sort_order"), on="indicator_id", how="inner").sort("sort_order")
 if glance.height:
     st.markdown(f"**At a glance: {selection.describe()}** (each indicator's latest complete financial year)")
-    st.dataframe(components.shown(glance).select(
+    glance = components.shown(glance)
+    st.dataframe(glance.select(
         pl.col("name").alias("Indicator"),
         pl.col("period").alias("Year"),
         pl.col("shown").alias("Value"),
-        pl.struct("change_since_previous", "unit").map_elements(
-            lambda r: fmt.indicator_change(r["change_since_previous"], r["unit"]), return_dtype=pl.Utf8).alias("Since the year before"),
-        pl.struct("change_since_baseline", "unit").map_elements(
-            lambda r: fmt.indicator_change(r["change_since_baseline"], r["unit"]), return_dtype=pl.Utf8).alias("Since 2024-25"),
+        fmt.text_column("Since the year before", fmt.indicator_change, glance, "change_since_previous", "unit"),
+        fmt.text_column("Since 2024-25", fmt.indicator_change, glance, "change_since_baseline", "unit"),
         pl.col("rag").str.to_titlecase().fill_null("No threshold").alias("RAG"),
     ), hide_index=True)
 

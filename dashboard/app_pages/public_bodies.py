@@ -30,11 +30,8 @@ scorecard = queries.body_scorecard(year, body_type)
 if scorecard.is_empty():
     st.warning(f"No public body has figures in {selection.describe()}. Widen the financial years or clear a filter.")
     st.stop()
-scorecard = scorecard.with_columns(
-    pl.struct("value", "unit", "suppressed").map_elements(
-        lambda r: fmt.indicator_value(r["value"], r["unit"], r["suppressed"]), return_dtype=pl.Utf8).alias("shown"),
-    pl.struct("peer_median", "unit").map_elements(
-        lambda r: fmt.indicator_value(r["peer_median"], r["unit"]), return_dtype=pl.Utf8).alias("peer_shown"))
+scorecard = scorecard.with_columns(fmt.text_column("shown", fmt.indicator_value, scorecard, "value", "unit", "suppressed"),
+                                   fmt.text_column("peer_shown", fmt.indicator_value, scorecard, "peer_median", "unit"))
 
 if body is None:
     st.header(f"Scorecard, {year}")
