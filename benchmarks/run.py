@@ -190,9 +190,20 @@ def markdown(result: dict) -> str:
         lines.append(f"| {s['awards']:,} | {b.get('first_chart_seconds', '–')} s / {b.get('first_chart_again_seconds', '–')} s | "
                      f"{b.get('server_mb', '–')} MB | "
                      + (f"{nd['process_mb']} MB | {nd['load_seconds']} s |" if not nd.get("error") else f"failed: {nd['error'][:60]} | |"))
+    if result.get("notes"):  # what the figures cannot say themselves (the machine busy with other work, say)
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in result["notes"]]
     return "\n".join(lines) + "\n"
 
 
+
+
+def merged(earlier: dict, later: dict) -> dict:
+    """`later`'s sizes with those of `earlier` it did not measure, in order of size; both commands recorded."""
+    measured = {s["awards"] for s in later["sizes"]}
+    kept = [s for s in earlier["sizes"] if s["awards"] not in measured]
+    return later | {"sizes": sorted(kept + later["sizes"], key=lambda s: s["awards"]),
+                    "command": f"{earlier['command']} ({earlier['date']}), then {later['command']} ({later['date']})"
+                    if kept else later["command"]}
 
 
 def main() -> None:
@@ -200,11 +211,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/covenant-bench"), help="where inboxes and warehouses go")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep-other-sizes", action="store_true",
+                        help="keep the sizes of the results already in OUT that this run does not measure")
     args = parser.parse_args()
     sizes = [measure_size(n, args.work) for n in args.sizes]
     result = {"date": dt.date.today().isoformat(), "command": "python -m benchmarks.run --sizes " + " ".join(map(str, args.sizes)),
               "machine": machine(), "sizes": sizes}
-    result["targets"] = targets(sizes)
+    if args.keep_other_sizes and (args.out / "latest.json").is_file():
+        result = merged(json.loads((args.out / "latest.json").read_text(encoding="utf-8")), result)
+    result["targets"] = targets(result["sizes"])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     (args.out / "latest.md").write_text(markdown(result), encoding="utf-8")
