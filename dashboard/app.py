@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas  # noqa: F401  imported once before any session: two sessions importing it at once broke Plotly's check of it
 import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script by `streamlit run`

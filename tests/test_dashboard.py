@@ -407,3 +407,13 @@ def test_no_page_calls_python_from_polars_threads():
     code = {p.relative_to(Path(APP).parent): p.read_text(encoding="utf-8") for p in Path(APP).parent.rglob("*.py")}
     assert [str(path) for path, text in code.items() if re.search(r"\.map_(elements|batches|rows)\(", text)] == []
     assert len(code) >= 15
+
+
+def test_the_overview_of_the_baseline_year_alone_says_there_is_nothing_to_compare(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["from"] = "2024-25 Q1"
+    at.query_params["to"] = "2024-25 Q4"
+    at.run()
+    assert not at.exception
+    assert any("end in the 2024-25 baseline itself" in c.value for c in at.caption)
+    assert [t.value for t in at.title] == ["Overview"] and len(at.metric) >= 10

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import components, filters, layout, queries
 from dashboard import format as fmt
+from etl import periods
 
 layout.page_header(
     "Overview",
@@ -54,7 +55,7 @@ for principle, name in zip(principles["code"], principles["name"], strict=True):
 sign = pl.when(pl.col("direction") == "lower").then(-1).when(pl.col("direction") == "higher").then(1).otherwise(None)
 moved = (latest.filter(pl.col("change_since_previous").is_not_null() & (pl.col("direction") != "none"))
          .with_columns((pl.col("change_since_previous") * sign).alias("better_by"))
-         .filter(pl.col("unit").is_in(fmt.PERCENT_UNITS)).sort("better_by"))
+         .filter(pl.col("unit").is_in(fmt.PERCENT_UNITS)).sort("better_by", "sort_order"))  # ties in a fixed order
 if moved.height:
     st.header("What changed most since the year before")
     worse, better = moved.head(3).filter(pl.col("better_by") < 0), moved.tail(3).reverse().filter(pl.col("better_by") > 0)
@@ -68,7 +69,10 @@ if moved.height:
 # where each headline percentage stands now against the 2024-25 baseline
 now = latest.filter(pl.col("headline_indicator") & pl.col("unit").is_in(fmt.PERCENT_UNITS)
                     & pl.col("value").is_not_null() & pl.col("baseline_value").is_not_null()).sort("sort_order")
-if now.height:
+if now.height and now["period_label"].max() == periods.BASELINE_FINANCIAL_YEAR:
+    st.caption(f"The years chosen end in the {periods.BASELINE_FINANCIAL_YEAR} baseline itself: choose later years to see "
+               "the headline percentages against it.")
+elif now.height:
     year = now["period_label"].max()
     figure = go.Figure()
     for row in now.iter_rows(named=True):

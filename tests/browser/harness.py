@@ -11,9 +11,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,35 +47,59 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    """A served dashboard: its base URL, its process and the file its output (stdout and stderr) goes to."""
+
+    base: str
+    process: subprocess.Popen
+    log: Path
+
+    def output(self, last: int = 3000) -> str:
+        """The end of what the server has written."""
+        return self.log.read_text(encoding="utf-8", errors="replace")[-last:]
+
+
 @contextlib.contextmanager
 def served(warehouse: Path, app: Path = APP, timeout: float = 60) -> Iterator[str]:
     """The dashboard (or another Streamlit script) served over `warehouse` on a free port; yields its base URL."""
+    with served_process(warehouse, app, timeout) as server:
+        yield server.base
+
+
+@contextlib.contextmanager
+def served_process(warehouse: Path, app: Path = APP, timeout: float = 60) -> Iterator[Server]:
+    """As served(), yielding the Server (the load tests read its process's memory). Its output goes to a file, not
+    a pipe nobody reads, which would stall a server that logs more than the pipe holds."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true", "--server.address",
                "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     env = os.environ | {"COVENANT_WAREHOUSE": str(warehouse)}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-                raise RuntimeError(f"the app at {app} did not start on {base}:\n{output[-3000:]}")
-            time.sleep(0.25)
-        yield base
-    finally:
-        process.terminate()
+    with tempfile.TemporaryDirectory(prefix="covenant-served-") as folder:
+        log = Path(folder) / "server.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        server = Server(f"http://127.0.0.1:{port}", process, log)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{server.base}/_stcore/health", timeout=2) as answer:
+                        if answer.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the app at {app} did not start on {server.base}:\n{server.output()}")
+                time.sleep(0.25)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def address(base: str, view: str) -> str:
