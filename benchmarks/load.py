@@ -30,7 +30,7 @@ import duckdb
 
 from benchmarks.run import machine
 from etl.warehouse_files import published_database
-from tests.browser.harness import PAGES, served_process
+from tests.browser.harness import PAGES, served_process, url_path
 from tests.load.session import (
     Session,
     View,
@@ -46,11 +46,6 @@ TARGET_SECONDS = 0.3  # the benchmark issue's page target: 300 ms server-side pe
 FILTERED = "body_type=local_authority&region=E12000003"
 STATES = {"default": "", "filtered": FILTERED}
 VIEW_TIMEOUT = 300.0  # seconds a view may take before it counts as failed
-
-
-def url_path(page: str) -> str:
-    """A page's path in the address: the default page, overview, is served at the root."""
-    return "" if page == "overview" else page
 
 
 EVERY_VIEW = [(url_path(page), query) for page in PAGES for query in STATES.values()]

@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from etl import build as builder
@@ -68,16 +69,15 @@ def kill(inbox: Path, warehouse: Path, when: str) -> None:
     print(json.dumps({"finished": True, "seconds": round(time.perf_counter() - started, 3)}), flush=True)
 
 
-def full_disk(inbox: Path, folder: Path, free: list[int]) -> None:
-    """In `folder` (a small filesystem of its own), one good build, then a build with only `n` bytes free for each n;
-    then, with the space freed, a build that publishes."""
+def full_disk(inbox: Path, folder: Path, squeezes: list[tuple[int, Callable[[], None], Callable[[], None]]]) -> None:
+    """In `folder`: one good build, then for each (bytes, squeeze, release) a build after `squeeze()` has left that
+    little room, then `release()`; last, with the room back, a build that publishes. Prints one JSON line."""
     warehouse = folder / "warehouse"
     report: dict = {"first": builder.build(inbox, warehouse, as_of=AS_OF).release, "attempts": []}
-    for n in free:
+    for room, squeeze, release in squeezes:
         before = published_state(warehouse)
-        filler = folder / "filler"
-        _fill(folder, filler, n)
-        attempt = {"free": n, "free_at_start": os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize}
+        squeeze()
+        attempt = {"free": room}
         try:
             builder.build(inbox, warehouse, as_of=AS_OF)
             attempt["outcome"] = "published"
@@ -85,22 +85,36 @@ def full_disk(inbox: Path, folder: Path, free: list[int]) -> None:
             attempt["outcome"], attempt["message"] = "failed", str(error)
         except Exception as error:  # noqa: BLE001 - reported, for the test to show
             attempt["outcome"], attempt["message"] = type(error).__name__, str(error)[:500]
+        release()
         attempt["unchanged"] = published_state(warehouse) == before
         attempt["left_behind"] = sorted(p.name for p in releases_dir(warehouse).iterdir() if p.name.startswith("."))
-        filler.unlink()
         report["attempts"].append(attempt)
     report["after"] = builder.build(inbox, warehouse, as_of=AS_OF).release
     print(json.dumps(report), flush=True)
 
 
-def _fill(folder: Path, filler: Path, leave: int) -> None:
-    """Write zeros to `filler` until only `leave` bytes of the folder's filesystem are free."""
-    stat = os.statvfs(folder)
-    size = max(stat.f_bavail * stat.f_frsize - leave, 0)
-    with open(filler, "wb") as out:
-        block = b"\0" * (1 << 20)
-        while size > 0:
-            size -= out.write(block[:min(size, len(block))])
+def filled(folder: Path, leave: int) -> tuple[int, Callable[[], None], Callable[[], None]]:
+    """Filling the folder's own filesystem with zeros until only `leave` bytes are free, and emptying it again."""
+    filler = folder / "filler"
+
+    def fill() -> None:
+        stat = os.statvfs(folder)
+        size = max(stat.f_bavail * stat.f_frsize - leave, 0)
+        with open(filler, "wb") as out:
+            block = b"\0" * (1 << 20)
+            while size > 0:
+                size -= out.write(block[:min(size, len(block))])
+
+    return leave, fill, lambda: filler.unlink()
+
+
+def file_size_limit(limit: int) -> tuple[int, Callable[[], None], Callable[[], None]]:
+    """Where there is no filesystem of our own: a limit on the size of any one file written (EFBIG past it)."""
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead of killing
+    return (limit, lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY)),
+            lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY)))
 
 
 def main() -> None:
@@ -108,28 +122,9 @@ def main() -> None:
     if mode == "kill":
         kill(Path(inbox), Path(target), rest[0])
     elif mode == "full-disk":
-        if os.environ.get("COVENANT_FILE_SIZE_LIMIT"):  # no filesystem of our own: the space allowed per file runs out
-            limit = int(os.environ["COVENANT_FILE_SIZE_LIMIT"])
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
-            import resource
-
-            warehouse = Path(target) / "warehouse"
-            first = builder.build(Path(inbox), warehouse, as_of=AS_OF).release
-            before = published_state(warehouse)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
-            attempt = {"free": limit}
-            try:
-                builder.build(Path(inbox), warehouse, as_of=AS_OF)
-                attempt["outcome"] = "published"
-            except builder.BuildFailed as error:
-                attempt["outcome"], attempt["message"] = "failed", str(error)
-            attempt["unchanged"] = published_state(warehouse) == before
-            attempt["left_behind"] = sorted(p.name for p in releases_dir(warehouse).iterdir() if p.name.startswith("."))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-            after = builder.build(Path(inbox), warehouse, as_of=AS_OF).release
-            print(json.dumps({"first": first, "attempts": [attempt], "after": after}), flush=True)
-        else:
-            full_disk(Path(inbox), Path(target), [int(n) for n in rest])
+        limit = os.environ.get("COVENANT_FILE_SIZE_LIMIT")
+        squeezes = [file_size_limit(int(limit))] if limit else [filled(Path(target), int(n)) for n in rest]
+        full_disk(Path(inbox), Path(target), squeezes)
     else:
         raise SystemExit(f"unknown mode {mode!r}: expected kill or full-disk")
 

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import pytest
 
 from etl.build import KEEP_RELEASES, build
-from tests.browser.harness import PAGES, Server, served_process
+from tests.browser.harness import PAGES, Server, served_process, url_path
 from tests.conftest import AS_OF
 from tests.conftest import query as warehouse_rows
 from tests.load.session import (
@@ -41,11 +41,6 @@ from tests.load.session import (
 SESSIONS = 20
 FILTERED = "body_type=local_authority&region=E12000003"
 VIEW_TIMEOUT = 90  # seconds a view may take under load on a small CI machine before it counts as failed
-
-
-def url_path(page: str) -> str:
-    """A page's path in the address: the default page, overview, is served at the root."""
-    return "" if page == "overview" else page
 
 
 TITLES = {url_path(page): title for page, (title, _charts) in PAGES.items()}

@@ -102,6 +102,11 @@ def served_process(warehouse: Path, app: Path = APP, timeout: float = 60) -> Ite
                 process.wait()
 
 
+def url_path(page: str) -> str:
+    """A page's path in the address: the default page, overview, is served at the root."""
+    return "" if page == "overview" else page
+
+
 def address(base: str, view: str) -> str:
     """The URL of a view ('issues?body=DCMS'); the default page, overview, lives at the root."""
     return f"{base}/{view.removeprefix('overview')}"
