@@ -71,6 +71,40 @@ def test_a_second_beneficiary_location_is_kept_with_the_extra_fields(tmp_path: P
     assert extras["beneficiaryLocation"] == [{"geoCode": "E08000039", "geoCodeType": "MD"}]
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # orjson reads these; a whole number stays a whole number
+        (b'{"grants": [{"id": "A", "amountAwarded": 5000, "duration": 1.5, "title": "caf\xc3\xa9"}]}', ["5000", "café"]),
+        (b'\xef\xbb\xbf{"grants": [{"id": "A", "amountAwarded": 5000.0, "title": "x"}]}', ["5000.0", "x"]),
+        # the standard library reads these: beyond 64 bits, NaN, Windows-1252
+        (b'{"grants": [{"id": "A", "amountAwarded": 123456789012345678901234567890, "title": "x"}]}',
+         ["123456789012345678901234567890", "x"]),
+        (b'{"grants": [{"id": "A", "amountAwarded": NaN, "title": "x"}]}', ["nan", "x"]),
+        (b'{"grants": [{"id": "A", "amountAwarded": 7, "title": "caf\xe9 \x96 tea"}]}', ["7", "café – tea"]),
+    ],
+)
+def test_json_values_are_read_exactly_as_sent(tmp_path: Path, raw: bytes, expected: list[str]) -> None:
+    import gc
+
+    path = tmp_path / "grants.json"
+    path.write_bytes(raw)
+    frame = funding.read(path, "funding/grants.json")["grants"]
+    assert frame.select("amount_awarded", "title").row(0) == tuple(expected)
+    assert gc.isenabled()  # the cycle collector, paused while the file is read, runs again
+
+
+def test_a_broken_json_file_names_its_line_and_collection_resumes(tmp_path: Path) -> None:
+    import gc
+
+    path = tmp_path / "grants.json"
+    path.write_text('{"grants": [\n{"id": "A"},\n{"id": "B",}\n]}')
+    with pytest.raises(SourceError) as error:
+        funding.read(path, "funding/grants.json")
+    assert str(error.value).startswith("funding/grants.json: line 3: is not valid JSON")
+    assert gc.isenabled()
+
+
 def test_a_corrupt_workbook_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "grants.xlsx"
     path.write_bytes(b"PK\x03\x04 this is not really a workbook")

@@ -3,14 +3,25 @@
 -- $breakdowns (the breakdowns the indicator supports). A record with a null breakdown column falls in that
 -- breakdown's "not known" cell (breakdown_code null), so every breakdown's cells add up to its "all" cell.
 -- Records with an issue_class (disclosure control's base table) are counted per class.
-with periods as (
+--
+-- Different subjects are counted in two plain aggregations, first per cell and subject, then per cell: a distinct
+-- aggregate over grouping sets is many times slower. A calculation that counts no subjects has its subjects set to
+-- null first (and one that takes no median, its measures), so its first aggregation is as small as its cells.
+with records as (
+    select * replace (
+        case when $calculation in ('distinct_count', 'distinct_share', 'per_100') then subject end as subject,
+        case when $calculation = 'median' then measure end as measure
+    )
+    from indicator_records
+),
+periods as (
     select *, 'year' as period_level, null::integer as period_quarter
-    from indicator_records where coalesce(for_year, true) and financial_year is not null
+    from records where coalesce(for_year, true) and financial_year is not null
     union all
     select *, 'quarter' as period_level, quarter as period_quarter
-    from indicator_records where quarter is not null and financial_year is not null
+    from records where quarter is not null and financial_year is not null
 ),
-cells as (
+subject_cells as (
     select
         period_level,
         financial_year,
@@ -30,26 +41,39 @@ cells as (
         end as breakdown,
         coalesce(body_code, body_type, nation_code, region_code, district_code, size_band,
                  cast(smaller_organisation as varchar), principle, category) as breakdown_code,
+        subject,
         count(*) filter (where lacking) as lacking,
         sum(numerator) as numerator_sum,
         sum(denominator) as denominator_sum,
-        count(distinct subject) filter (where numerator > 0) as numerator_subjects,
-        count(distinct subject) filter (where denominator > 0) as denominator_subjects,
-        count(measure) as measured,
-        median(measure) as median_measure
+        bool_or(numerator > 0) as in_numerator,
+        bool_or(denominator > 0) as in_denominator,
+        list(measure) filter (where measure is not null) as measures
     from periods
     group by grouping sets (
-        (period_level, financial_year, period_quarter, issue_class),
-        (period_level, financial_year, period_quarter, body_code, issue_class),
-        (period_level, financial_year, period_quarter, body_type, issue_class),
-        (period_level, financial_year, period_quarter, nation_code, issue_class),
-        (period_level, financial_year, period_quarter, region_code, issue_class),
-        (period_level, financial_year, period_quarter, district_code, issue_class),
-        (period_level, financial_year, period_quarter, size_band, issue_class),
-        (period_level, financial_year, period_quarter, smaller_organisation, issue_class),
-        (period_level, financial_year, period_quarter, principle, issue_class),
-        (period_level, financial_year, period_quarter, category, issue_class)
+        (period_level, financial_year, period_quarter, issue_class, subject),
+        (period_level, financial_year, period_quarter, body_code, issue_class, subject),
+        (period_level, financial_year, period_quarter, body_type, issue_class, subject),
+        (period_level, financial_year, period_quarter, nation_code, issue_class, subject),
+        (period_level, financial_year, period_quarter, region_code, issue_class, subject),
+        (period_level, financial_year, period_quarter, district_code, issue_class, subject),
+        (period_level, financial_year, period_quarter, size_band, issue_class, subject),
+        (period_level, financial_year, period_quarter, smaller_organisation, issue_class, subject),
+        (period_level, financial_year, period_quarter, principle, issue_class, subject),
+        (period_level, financial_year, period_quarter, category, issue_class, subject)
     )
+),
+cells as (
+    select
+        period_level, financial_year, quarter, issue_class, breakdown, breakdown_code,
+        sum(lacking) as lacking,
+        sum(numerator_sum) as numerator_sum,
+        sum(denominator_sum) as denominator_sum,
+        count(subject) filter (where in_numerator) as numerator_subjects,
+        count(subject) filter (where in_denominator) as denominator_subjects,
+        flatten(list(measures) filter (where measures is not null)) as measures
+    from subject_cells
+    where breakdown in (select unnest(cast($breakdowns as varchar[])))
+    group by period_level, financial_year, quarter, issue_class, breakdown, breakdown_code
 ),
 counted as (
     select
@@ -61,12 +85,11 @@ counted as (
         end as numerator,
         case
             when $calculation in ('distinct_share', 'per_100') then denominator_subjects
-            when $calculation = 'median' then measured
+            when $calculation = 'median' then coalesce(len(measures), 0)
             when $calculation = 'distinct_count' then null
             else denominator_sum
         end as denominator
     from cells
-    where breakdown in (select unnest(cast($breakdowns as varchar[])))
 )
 select
     period_level, financial_year, quarter, breakdown, breakdown_code, issue_class,
@@ -75,6 +98,6 @@ select
         when $calculation in ('share', 'distinct_share', 'per_100') then 100 * numerator / nullif(denominator, 0)
         when $calculation = 'per_head' then numerator / nullif(denominator, 0)
         when $calculation in ('count', 'distinct_count') then numerator
-        when $calculation = 'median' then median_measure
+        when $calculation = 'median' then list_median(measures)
     end as value
 from counted
