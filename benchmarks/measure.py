@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import resource
 import sys
 import threading
@@ -19,12 +20,36 @@ from pathlib import Path
 AS_OF = dt.date(2026, 11, 25)
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+def _rss_mb(pid: int | str) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:  # the process has just ended
+        pass
     return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def rss_mb() -> float:
+    """The resident memory of this process and every process it started (a build's reading workers), added up:
+    pages they share (libraries) are counted once for each, so this errs high."""
+    total, waiting = 0.0, [os.getpid()]
+    while waiting:
+        pid = waiting.pop()
+        total += _rss_mb(pid)
+        waiting += _children(pid)
+    return total
 
 
 class Sampler:

@@ -1,12 +1,13 @@
 """`covenant build`: inbox files -> a new DuckDB warehouse, published atomically.
 
 A build streams every file of the inbox (a file's folder says what it is) into the `raw` layer of a new database,
-as text exactly as sent, with its lineage (file, checksum, line, load id). It then normalises each dataset (in
-chunks where rows are independent), marks duplicates and superseded records, validates the rest with the Great
-Expectations suite generated from the dataset's contract, and loads what passed into `staging`; every other row
-goes to `quarantine.rows` with its reason. The marts are built from staging, and only then is the release
-published: complete before the `current` link is switched to it in one rename. A failed or interrupted build
-leaves what was published exactly as it was. Memory stays bounded by a file and a chunk, not by the inbox.
+as text exactly as sent, with its lineage (file, checksum, line, load id); a large inbox is read by a worker
+process per CPU. It then normalises each dataset (in chunks where rows are independent), marks duplicates and
+superseded records, validates the rest with the Great Expectations suite generated from the dataset's contract,
+and loads what passed into `staging`; every other row goes to `quarantine.rows` with its reason. The marts are
+built from staging, and only then is the release published: complete before the `current` link is switched to
+it in one rename. A failed or interrupted build leaves what was published exactly as it was. Memory stays bounded
+by a file and a chunk, not by the inbox.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import fcntl
+import itertools
 import json
+import multiprocessing
 import os
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,6 +35,7 @@ from data_contracts import load_contract
 from data_contracts.to_expectations import suite
 from etl import indicators, periods, reference
 from etl.sources import SOURCES, Context, Source, lookups
+from etl.sources import source as source_for
 from etl.sources.files import SourceError, sha256
 from etl.validate import BATCH_ROWS, Validator
 from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, PARQUET_DIR, RESTRICTED_DATABASE, RESTRICTED_DIR,
@@ -39,6 +45,9 @@ Progress = Callable[[str, int], None]
 STAGES = ("read", "normalise", "validate", "marts", "publish")  # a build's stages, in order (validate includes quarantine)
 KEEP_RELEASES = 3
 CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "200000"))
+# an inbox larger than this is read by READ_WORKERS processes at once; a smaller one is read in the build's process
+PARALLEL_READ_BYTES = int(os.environ.get("COVENANT_PARALLEL_READ_BYTES", str(64 * 1024**2)))
+READ_WORKERS = min(2, os.cpu_count() or 1)
 DUCKDB_MEMORY = os.environ.get("COVENANT_DUCKDB_MEMORY", "1GB")
 LINEAGE = ("source_file", "file_sha256", "source_row", "load_id")
 CONFIDENTIAL_FOLDERS = frozenset(s.folder for s in SOURCES if s.confidential)
@@ -297,7 +306,9 @@ def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: P
           as_of: dt.date | None = None, on_stage: Callable[[str | None], None] | None = None) -> BuildResult:
     """Build a new warehouse from `inbox` and publish it under `warehouse_dir`. Raises BuildRejected (nothing
     published) when the inbox is missing, another build is running, or in strict mode when any file is rejected,
-    any row quarantined or any expectation failed. `on_stage` is told as each of STAGES begins (None at the end)."""
+    any row quarantined or any expectation failed. `on_stage` is told as each of STAGES begins (None at the end).
+    A large inbox is read by worker processes, which are spawned: a script that calls this must do so under
+    `if __name__ == "__main__":`, as Python's multiprocessing requires."""
     inbox, warehouse_dir = Path(inbox), Path(warehouse_dir)
     now = dt.datetime.now(dt.UTC)
     result = BuildResult(load_id=now.strftime("%Y%m%dT%H%M%S%fZ"), built_at=now.isoformat(timespec="seconds"))
@@ -383,40 +394,70 @@ def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Pr
 
 
 def _read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult, progress: Progress | None) -> None:
-    """Every source file, one at a time, into raw.<dataset> as text with its lineage."""
+    """Every source file, in inbox order, into raw.<dataset> as text with its lineage."""
     seen: dict[str, str] = {}
-    order = 0
-    buffer = _RawBuffer(con)
+    wanted: list[tuple[FileResult, int, str, Path]] = []  # files to read: not refused, not a copy of another
     for source in SOURCES:
-        schemas = _text_schema(source)
-        for dataset, schema in schemas.items():
+        for dataset, schema in _text_schema(source).items():
             empty = _lineage(pl.DataFrame(schema=schema), "", None, result.load_id, 0)
             con.execute(f"create table raw.{dataset} as select * from empty")
         for path in _inbox_files(inbox, source.folder):
             name = f"{source.folder}/{path.name}"
             record = FileResult(path=name, source=source.folder)
             result.files.append(record)
-            order += 1
             try:
                 _checked(path, name, source.suffixes, source.folder)
                 record.sha256 = sha256(path)
-                if record.sha256 in seen:
-                    record.duplicate_of = seen[record.sha256]
-                    continue
-                seen[record.sha256] = name
-                frames = source.read(path, name)
             except SourceError as error:
                 record.rejected = str(error)
                 continue
-            except Exception as error:  # a reader failing in a way nobody foresaw still only rejects its file
-                record.rejected = f"{name}: could not be read ({type(error).__name__}: {str(error)[:200]})"
+            if record.sha256 in seen:
+                record.duplicate_of = seen[record.sha256]
                 continue
-            for dataset, frame in frames.items():
-                buffer.add(dataset, _lineage(frame, name, record.sha256, result.load_id, order))
-                record.rows_read += frame.height
-            if progress:
-                progress(source.folder, 1)
-        buffer.flush()
+            seen[record.sha256] = name
+            wanted.append((record, len(result.files), source.folder, path))
+    buffer = _RawBuffer(con)
+    read = _read_files([(folder, path, record.path) for record, _, folder, path in wanted])
+    for (record, order, folder, _), frames in zip(wanted, read, strict=True):
+        if isinstance(frames, str):
+            record.rejected = frames
+            continue
+        for dataset, frame in frames.items():
+            buffer.add(dataset, _lineage(frame, record.path, record.sha256, result.load_id, order))
+            record.rows_read += frame.height
+        if progress:
+            progress(folder, 1)
+    buffer.flush()
+
+
+def _read_file(folder: str, path: Path, name: str) -> dict[str, pl.DataFrame] | str:
+    """One file read as text by its source's reader: {dataset: frame}, or why the file was rejected."""
+    try:
+        return source_for(folder).read(path, name)
+    except SourceError as error:
+        return str(error)
+    except Exception as error:  # a reader failing in a way nobody foresaw still only rejects its file
+        return f"{name}: could not be read ({type(error).__name__}: {str(error)[:200]})"
+
+
+def _read_files(files: list[tuple[str, Path, str]]) -> Iterator[dict[str, pl.DataFrame] | str]:
+    """Each file's `_read_file`, in order. The readers are Python, and so use one CPU: an inbox of more than
+    PARALLEL_READ_BYTES is read by a worker process per CPU while this process writes what they have read, with a
+    few files in hand at a time (memory stays bounded by files, not by the inbox); a smaller one is read here."""
+    if READ_WORKERS < 2 or sum(path.stat().st_size for _, path, _ in files) < PARALLEL_READ_BYTES:
+        for file in files:
+            yield _read_file(*file)
+        return
+    # spawned, not forked: a fork would copy DuckDB's and polars' threads' locks mid-use
+    with ProcessPoolExecutor(READ_WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+        waiting = iter(files)
+        in_hand = deque(pool.submit(_read_file, *file) for file in itertools.islice(waiting, 2 * READ_WORKERS))
+        while in_hand:
+            frames = in_hand.popleft().result()
+            following = next(waiting, None)
+            if following:
+                in_hand.append(pool.submit(_read_file, *following))
+            yield frames
 
 
 class _RawBuffer:

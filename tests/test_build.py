@@ -494,6 +494,26 @@ def test_rebuilding_the_same_inbox_gives_the_same_contents(awkward: Built, tmp_p
     assert again.tables == awkward.result.tables and again.quarantine_reasons == awkward.result.quarantine_reasons
 
 
+def test_an_inbox_read_by_worker_processes_gives_the_same_contents(awkward: Built, tmp_path: Path, monkeypatch) -> None:
+    """A large inbox is read by a process per CPU: the awkward inbox (rejected, duplicate, Windows-1252 and
+    semicolon files, returns, issue logs) read that way builds exactly what it builds when read in one process."""
+    import etl.build
+
+    monkeypatch.setattr(etl.build, "PARALLEL_READ_BYTES", 0)
+    monkeypatch.setattr(etl.build, "READ_WORKERS", 2)
+    started = []
+    real_pool = etl.build.ProcessPoolExecutor
+    monkeypatch.setattr(etl.build, "ProcessPoolExecutor", lambda *a, **k: started.append(a) or real_pool(*a, **k))
+    again = build(awkward.inbox.path, tmp_path / "warehouse", as_of=AS_OF)
+    assert started == [(2,)]
+    first, second = contents(awkward.database), contents(published_database(tmp_path / "warehouse"))
+    assert [name for name in first if first[name] != second.get(name)] == []
+    assert sorted(first) == sorted(second)
+    assert again.files == awkward.result.files
+    assert any(f.rejected for f in again.files) and any(f.duplicate_of for f in again.files)
+    assert again.tables == awkward.result.tables and again.quarantine_reasons == awkward.result.quarantine_reasons
+
+
 def test_strict_build_with_a_rejected_file_publishes_nothing(make_inbox, tmp_path: Path) -> None:
     inbox = make_inbox()
     inbox.funding_csv("a.csv", [grant("360G-S-1")])
