@@ -1,7 +1,7 @@
 """Build `marts.indicators` (the declarations) and `marts.indicator_values` (every indicator, period and breakdown).
 
 Each indicator's formula (warehouse/indicators/<id>.sql) fills `indicator_records`; one aggregation
-(warehouse/engine/cells.sql) turns those records into cells for every period and breakdown the indicator supports;
+(warehouse/engine/cells.sql), run for each breakdown the indicator supports, turns those records into cells for every period;
 disclosure control (etl/disclosure.py) is applied to the issue-derived cells; warehouse/engine/indicator_values.sql
 adds names, changes and RAG status. Runs inside a build, after the marts.
 """
@@ -43,7 +43,9 @@ def _cells(con: duckdb.DuckDBPyConnection, records_sql: str, calculation: str, b
     con.execute(warehouse.sql("engine/records.sql"))
     # records_sql is our own SQL (a file in warehouse/), never a value from a user or a file
     con.execute("insert into indicator_records by name " + records_sql)
-    return con.sql(warehouse.sql("engine/cells.sql"), params={"calculation": calculation, "breakdowns": breakdowns}).pl()
+    cells = warehouse.sql("engine/cells.sql")
+    return pl.concat([con.sql(cells, params={"calculation": calculation, "breakdown": breakdown}).pl()
+                      for breakdown in breakdowns], how="vertical_relaxed")
 
 
 def indicator_cells(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> pl.DataFrame:

@@ -1,12 +1,13 @@
--- One indicator's value in every period (financial year and quarter) and every breakdown cell, from the records in
--- `indicator_records`. Parameters: $calculation (see warehouse/indicators/__init__.py CALCULATIONS) and
--- $breakdowns (the breakdowns the indicator supports). A record with a null breakdown column falls in that
--- breakdown's "not known" cell (breakdown_code null), so every breakdown's cells add up to its "all" cell.
--- Records with an issue_class (disclosure control's base table) are counted per class.
+-- One indicator's value in every period (financial year and quarter) in the cells of one breakdown, from the records
+-- in `indicator_records`. Parameters: $calculation (see warehouse/indicators/__init__.py CALCULATIONS) and
+-- $breakdown (one of BREAKDOWNS; the build runs this once for each breakdown the indicator supports). A record with
+-- a null breakdown column falls in that breakdown's "not known" cell (breakdown_code null), so every breakdown's
+-- cells add up to its "all" cell. Records with an issue_class (disclosure control's base table) are counted per class.
 --
 -- Different subjects are counted in two plain aggregations, first per cell and subject, then per cell: a distinct
--- aggregate over grouping sets is many times slower. A calculation that counts no subjects has its subjects set to
--- null first (and one that takes no median, its measures), so its first aggregation is as small as its cells.
+-- aggregate is many times slower, and one breakdown at a time is faster than grouping sets of them all. A calculation
+-- that counts no subjects has its subjects set to null first (and one that takes no median, its measures), so its
+-- first aggregation is as small as its cells.
 with records as (
     select * replace (
         case when $calculation in ('distinct_count', 'distinct_share', 'per_100') then subject end as subject,
@@ -27,20 +28,17 @@ subject_cells as (
         financial_year,
         period_quarter as quarter,
         issue_class,
-        case
-            when grouping(body_code) = 0 then 'public_body'
-            when grouping(body_type) = 0 then 'body_type'
-            when grouping(nation_code) = 0 then 'nation'
-            when grouping(region_code) = 0 then 'region'
-            when grouping(district_code) = 0 then 'district'
-            when grouping(size_band) = 0 then 'size_band'
-            when grouping(smaller_organisation) = 0 then 'smaller_organisation'
-            when grouping(principle) = 0 then 'principle'
-            when grouping(category) = 0 then 'category'
-            else 'all'
-        end as breakdown,
-        coalesce(body_code, body_type, nation_code, region_code, district_code, size_band,
-                 cast(smaller_organisation as varchar), principle, category) as breakdown_code,
+        case $breakdown
+            when 'public_body' then body_code
+            when 'body_type' then body_type
+            when 'nation' then nation_code
+            when 'region' then region_code
+            when 'district' then district_code
+            when 'size_band' then size_band
+            when 'smaller_organisation' then cast(smaller_organisation as varchar)
+            when 'principle' then principle
+            when 'category' then category
+        end as breakdown_code,
         subject,
         count(*) filter (where lacking) as lacking,
         sum(numerator) as numerator_sum,
@@ -49,22 +47,11 @@ subject_cells as (
         bool_or(denominator > 0) as in_denominator,
         list(measure) filter (where measure is not null) as measures
     from periods
-    group by grouping sets (
-        (period_level, financial_year, period_quarter, issue_class, subject),
-        (period_level, financial_year, period_quarter, body_code, issue_class, subject),
-        (period_level, financial_year, period_quarter, body_type, issue_class, subject),
-        (period_level, financial_year, period_quarter, nation_code, issue_class, subject),
-        (period_level, financial_year, period_quarter, region_code, issue_class, subject),
-        (period_level, financial_year, period_quarter, district_code, issue_class, subject),
-        (period_level, financial_year, period_quarter, size_band, issue_class, subject),
-        (period_level, financial_year, period_quarter, smaller_organisation, issue_class, subject),
-        (period_level, financial_year, period_quarter, principle, issue_class, subject),
-        (period_level, financial_year, period_quarter, category, issue_class, subject)
-    )
+    group by all
 ),
 cells as (
     select
-        period_level, financial_year, quarter, issue_class, breakdown, breakdown_code,
+        period_level, financial_year, quarter, issue_class, breakdown_code,
         sum(lacking) as lacking,
         sum(numerator_sum) as numerator_sum,
         sum(denominator_sum) as denominator_sum,
@@ -72,8 +59,7 @@ cells as (
         count(subject) filter (where in_denominator) as denominator_subjects,
         flatten(list(measures) filter (where measures is not null)) as measures
     from subject_cells
-    where breakdown in (select unnest(cast($breakdowns as varchar[])))
-    group by period_level, financial_year, quarter, issue_class, breakdown, breakdown_code
+    group by all
 ),
 counted as (
     select
@@ -92,7 +78,7 @@ counted as (
     from cells
 )
 select
-    period_level, financial_year, quarter, breakdown, breakdown_code, issue_class,
+    period_level, financial_year, quarter, $breakdown as breakdown, breakdown_code, issue_class,
     numerator, denominator, lacking,
     case
         when $calculation in ('share', 'distinct_share', 'per_100') then 100 * numerator / nullif(denominator, 0)
