@@ -23,12 +23,13 @@ import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 import warehouse
 from data_contracts import load_contract
@@ -368,6 +369,8 @@ def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Pr
         for schema in (*warehouse.SCHEMAS, "work"):
             con.execute(f"create schema {schema}")  # schema names are our own constants
         indicators.declarations(indicators.indicators())  # a bad declaration fails the build before any reading
+        # Great Expectations takes seconds to import and set up: done in a thread while the inbox is read
+        preparing = ThreadPoolExecutor(1, thread_name_prefix="validators").submit(lambda: {False: Validator(), True: Validator()})
         stage("read")
         found = _read_lookups(inbox, result)
         localities, successors, small_areas, hexes = _places(found)
@@ -375,7 +378,7 @@ def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Pr
         context = Context(as_of=as_of, small_areas=small_areas, successors=successors,
                           districts=localities.filter(pl.col("level") == "district"))
         _read_inbox(con, inbox, result, progress)
-        validators = {False: Validator(), True: Validator()}  # confidential sources get their own Data Docs
+        validators = preparing.result()  # confidential sources get their own Data Docs
         quarantined, validations = [], []
         for source in SOURCES:
             stage("normalise")
@@ -417,47 +420,66 @@ def _read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult
             seen[record.sha256] = name
             wanted.append((record, len(result.files), source.folder, path))
     buffer = _RawBuffer(con)
-    read = _read_files([(folder, path, record.path) for record, _, folder, path in wanted])
-    for (record, order, folder, _), frames in zip(wanted, read, strict=True):
-        if isinstance(frames, str):
-            record.rejected = frames
+    read = _read_files([_FileToRead(folder, path, record.path, record.sha256, result.load_id, order)
+                        for record, order, folder, path in wanted])
+    for (record, _, folder, _), tables in zip(wanted, read, strict=True):
+        if isinstance(tables, str):
+            record.rejected = tables
             continue
-        for dataset, frame in frames.items():
-            buffer.add(dataset, _lineage(frame, record.path, record.sha256, result.load_id, order))
-            record.rows_read += frame.height
+        for dataset, table in tables.items():
+            buffer.add(dataset, table)
+            record.rows_read += table.num_rows
         if progress:
             progress(folder, 1)
     buffer.flush()
 
 
-def _read_file(folder: str, path: Path, name: str) -> dict[str, pl.DataFrame] | str:
-    """One file read as text by its source's reader: {dataset: frame}, or why the file was rejected."""
+@dataclass(frozen=True)
+class _FileToRead:
+    folder: str
+    path: Path
+    name: str  # as recorded: folder/file name
+    sha256: str | None
+    load_id: str
+    order: int  # the file's place in the inbox: a later file supersedes an earlier one
+
+
+def _read_file(file: _FileToRead) -> dict[str, pa.Table] | str:
+    """One file read as text by its source's reader, with its lineage, each dataset in the columns of its raw table
+    (those a file lacks are null): {dataset: Arrow table}, or why the file was rejected. In a worker process this is
+    all done there, so the build's own process only writes the tables."""
+    source = source_for(file.folder)
     try:
-        return source_for(folder).read(path, name)
+        frames = source.read(file.path, file.name)
     except SourceError as error:
         return str(error)
     except Exception as error:  # a reader failing in a way nobody foresaw still only rejects its file
-        return f"{name}: could not be read ({type(error).__name__}: {str(error)[:200]})"
+        return f"{file.name}: could not be read ({type(error).__name__}: {str(error)[:200]})"
+    schemas = _text_schema(source)
+    return {dataset: _lineage(frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+                                            for c, t in schemas[dataset].items()]),
+                              file.name, file.sha256, file.load_id, file.order).to_arrow(compat_level=pl.CompatLevel.oldest())
+            for dataset, frame in frames.items()}
 
 
-def _read_files(files: list[tuple[str, Path, str]]) -> Iterator[dict[str, pl.DataFrame] | str]:
+def _read_files(files: list[_FileToRead]) -> Iterator[dict[str, pa.Table] | str]:
     """Each file's `_read_file`, in order. The readers are Python, and so use one CPU: an inbox of more than
     PARALLEL_READ_BYTES is read by a worker process per CPU while this process writes what they have read, with a
     few files in hand at a time (memory stays bounded by files, not by the inbox); a smaller one is read here."""
-    if READ_WORKERS < 2 or sum(path.stat().st_size for _, path, _ in files) < PARALLEL_READ_BYTES:
+    if READ_WORKERS < 2 or sum(file.path.stat().st_size for file in files) < PARALLEL_READ_BYTES:
         for file in files:
-            yield _read_file(*file)
+            yield _read_file(file)
         return
     # spawned, not forked: a fork would copy DuckDB's and polars' threads' locks mid-use
     with ProcessPoolExecutor(READ_WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
         waiting = iter(files)
-        in_hand = deque(pool.submit(_read_file, *file) for file in itertools.islice(waiting, 2 * READ_WORKERS))
+        in_hand = deque(pool.submit(_read_file, file) for file in itertools.islice(waiting, 2 * READ_WORKERS))
         while in_hand:
-            frames = in_hand.popleft().result()
+            tables = in_hand.popleft().result()
             following = next(waiting, None)
             if following:
-                in_hand.append(pool.submit(_read_file, *following))
-            yield frames
+                in_hand.append(pool.submit(_read_file, following))
+            yield tables
 
 
 class _RawBuffer:
@@ -465,23 +487,23 @@ class _RawBuffer:
     than reading the file; a block is small enough to keep memory bounded."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, rows: int = 250_000) -> None:
-        self.con, self.rows, self.frames, self.held = con, rows, {}, {}
+        self.con, self.rows, self.tables, self.held = con, rows, {}, {}
 
-    def add(self, dataset: str, frame: pl.DataFrame) -> None:
-        self.frames.setdefault(dataset, []).append(frame)
-        self.held[dataset] = self.held.get(dataset, 0) + frame.height
+    def add(self, dataset: str, table: pa.Table) -> None:
+        self.tables.setdefault(dataset, []).append(table)
+        self.held[dataset] = self.held.get(dataset, 0) + table.num_rows
         if self.held[dataset] >= self.rows:
             self._write(dataset)
 
     def _write(self, dataset: str) -> None:
-        frames = self.frames.pop(dataset, [])
+        tables = self.tables.pop(dataset, [])
         self.held[dataset] = 0
-        if frames:
-            block = pl.concat(frames, how="diagonal_relaxed")  # a file may lack optional columns; insert by name fills them
+        if tables:
+            block = pa.concat_tables(tables)  # every file's table has its dataset's raw columns
             self.con.execute(f"insert into raw.{dataset} by name select * from block")
 
     def flush(self) -> None:
-        for dataset in list(self.frames):
+        for dataset in list(self.tables):
             self._write(dataset)
 
 
