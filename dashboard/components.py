@@ -4,6 +4,7 @@ table alternative, its own download and a note of the records left out; and an i
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import plotly.graph_objects as go
 import polars as pl
@@ -34,7 +35,7 @@ def chart(title: str, summary: str, figure: go.Figure, table: pl.DataFrame, *, f
         st.plotly_chart(figure, config={"displayModeBar": False, "staticPlot": False}, key=f"chart-{slug(file_stem)}")
         with st.expander(f"Table: {title}"):
             st.dataframe(table, hide_index=True)
-        st.download_button(f"Download the data of “{title}” (CSV)", extracts.csv_bytes(table),
+        st.download_button(f"Download the data of “{title}” (CSV)", partial(extracts.csv_bytes, table),  # made on click
                            file_name=f"{slug(file_stem)}.csv", mime="text/csv", key=f"download-{slug(file_stem)}")
         if left_out:
             st.caption(left_out)

@@ -42,19 +42,21 @@ if glance.height:
         pl.col("rag").str.to_titlecase().fill_null("No threshold").alias("RAG"),
     ), hide_index=True)
 
+quarters_of = {key: rows for (key,), rows in quarters.partition_by("indicator_id", as_dict=True).items()}
+years_of = {key: rows for (key,), rows in years.partition_by("indicator_id", as_dict=True).items()}
 for indicator in declared.iter_rows(named=True):
     st.subheader(indicator["name"])
     st.markdown(indicator["definition"])
     st.caption(f"Rests on: {indicator['basis']}" + (" Proposed by the sector, not an existing obligation."
                                                     if indicator["proposed_by_sector"] else ""))
-    series = quarters.filter(pl.col("indicator_id") == indicator["indicator_id"])
+    series = quarters_of.get(indicator["indicator_id"], quarters.clear())
     if series.is_empty():
         st.info(f"Not published for {selection.describe()}: this indicator is given by "
                 f"{', '.join(components.BREAKDOWN_WORDS.get(b, b) for b in indicator['breakdowns'] if b != 'all')}.")
         continue
     components.indicator_trend(indicator, series, selection.describe())
     options = sorted((b for b in indicator["breakdowns"] if b != "all"), key=lambda b: b != "body_type")  # peers first
-    year_rows = years.filter(pl.col("indicator_id") == indicator["indicator_id"])
+    year_rows = years_of.get(indicator["indicator_id"], years.clear())
     if not options or year_rows.is_empty():
         continue
     latest = year_rows.filter(pl.col("period_complete")).select(pl.col("period").max()).item() or year_rows["period"].max()
