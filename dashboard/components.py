@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from functools import partial
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -16,6 +15,9 @@ from dashboard import format as fmt
 # Okabe and Ito's colour-blind-safe palette; RAG is always written out as well as coloured
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 MOST_BARS = 30  # a ranking chart shows the top and bottom 15 of longer lists; its table has every one
+# every chart's look; a page's own layout is laid over it (its legend merged with this one)
+LAYOUT = {"colorway": list(PALETTE), "font": {"family": "Arial, sans-serif"}, "margin": {"t": 30, "b": 40}, "height": 360,
+          "legend": {"title": {"text": ""}}}
 RAG_WORDS = {"green": "Green: meets the threshold", "amber": "Amber: near the threshold", "red": "Red: short of the threshold"}
 
 
@@ -23,15 +25,24 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
-def chart(title: str, summary: str, figure: go.Figure, table: pl.DataFrame, *, file_stem: str,
+def figure(traces: list[dict], **layout) -> dict:
+    """A Plotly figure as plain data: traces (each with its "type") and layout, laid over every chart's look.
+    st.plotly_chart checks it against Plotly's schema once; building graph objects and updating them attribute by
+    attribute cost several times as much."""
+    return {"data": traces, "layout": LAYOUT | layout | {"legend": LAYOUT["legend"] | layout.get("legend", {})}}
+
+
+def axis(title: str, **more) -> dict:
+    return {"title": {"text": title}, **more}
+
+
+def chart(title: str, summary: str, figure: dict, table: pl.DataFrame, *, file_stem: str,
           left_out: str | None = None) -> None:
-    """A chart as every page shows one: title, one-sentence summary, the chart (described for screen readers by
-    the summary), the same figures as a table, a download of them, and what was left out."""
+    """A chart as every page shows one: title, one-sentence summary, the chart (`figure`, made by figure(); described
+    for screen readers by the summary), the same figures as a table, a download of them, and what was left out."""
     with st.container(key=f"chart-block-{slug(file_stem)}"):  # the block the browser tests check as one
         st.subheader(title)
         st.markdown(summary)
-        figure.update_layout(colorway=PALETTE, font_family="Arial, sans-serif", margin=dict(t=30, b=40),
-                             height=figure.layout.height or 360, title=None, legend_title_text="")
         st.plotly_chart(figure, config={"displayModeBar": False, "staticPlot": False}, key=f"chart-{slug(file_stem)}")
         with st.expander(f"Table: {title}"):
             st.dataframe(table, hide_index=True)
@@ -89,10 +100,10 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
     unit = indicator["unit"]
     points = shown(series, unit).with_columns(  # a period not yet over says so
         pl.when(pl.col("period_complete")).then(pl.col("period")).otherwise(pl.format("{} (to date)", "period")).alias("period"))
-    figure = go.Figure(go.Scatter(x=points["period"], y=points["value"], mode="lines+markers", name=indicator["name"],
-                                  text=points["shown"], hovertemplate="%{x}: %{text}<extra></extra>"))
-    figure.update_layout(xaxis_title=words.capitalize(), yaxis_title=unit.capitalize(), showlegend=False,
-                         yaxis_rangemode="tozero")  # a scale from zero does not exaggerate small changes
+    line = figure([{"type": "scatter", "x": points["period"].to_list(), "y": points["value"].to_list(), "mode": "lines+markers",
+                    "name": indicator["name"], "text": points["shown"].to_list(), "hovertemplate": "%{x}: %{text}<extra></extra>"}],
+                  xaxis=axis(words.capitalize()), showlegend=False,
+                  yaxis=axis(unit.capitalize(), rangemode="tozero"))  # a scale from zero does not exaggerate small changes
     published = points.filter(pl.col("value").is_not_null())
     if published.height:
         last, first = published.row(-1, named=True), published.row(0, named=True)
@@ -105,7 +116,7 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
         summary += (f" {points['suppressed'].sum()} of the {points.height} {words}s are suppressed ([c]): fewer than 5 "
                     "issues, or one could be worked out.")
     lacking = series["lacking"].sum()
-    chart(f"{indicator['name']} by {words}", summary, figure, _figures(points, pl.col("period").alias(words.capitalize())),
+    chart(f"{indicator['name']} by {words}", summary, line, _figures(points, pl.col("period").alias(words.capitalize())),
           file_stem=f"{indicator['indicator_id']}-by-{words}-{described}",
           left_out=f"{fmt.count(lacking)} records left out for lacking {indicator['needs']}." if lacking else
           "No record was left out for lacking a field.")
@@ -120,13 +131,14 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
     cells = shown(queries.indicator_breakdown(indicator["indicator_id"], by, period), unit)
     ranked = cells.filter(pl.col("value").is_not_null())
     plotted = pl.concat([ranked.head(MOST_BARS // 2), ranked.tail(MOST_BARS // 2)]) if ranked.height > MOST_BARS else ranked
-    bars = go.Figure(go.Bar(x=plotted["value"], y=[fmt.chart_text(n) for n in plotted["breakdown_name"]], orientation="h",
-                            text=plotted["shown"],
-                            textposition="outside", hovertemplate="%{y}: %{text}<extra></extra>"))
-    bars.update_layout(yaxis_autorange="reversed", xaxis_title=unit.capitalize(), height=max(300, 24 * plotted.height + 80))
+    x_axis = axis(unit.capitalize())
     if plotted.height:  # room on the right for the values written beside the bars
         low, high = min(0, plotted["value"].min()), max(0, plotted["value"].max())
-        bars.update_xaxes(range=[low * 1.3, high * 1.3 or 1])
+        x_axis["range"] = [low * 1.3, high * 1.3 or 1]
+    bars = figure([{"type": "bar", "x": plotted["value"].to_list(), "y": [fmt.chart_text(n) for n in plotted["breakdown_name"]],
+                    "orientation": "h", "text": plotted["shown"].to_list(), "textposition": "outside",
+                    "hovertemplate": "%{y}: %{text}<extra></extra>"}],
+                  yaxis={"autorange": "reversed"}, xaxis=x_axis, height=max(300, 24 * plotted.height + 80))
     by_value = ranked.sort("value", descending=True)
     top, bottom = (by_value.row(0, named=True), by_value.row(-1, named=True)) if ranked.height else (None, None)
     if top and top["value"] != bottom["value"]:

@@ -3,7 +3,6 @@ resolved, by category, principle and type of body. Every figure is disclosure-co
 
 import datetime as dt
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -17,10 +16,11 @@ def backlog(indicator: dict, quarters: pl.DataFrame, as_of: dt.date, described: 
     """The issues still open, by the quarter they were raised in and so how long they have waited."""
     points = components.shown(quarters, indicator["unit"]).with_columns(
         fmt.text_column("waiting", lambda period: fmt.waited_since_quarter(period, as_of), quarters, "period"))
-    figure = go.Figure(go.Bar(x=[f"{p}<br>{w}" for p, w in zip(points["period"], points["waiting"])], y=points["value"],
-                              text=points["shown"], textposition="outside", hovertemplate="%{x}: %{text} open<extra></extra>"))
-    figure.update_layout(xaxis_title="Quarter raised, and how long its issues have waited", yaxis_title="Issues still open",
-                         yaxis_rangemode="tozero")
+    figure = components.figure([{"type": "bar", "x": [f"{p}<br>{w}" for p, w in zip(points["period"], points["waiting"])],
+                                 "y": points["value"].to_list(), "text": points["shown"].to_list(), "textposition": "outside",
+                                 "hovertemplate": "%{x}: %{text} open<extra></extra>"}],
+                               xaxis=components.axis("Quarter raised, and how long its issues have waited"),
+                               yaxis=components.axis("Issues still open", rangemode="tozero"))
     open_now = points.filter(pl.col("value") > 0)
     if open_now.height:
         oldest, most = open_now.row(0, named=True), open_now.sort("value", descending=True, maintain_order=True).row(0, named=True)

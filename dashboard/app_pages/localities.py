@@ -4,7 +4,6 @@ and the local public bodies of the place chosen."""
 import math
 from urllib.parse import quote
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -43,12 +42,12 @@ if level == "districts":
     odd = cells["layout"][0] in ("odd-r", "odd-q")
     x = [q + (0.5 if (r % 2 == 1) == odd else 0) for q, r in zip(cells["q"], cells["r"])]
     y = [-r * math.sqrt(3) / 2 for r in cells["r"]]
-    figure = go.Figure(go.Scatter(
-        x=x, y=y, mode="markers", customdata=[(fmt.chart_text(name), shown) for name, shown in cells.select("name", "shown").rows()],
-        hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
-        marker=dict(symbol="hexagon", size=14, color=cells["value"].to_list(), colorscale="Cividis_r", showscale=True,
-                    colorbar=dict(title=unit), line=dict(color="#ffffff", width=1))))
-    figure.update_layout(height=640, yaxis_scaleanchor="x")
+    trace = {"type": "scatter", "x": x, "y": y, "mode": "markers",
+             "customdata": [(fmt.chart_text(name), shown) for name, shown in cells.select("name", "shown").rows()],
+             "hovertemplate": "%{customdata[0]}: %{customdata[1]}<extra></extra>",
+             "marker": {"symbol": "hexagon", "size": 14, "color": cells["value"].to_list(), "colorscale": "Cividis_r",
+                        "showscale": True, "colorbar": {"title": {"text": unit}}, "line": {"color": "#ffffff", "width": 1}}}
+    height, y_axis = 640, {"scaleanchor": "x"}
 else:
     # a tile per English region and per other nation, laid out roughly as on a map
     cells = components.shown(queries.run("tile_values", indicator=indicator_id, period=period), unit)
@@ -58,10 +57,11 @@ else:
     for row in cells.iter_rows(named=True):
         z[row["tile_row"]][row["tile_col"]] = row["value"]
         text[row["tile_row"]][row["tile_col"]] = f"{fmt.chart_text(row['name'])}<br>{row['shown']}"
-    figure = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont=dict(size=13), hoverinfo="text",
-                                  colorscale="Cividis_r", xgap=6, ygap=6, colorbar=dict(title=unit), hoverongaps=False))
-    figure.update_layout(height=620, yaxis_autorange="reversed")
-figure.update_layout(xaxis_visible=False, yaxis_visible=False, plot_bgcolor="#ffffff")
+    trace = {"type": "heatmap", "z": z, "text": text, "texttemplate": "%{text}", "textfont": {"size": 13}, "hoverinfo": "text",
+             "colorscale": "Cividis_r", "xgap": 6, "ygap": 6, "colorbar": {"title": {"text": unit}}, "hoverongaps": False}
+    height, y_axis = 620, {"autorange": "reversed"}
+figure = components.figure([trace], height=height, xaxis={"visible": False}, yaxis=y_axis | {"visible": False},
+                           plot_bgcolor="#ffffff")
 valued = cells.filter(pl.col("value").is_not_null()).sort("value", descending=True)
 if valued.height:
     top, bottom = valued.row(0, named=True), valued.row(-1, named=True)

@@ -1,7 +1,6 @@
 """Organisation size: how funding, award length and payment in advance differ by the recipient's size, and how
 smaller organisations (income £500,000 and under) fare."""
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -32,12 +31,13 @@ if total_awards == 0:
     st.stop()
 sizes = sizes.with_columns((100 * pl.col("amount") / total_amount).alias("share_amount"),
                            (100 * pl.col("awards") / total_awards).alias("share_awards"))
-figure = go.Figure([
-    go.Bar(x=sizes["name"], y=sizes["share_awards"], name="Share of awards", hovertemplate="%{x}: %{y:.1f}% of awards<extra></extra>"),
-    go.Bar(x=sizes["name"], y=sizes["share_amount"], name="Share of funding", hovertemplate="%{x}: %{y:.1f}% of funding<extra></extra>"),
-])
-figure.update_layout(barmode="group", yaxis_title="Per cent", xaxis_title="Recipient's size (annual income)",
-                     legend=dict(orientation="h", y=-0.3))
+figure = components.figure([
+    {"type": "bar", "x": sizes["name"].to_list(), "y": sizes["share_awards"].to_list(), "name": "Share of awards",
+     "hovertemplate": "%{x}: %{y:.1f}% of awards<extra></extra>"},
+    {"type": "bar", "x": sizes["name"].to_list(), "y": sizes["share_amount"].to_list(), "name": "Share of funding",
+     "hovertemplate": "%{x}: %{y:.1f}% of funding<extra></extra>"},
+], barmode="group", yaxis=components.axis("Per cent"), xaxis=components.axis("Recipient's size (annual income)"),
+    legend={"orientation": "h", "y": -0.3})
 known = sizes.filter(pl.col("size_band") != "unknown")
 small = known.filter(pl.col("size_band").is_in(["micro", "small"]))
 summary = (f"In {year}, micro and small organisations (income under £100k) received "

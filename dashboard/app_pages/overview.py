@@ -1,7 +1,6 @@
 """Overview: each principle's headline figures with their change and RAG status, what changed most, and when the
 data was loaded and whether it passed validation."""
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -74,18 +73,17 @@ if now.height and now["period_label"].max() == periods.BASELINE_FINANCIAL_YEAR:
                "the headline percentages against it.")
 elif now.height:
     year = now["period_label"].max()
-    figure = go.Figure()
-    for row in now.iter_rows(named=True):
-        figure.add_trace(go.Scatter(x=[row["baseline_value"], row["value"]], y=[row["name"], row["name"]], mode="lines",
-                                    line=dict(color="#b1b4b6", width=3), showlegend=False, hoverinfo="skip"))
-    figure.add_trace(go.Scatter(x=now["baseline_value"], y=now["name"], mode="markers", name="2024-25 (baseline)",
-                                marker=dict(symbol="circle-open", size=12, color="#0b0c0c", line=dict(width=2)),
-                                hovertemplate="%{y}: %{x:.1f}% in 2024-25<extra></extra>"))
-    figure.add_trace(go.Scatter(x=now["value"], y=now["name"], mode="markers", name=year,
-                                marker=dict(symbol="circle", size=12, color="#0072B2"),
-                                hovertemplate="%{y}: %{x:.1f}% in " + year + "<extra></extra>"))
-    figure.update_layout(xaxis_title="Per cent", xaxis_range=[0, 105], yaxis_autorange="reversed",
-                         height=max(320, 44 * now.height + 100), legend=dict(orientation="h", y=-0.2))
+    lines = [{"type": "scatter", "x": [row["baseline_value"], row["value"]], "y": [row["name"], row["name"]], "mode": "lines",
+              "line": {"color": "#b1b4b6", "width": 3}, "showlegend": False, "hoverinfo": "skip"} for row in now.iter_rows(named=True)]
+    figure = components.figure(lines + [
+        {"type": "scatter", "x": now["baseline_value"].to_list(), "y": now["name"].to_list(), "mode": "markers",
+         "name": "2024-25 (baseline)", "marker": {"symbol": "circle-open", "size": 12, "color": "#0b0c0c", "line": {"width": 2}},
+         "hovertemplate": "%{y}: %{x:.1f}% in 2024-25<extra></extra>"},
+        {"type": "scatter", "x": now["value"].to_list(), "y": now["name"].to_list(), "mode": "markers", "name": year,
+         "marker": {"symbol": "circle", "size": 12, "color": "#0072B2"},
+         "hovertemplate": "%{y}: %{x:.1f}% in " + year + "<extra></extra>"},
+    ], xaxis=components.axis("Per cent", range=[0, 105]), yaxis={"autorange": "reversed"},
+        height=max(320, 44 * now.height + 100), legend={"orientation": "h", "y": -0.2})
     better = now.filter(((pl.col("direction") == "higher") & (pl.col("value") > pl.col("baseline_value")))
                         | ((pl.col("direction") == "lower") & (pl.col("value") < pl.col("baseline_value"))))
     summary = f"{better.height} of the {now.height} headline percentages are better in {year} than in the 2024-25 baseline."

@@ -1,7 +1,6 @@
 """Public bodies: a scorecard of every body against the median of its peers (bodies of the same type), and the
 profile of one body: its leads and action plan, meetings, commitments, consultations, funding practice and issues."""
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -81,14 +80,14 @@ mine = scorecard.filter(pl.col("body_code") == body)
 if mine.height:
     comparable = mine.filter(pl.col("value").is_not_null() & pl.col("peer_median").is_not_null()
                              & pl.col("unit").is_in(fmt.PERCENT_UNITS))
-    figure = go.Figure([
-        go.Bar(y=comparable["indicator_name"], x=comparable["value"], name=name, orientation="h",
-               text=comparable["shown"], hovertemplate="%{y}: %{text}<extra>" + name + "</extra>"),
-        go.Bar(y=comparable["indicator_name"], x=comparable["peer_median"], name="Median of its peers", orientation="h",
-               text=comparable["peer_shown"], hovertemplate="%{y}: %{text}<extra>Median of its peers</extra>"),
-    ])
-    figure.update_layout(barmode="group", yaxis_autorange="reversed", xaxis_title="Per cent", xaxis_range=[0, 105],
-                         height=max(320, 46 * comparable.height + 80), legend=dict(orientation="h", y=-0.15))
+    figure = components.figure([
+        {"type": "bar", "y": comparable["indicator_name"].to_list(), "x": comparable["value"].to_list(), "name": name,
+         "orientation": "h", "text": comparable["shown"].to_list(), "hovertemplate": "%{y}: %{text}<extra>" + name + "</extra>"},
+        {"type": "bar", "y": comparable["indicator_name"].to_list(), "x": comparable["peer_median"].to_list(),
+         "name": "Median of its peers", "orientation": "h", "text": comparable["peer_shown"].to_list(),
+         "hovertemplate": "%{y}: %{text}<extra>Median of its peers</extra>"},
+    ], barmode="group", yaxis={"autorange": "reversed"}, xaxis=components.axis("Per cent", range=[0, 105]),
+        height=max(320, 46 * comparable.height + 80), legend={"orientation": "h", "y": -0.15})
     better = comparable.filter(((pl.col("direction") == "higher") & (pl.col("value") > pl.col("peer_median")))
                                | ((pl.col("direction") == "lower") & (pl.col("value") < pl.col("peer_median"))))
     worse = comparable.filter(((pl.col("direction") == "higher") & (pl.col("value") < pl.col("peer_median")))
