@@ -80,8 +80,11 @@ def body_codes(frame: pl.DataFrame | pl.LazyFrame, column: str, into: str = "bod
     aliases = reference.body_aliases().select(_alias_key(pl.col("alias")).alias("alias_key"), pl.col("code").alias(into)).unique()
     if isinstance(frame, pl.LazyFrame):
         aliases = aliases.lazy()
-    key = _alias_key(pl.col(column))
-    return frame.with_columns(key.alias("_alias_key")).join(aliases, left_on="_alias_key", right_on="alias_key", how="left").drop("_alias_key")
+    # a file names its funders a few ways: each different name is matched once, then every row joined to it
+    names = frame.select(column).unique().filter(pl.col(column).is_not_null())
+    matched = names.with_columns(_alias_key(pl.col(column)).alias("_alias_key")) \
+        .join(aliases, left_on="_alias_key", right_on="alias_key", how="left").select(column, into)
+    return frame.join(matched, on=column, how="left", maintain_order="left")
 
 
 def size_band(income: str) -> pl.Expr:
@@ -113,6 +116,15 @@ def repair_geocodes(frame: pl.DataFrame | pl.LazyFrame, code: str, code_type: st
         successors = reference.load("locality_successors")
     if districts is None:
         districts = reference.load("localities").filter(pl.col("level") == "district")
+    # the few different (code, type) pairs are repaired once, then every row joined to its pair
+    pairs = frame.select(code, code_type).unique()
+    repaired = _repair_pairs(pairs, code, code_type, small_areas, districts, successors)
+    return frame.join(repaired, on=[code, code_type], how="left", nulls_equal=True, maintain_order="left")
+
+
+def _repair_pairs(frame: pl.DataFrame | pl.LazyFrame, code: str, code_type: str, small_areas: pl.DataFrame | None,
+                  districts: pl.DataFrame, successors: pl.DataFrame) -> pl.DataFrame | pl.LazyFrame:
+    """`repair_geocodes` on distinct (code, code type) pairs."""
     successors = successors.select("former_code", "current_code").unique("former_code")
     districts = districts.select(pl.col("gss_code").alias("_known")).unique()
     lazy = isinstance(frame, pl.LazyFrame)
