@@ -508,10 +508,15 @@ class _RawBuffer:
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, sql: str, rows: int) -> Iterator[pl.DataFrame]:
+    """The rows of `sql` in frames of at most `rows`; the next is read in a thread while the caller works on one."""
     cursor = con.cursor()  # its own connection to the database: the caller may write while this streams
     try:
-        for batch in cursor.sql(sql).to_arrow_reader(rows):
-            yield pl.from_arrow(batch)
+        batches = cursor.sql(sql).to_arrow_reader(rows)
+        with ThreadPoolExecutor(1, thread_name_prefix="chunks") as reader:
+            following = reader.submit(next, batches, None)
+            while (batch := following.result()) is not None:
+                following = reader.submit(next, batches, None)
+                yield pl.from_arrow(batch)
     finally:
         cursor.close()
 
