@@ -197,6 +197,49 @@ def test_the_principles_page_shows_every_indicator_of_the_chosen_principle(built
     assert len(at.get("download_button")) == len(at.get("plotly_chart"))
 
 
+def principle_charts(at: AppTest) -> list[str]:
+    """The titles of the charts drawn on the Principles page."""
+    return [s.value for s in at.subheader if " by " in s.value]
+
+
+def test_the_principles_page_opens_with_the_first_indicators_charts_and_draws_others_when_opened(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["principle"] = "partnership"
+    at.run()
+    at.switch_page("app_pages/principles.py").run()
+    ids = [i for (i,) in query(built_warehouse.database, """select indicator_id from marts.indicators
+                                                           where principle = 'partnership' order by sort_order""")]
+    names = dict(query(built_warehouse.database, "select indicator_id, name from marts.indicators"))
+    # every indicator can be opened; only the first is drawn as the page opens (a trend and a comparison)
+    assert [e.label for e in at.expander if e.label.startswith("Trend by quarter")] == [
+        f"Trend by quarter and comparison: {names[i]}" for i in ids]
+    assert [c.split(" by ")[0] for c in principle_charts(at)] == [names[ids[0]]] * 2
+    # opening another draws its charts (the browser tests see it put in the link)
+    at.session_state[f"charts-{ids[2]}"] = True
+    at.run()
+    assert not at.exception
+    assert [c.split(" by ")[0] for c in principle_charts(at)] == [names[ids[0]]] * 2 + [names[ids[2]]] * 2
+    # a link with it open, and the first closed, reopens that view
+    link = app(built_warehouse.path, monkeypatch)
+    for key, value in {"principle": "partnership", f"charts-{ids[0]}": "false", f"charts-{ids[2]}": "true"}.items():
+        link.query_params[key] = value
+    link.run()
+    link.switch_page("app_pages/principles.py").run()
+    assert [c.split(" by ")[0] for c in principle_charts(link)] == [names[ids[2]]] * 2
+
+
+@pytest.mark.parametrize("value", ["<script>alert(1)</script>", "1", "x" * 5000, "' OR 1=1 --"])
+def test_an_unknown_value_for_an_indicators_charts_in_the_url_is_ignored(built_warehouse, monkeypatch, value):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["principle"] = "partnership"
+    at.query_params["charts-awards_paid_in_advance"] = value
+    at.run()
+    at.switch_page("app_pages/principles.py").run()
+    assert not at.exception
+    assert principle_charts(at)[0].startswith("Awards paid in advance by quarter")  # as the page opens
+    assert "charts-awards_paid_in_advance" not in at.query_params
+
+
 def test_a_breakdown_chart_follows_the_chosen_breakdown(built_warehouse, monkeypatch):
     at = app(built_warehouse.path, monkeypatch)
     at.query_params["principle"] = "partnership"

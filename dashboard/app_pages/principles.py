@@ -10,7 +10,8 @@ layout.page_header(
     "Principles",
     "Every indicator of one Covenant principle: how it is defined and what it rests on, its value quarter by "
     "quarter, and how it varies between public bodies, places and sizes of organisation. Choose the principle "
-    "(and any other filter) in the filters.",
+    "(and any other filter) in the filters. The first indicator's charts are open; open any other's to see its charts "
+    "(a link keeps the ones you opened).",
 )
 if layout.data_status() is None:
     st.stop()
@@ -44,6 +45,7 @@ if glance.height:
 
 quarters_of = {key: rows for (key,), rows in quarters.partition_by("indicator_id", as_dict=True).items()}
 years_of = {key: rows for (key,), rows in years.partition_by("indicator_id", as_dict=True).items()}
+opened = False  # the first published indicator's charts are open as the page opens; the others are drawn when opened
 for indicator in declared.iter_rows(named=True):
     st.subheader(indicator["name"])
     st.markdown(indicator["definition"])
@@ -54,12 +56,18 @@ for indicator in declared.iter_rows(named=True):
         st.info(f"Not published for {selection.describe()}: this indicator is given by "
                 f"{', '.join(components.BREAKDOWN_WORDS.get(b, b) for b in indicator['breakdowns'] if b != 'all')}.")
         continue
-    components.indicator_trend(indicator, series, selection.describe())
-    options = sorted((b for b in indicator["breakdowns"] if b != "all"), key=lambda b: b != "body_type")  # peers first
-    year_rows = years_of.get(indicator["indicator_id"], years.clear())
-    if not options or year_rows.is_empty():
+    charts = st.expander(f"Trend by quarter and comparison: {indicator['name']}", expanded=not opened,
+                         key=f"charts-{indicator['indicator_id']}", bind="query-params")  # kept in the link
+    opened = True
+    if not charts.open:
         continue
-    latest = year_rows.filter(pl.col("period_complete")).select(pl.col("period").max()).item() or year_rows["period"].max()
-    by = filters.page_choice(f"Compare {indicator['name'].lower()} in {latest} by", options, f"by-{indicator['indicator_id']}",
-                             format_func=lambda b: components.BREAKDOWN_WORDS.get(b, b))
-    components.indicator_breakdown(indicator, by, latest, filtered=breakdown != "all")
+    with charts:
+        components.indicator_trend(indicator, series, selection.describe())
+        options = sorted((b for b in indicator["breakdowns"] if b != "all"), key=lambda b: b != "body_type")  # peers first
+        year_rows = years_of.get(indicator["indicator_id"], years.clear())
+        if not options or year_rows.is_empty():
+            continue
+        latest = year_rows.filter(pl.col("period_complete")).select(pl.col("period").max()).item() or year_rows["period"].max()
+        by = filters.page_choice(f"Compare {indicator['name'].lower()} in {latest} by", options, f"by-{indicator['indicator_id']}",
+                                 format_func=lambda b: components.BREAKDOWN_WORDS.get(b, b))
+        components.indicator_breakdown(indicator, by, latest, filtered=breakdown != "all")

@@ -132,6 +132,35 @@ def test_a_download_holds_the_rows_the_filters_ask_for(base, page, built_warehou
     assert download.value.suggested_filename.startswith("covenant-awards-")
 
 
+def test_an_indicators_charts_are_drawn_when_opened_and_kept_in_the_link(base, page, built_warehouse):
+    open_page(page, base, "principles?principle=partnership")
+    (_, first), (second_id, second) = query(built_warehouse.database, """select indicator_id, name from marts.indicators
+                                             where principle = 'partnership' order by sort_order limit 2""")
+    titles = page.locator('[class*="st-key-chart-block-"] h3').all_inner_texts()
+    assert [t.split(" by ")[0] for t in titles] == [first, first]  # only the first indicator's, as the page opens
+    page.get_by_text(f"Trend by quarter and comparison: {second}", exact=True).click()
+    page.wait_for_function("n => document.querySelectorAll('[class*=\"st-key-chart-block-\"] svg.main-svg').length >= n",
+                           arg=4 * 3, timeout=60_000)  # four charts now, each drawn (three svg layers each)
+    harness.wait_until_drawn(page)
+    titles = page.locator('[class*="st-key-chart-block-"] h3').all_inner_texts()
+    assert [t.split(" by ")[0] for t in titles] == [first, first, second, second]
+    assert query_of(page)[f"charts-{second_id}"] == ["true"]
+    assert harness.page_problems(page) == []
+
+
+def test_a_charts_download_holds_its_table(base, page, built_warehouse):
+    open_page(page, base, "principles?principle=partnership")
+    block = page.locator('[class*="st-key-chart-block-"]').first
+    assert block.locator("h3").inner_text() == "Awards paid in advance by quarter"
+    with page.expect_download(timeout=60_000) as download:  # the CSV is made when the button is clicked
+        block.get_by_role("button", name=re.compile(r"^Download the data of")).click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    expected = query(built_warehouse.database, """select period, numerator from marts.indicator_values
+        where indicator_id = 'awards_paid_in_advance' and breakdown = 'all' and period_level = 'quarter' order by period""")
+    assert [(r["Quarter"].removesuffix(" (to date)"), float(r["Numerator"]) if r["Numerator"] else None) for r in rows] == expected
+    assert download.value.suggested_filename.endswith(".csv")
+
+
 def tab_through(page, presses: int = 120) -> list[dict]:
     seen = []  # from the top of the document, as the page opens
     for _ in range(presses):
