@@ -46,8 +46,9 @@ def chart(title: str, summary: str, figure: dict, table: pl.DataFrame, *, file_s
         st.plotly_chart(figure, config={"displayModeBar": False, "staticPlot": False}, key=f"chart-{slug(file_stem)}")
         with st.expander(f"Table: {title}"):
             st.dataframe(table, hide_index=True)
-        st.download_button(f"Download the data of “{title}” (CSV)", partial(extracts.csv_bytes, table),  # made on click
-                           file_name=f"{slug(file_stem)}.csv", mime="text/csv", key=f"download-{slug(file_stem)}")
+        st.download_button(f"Download the data of “{title}” (CSV)", partial(extracts.csv_bytes, table),  # made on click,
+                           file_name=f"{slug(file_stem)}.csv", mime="text/csv", key=f"download-{slug(file_stem)}",
+                           on_click="ignore")  # with no rerun, which could revoke the file being made
         if left_out:
             st.caption(left_out)
 
