@@ -5,17 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pandas  # noqa: F401  imported once before any session: two sessions importing it at once broke Plotly's check of it
 import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script by `streamlit run`
 
-from dashboard.layout import FOCUS_STYLE, SERVICE_NAME, footer  # noqa: E402
+from dashboard import chart_code  # noqa: E402  (Streamlit alone: sent before the data libraries load)
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
-
-st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state="expanded")
-st.html(FOCUS_STYLE)
 
 pages = [
     st.Page(PAGES_DIR / "overview.py", title="Overview", url_path="overview", default=True),
@@ -29,7 +25,17 @@ pages = [
     st.Page(PAGES_DIR / "data_dictionary.py", title="Data dictionary", url_path="data-dictionary"),
     st.Page(PAGES_DIR / "accessibility.py", title="Accessibility statement", url_path="accessibility"),
 ]
+CHARTED = {"", "principles", "public-bodies", "localities", "organisation-size", "issues"}  # may draw charts ("": the overview)
 page = st.navigation(pages)
+if page.url_path in CHARTED:
+    chart_code.ask_early()
+
+import pandas  # noqa: E402, F401  imported once before any chart: two sessions importing it at once broke Plotly's check of it
+
+from dashboard.layout import FOCUS_STYLE, SERVICE_NAME, footer  # noqa: E402
+
+st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state="expanded")
+st.html(FOCUS_STYLE)
 body = st.container()
 footer()  # below the page's body, drawn first so that a page stopping early (no data, nothing matches) still has it
 with body:

@@ -100,6 +100,18 @@ def test_no_warehouse_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
     assert not at.metric
 
 
+def test_pages_that_draw_charts_ask_the_browser_for_the_chart_code_first(built_warehouse, monkeypatch):
+    from dashboard import chart_code
+
+    assert chart_code.CHUNK is not None, "Streamlit's Plotly chunk was not found: see dashboard/chart_code.py"
+    at = app(built_warehouse.path, monkeypatch).run()
+    hint, script = at.main.children[0].children.values()  # before the page's own elements
+    assert f'<link rel="modulepreload" href="./static/js/{chart_code.CHUNK.name}">' in hint.value
+    assert chart_code.CHUNK.name in script.proto.body and script.proto.unsafe_allow_javascript
+    at.switch_page("app_pages/accessibility.py").run()  # a page without charts does not
+    assert not [e for e in [*at.get("html"), *at.markdown] if chart_code.CHUNK.name in str(e.proto)]
+
+
 def test_the_footer_names_sources_and_licence(built_warehouse, monkeypatch):
     at = app(built_warehouse.path, monkeypatch).run()
     assert any("Open Government Licence v3.0" in c.value for c in at.caption)

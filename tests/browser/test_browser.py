@@ -148,6 +148,17 @@ def test_an_indicators_charts_are_drawn_when_opened_and_kept_in_the_link(base, p
     assert harness.page_problems(page) == []
 
 
+def test_the_chart_code_is_fetched_once_on_pages_with_charts_and_not_on_others(base, page):
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "/PlotlyChart." in request.url else None)
+    open_page(page, base, "accessibility")
+    assert asked == []
+    open_page(page, base, "principles")  # asked for as the page opens, and used by the charts: one module, fetched once
+    page.wait_for_selector('[data-testid="stPlotlyChart"] svg.main-svg', timeout=120_000)
+    assert len(asked) == 1 and asked[0].startswith(f"{base}/static/js/PlotlyChart.")
+    assert harness.page_problems(page) == []
+
+
 def test_a_charts_download_holds_its_table(base, page, built_warehouse):
     open_page(page, base, "principles?principle=partnership")
     block = page.locator('[class*="st-key-chart-block-"]').first
