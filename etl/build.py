@@ -49,7 +49,7 @@ CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "200000"))
 # an inbox larger than this is read by READ_WORKERS processes at once; a smaller one is read in the build's process
 PARALLEL_READ_BYTES = int(os.environ.get("COVENANT_PARALLEL_READ_BYTES", str(64 * 1024**2)))
 READ_WORKERS = min(2, os.cpu_count() or 1)
-DUCKDB_MEMORY = os.environ.get("COVENANT_DUCKDB_MEMORY", "1GB")
+DUCKDB_MEMORY = os.environ.get("COVENANT_DUCKDB_MEMORY", "2GB")  # organisations funded at 10M awards need more than 1GB
 LINEAGE = ("source_file", "file_sha256", "source_row", "load_id")
 CONFIDENTIAL_FOLDERS = frozenset(s.folder for s in SOURCES if s.confidential)
 CONFIDENTIAL_DATASETS = frozenset(d.name for s in SOURCES if s.confidential for d in load_contract(s.contract).datasets)

@@ -1,6 +1,6 @@
 """Build `marts.indicators` (the declarations) and `marts.indicator_values` (every indicator, period and breakdown).
 
-Each indicator's formula (warehouse/indicators/<id>.sql) fills `indicator_records`; one aggregation
+Each indicator's formula (warehouse/indicators/<id>.sql) gives `indicator_records`; one aggregation
 (warehouse/engine/cells.sql), run for each breakdown the indicator supports, turns those records into cells for every period;
 disclosure control (etl/disclosure.py) is applied to the issue-derived cells; warehouse/engine/indicator_values.sql
 adds names, changes and RAG status. Runs inside a build, after the marts.
@@ -42,7 +42,8 @@ def declarations(found: tuple[Indicator, ...]) -> pl.DataFrame:
 def _cells(con: duckdb.DuckDBPyConnection, records_sql: str, calculation: str, breakdowns: list[str]) -> pl.DataFrame:
     con.execute(warehouse.sql("engine/records.sql"))
     # records_sql is our own SQL (a file in warehouse/), never a value from a user or a file
-    con.execute("insert into indicator_records by name " + records_sql)
+    con.execute("create or replace temp view indicator_records as "
+                "select * from indicator_record_columns union all by name select * from (" + records_sql + ")")
     cells = warehouse.sql("engine/cells.sql")
     return pl.concat([con.sql(cells, params={"calculation": calculation, "breakdown": breakdown}).pl()
                       for breakdown in breakdowns], how="vertical_relaxed")
@@ -86,7 +87,8 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
             controlled.append(cells)
         else:
             public.append(cells.with_columns(pl.lit(False).alias("suppressed")))
-    con.execute("drop table if exists indicator_records")
+    con.execute("drop view if exists indicator_records")
+    con.execute("drop table if exists indicator_record_columns")
     if controlled:
         issue_indicators = [i for i in found if i.disclosure_controlled]
         public.append(disclosure.control(

@@ -6,9 +6,11 @@
 --
 -- Different subjects are counted in two plain aggregations, first per cell and subject, then per cell: a distinct
 -- aggregate is many times slower, and one breakdown at a time is faster than grouping sets of them all. A calculation
--- that counts no subjects has its subjects set to null first (and one that takes no median, its measures), so its
--- first aggregation is as small as its cells.
-with records as (
+-- that counts no subjects has its subjects set to null first, so its first aggregation is as small as its cells; only
+-- a median keeps a list of measures, per cell (a list per cell and subject ran DuckDB out of memory at ten million
+-- awards). `records` is read twice (for years and for quarters) and must not be materialised: at ten million
+-- awards a copy of every record filled DuckDB's memory.
+with records as not materialized (
     select * replace (
         case when $calculation in ('distinct_count', 'distinct_share', 'per_100') then subject end as subject,
         case when $calculation = 'median' then measure end as measure
@@ -22,7 +24,7 @@ periods as (
     select *, 'quarter' as period_level, quarter as period_quarter
     from records where quarter is not null and financial_year is not null
 ),
-subject_cells as (
+breakdown_records as (
     select
         period_level,
         financial_year,
@@ -39,14 +41,35 @@ subject_cells as (
             when 'principle' then principle
             when 'category' then category
         end as breakdown_code,
-        subject,
+        subject, lacking, numerator, denominator, measure
+    from periods
+),
+-- a median keeps every measure of a cell, and counts no subjects
+median_cells as (
+    select
+        period_level, financial_year, quarter, issue_class, breakdown_code,
+        count(*) filter (where lacking) as lacking,
+        sum(numerator) as numerator_sum,
+        sum(denominator) as denominator_sum,
+        null::bigint as numerator_subjects,
+        null::bigint as denominator_subjects,
+        list(measure) filter (where measure is not null) as measures
+    from breakdown_records
+    where $calculation = 'median'
+    group by all
+),
+-- every other calculation: first per cell and subject (null for a calculation that counts none), then per cell;
+-- the branch a calculation does not take is never run
+subject_cells as (
+    select
+        period_level, financial_year, quarter, issue_class, breakdown_code, subject,
         count(*) filter (where lacking) as lacking,
         sum(numerator) as numerator_sum,
         sum(denominator) as denominator_sum,
         bool_or(numerator > 0) as in_numerator,
-        bool_or(denominator > 0) as in_denominator,
-        list(measure) filter (where measure is not null) as measures
-    from periods
+        bool_or(denominator > 0) as in_denominator
+    from breakdown_records
+    where $calculation <> 'median'
     group by all
 ),
 cells as (
@@ -57,9 +80,11 @@ cells as (
         sum(denominator_sum) as denominator_sum,
         count(subject) filter (where in_numerator) as numerator_subjects,
         count(subject) filter (where in_denominator) as denominator_subjects,
-        flatten(list(measures) filter (where measures is not null)) as measures
+        null::double[] as measures
     from subject_cells
     group by all
+    union all by name
+    select * from median_cells
 ),
 counted as (
     select

@@ -1,7 +1,9 @@
--- The rows an indicator's formula returns, one per record it counts, before aggregation. Columns a formula leaves
--- out are null. A record counts towards its quarter (when `quarter` is set) and towards its financial year (unless
--- `for_year` is false: a stock measured at the end of each quarter counts only its last quarter towards the year).
-create or replace temp table indicator_records (
+-- The rows an indicator's formula returns, one per record it counts, before aggregation: `indicator_records`, a view
+-- over the formula of the indicator being built (etl/indicators.py makes it, in these columns: those a formula
+-- leaves out are null). A view, not a table: ten million award records would fill DuckDB's memory. A record counts
+-- towards its quarter (when `quarter` is set) and towards its financial year (unless `for_year` is false: a stock
+-- measured at the end of each quarter counts only its last quarter towards the year).
+create or replace temp table indicator_record_columns (
     financial_year varchar,
     quarter integer,
     for_year boolean,
@@ -21,4 +23,6 @@ create or replace temp table indicator_records (
     subject varchar,
     issue_ref varchar,  -- the issue an issue-derived record comes from (for disclosure control)
     issue_class varchar  -- disclosure control's class of an issue (see issue_classes.sql); null otherwise
-)
+);
+
+create or replace temp view indicator_records as select * from indicator_record_columns
