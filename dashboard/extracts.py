@@ -86,6 +86,7 @@ def rows(database: Path, key: str, filters: dict[str, str | None], from_period: 
         con.close()
 
 
+@cache  # the descriptions ship with the code: read once per process (parsing them took about 20 ms a page view)
 def dictionary(table: str) -> pl.DataFrame:
     docs = [row for row in warehouse.table_docs() if row["table"] == table]
     return pl.DataFrame({"Column": [r["column"] for r in docs], "Description": [r["description"] for r in docs]})
