@@ -102,16 +102,17 @@ class Selection:
         return f"{who}, {first} to {last}" if first != last else f"{who}, {first}"
 
 
-def _options(key: str) -> dict[str, str]:
-    options = queries.filter_options()
-    frame = options.filter(options["filter"] == key)
-    return dict(zip(frame["code"], frame["name"], strict=True))
+def _options() -> dict[str, dict[str, str]]:
+    """Every filter's values (code -> name), by filter, in their order."""
+    by_filter = queries.filter_options().partition_by("filter", as_dict=True)
+    return {key: dict(zip(rows["code"], rows["name"], strict=True)) for (key,), rows in by_filter.items()}
 
 
 def sidebar() -> Selection:
     """The filters in the sidebar, read from and written back to the URL."""
     params = st.query_params
-    years = list(_options("year"))
+    every = _options()
+    years = list(every.get("year", {}))
     if not years:
         st.info("The published warehouse has no figures yet: its inbox held no funding, returns or issue logs. "
                 "Add files to the inbox and run `covenant build`.")
@@ -129,7 +130,7 @@ def sidebar() -> Selection:
     first, last = st.sidebar.select_slider("Period (financial years and quarters)", options=quarters, value=(first, last),
                                            key="period")
     for f in FILTERS:
-        options = _options(f.key)
+        options = every.get(f.key, {})
         wanted = params.get(f.key)
         if wanted is not None and wanted not in options:
             unknown.append(f"{f.label.lower()} '{fmt.markdown_text(wanted[:40])}'")

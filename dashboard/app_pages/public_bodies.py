@@ -1,6 +1,8 @@
 """Public bodies: a scorecard of every body against the median of its peers (bodies of the same type), and the
 profile of one body: its leads and action plan, meetings, commitments, consultations, funding practice and issues."""
 
+from functools import partial
+
 import polars as pl
 import streamlit as st
 
@@ -54,8 +56,9 @@ if body is None:
             st.dataframe(table, hide_index=True)
     download = scorecard.select("body_code", "body_name", "body_type", "indicator_id", "indicator_name", "value", "unit",
                                 "suppressed", "rag", "peer_median", "numerator", "denominator", "lacking")
-    st.download_button(f"Download the scorecard, {year} (CSV)", extracts.csv_bytes(download),
-                       file_name=f"covenant-scorecard-{year}{'-' + body_type if body_type else ''}.csv", mime="text/csv")
+    st.download_button(f"Download the scorecard, {year} (CSV)", partial(extracts.csv_bytes, download),  # made on click
+                       file_name=f"covenant-scorecard-{year}{'-' + body_type if body_type else ''}.csv", mime="text/csv",
+                       on_click="ignore")
     st.stop()
 
 # --- one body's profile ---------------------------------------------------------------------------------------------

@@ -172,6 +172,17 @@ def test_a_charts_download_holds_its_table(base, page, built_warehouse):
     assert download.value.suggested_filename.endswith(".csv")
 
 
+def test_the_scorecards_download_holds_every_body_on_every_indicator(base, page, built_warehouse):
+    open_page(page, base, "public-bodies")
+    with page.expect_download(timeout=60_000) as download:  # made when clicked
+        page.get_by_role("button", name=re.compile(r"^Download the scorecard, 2025-26")).click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    expected = query(built_warehouse.database, """select count(*) from marts.indicator_values v
+        join reference.public_bodies b on b.code = v.breakdown_code
+        where v.breakdown = 'public_body' and v.period_level = 'year' and v.financial_year = '2025-26'""")[0][0]
+    assert len(rows) == expected > 0
+
+
 def tab_through(page, presses: int = 120) -> list[dict]:
     seen = []  # from the top of the document, as the page opens
     for _ in range(presses):
