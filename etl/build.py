@@ -527,10 +527,21 @@ def _normalise(con: duckdb.DuckDBPyConnection, source: Source, context: Context)
     if source.chunked:
         (dataset,) = schemas
         created = False
-        for chunk in _chunks(con, f"select * from raw.{dataset}", CHUNK_ROWS):  # no order: it would sort in memory
-            typed = source.normalise({dataset: chunk}, context)[dataset]
-            con.execute(f"{'insert into' if created else 'create table'} work.{dataset} {'by name' if created else 'as'} select * from typed")
-            created = True
+
+        def write(typed: pl.DataFrame, first: bool) -> None:
+            con.execute(f"{'create table' if first else 'insert into'} work.{dataset} {'as' if first else 'by name'} select * from typed")
+
+        # each chunk is written in a thread while the next is normalised
+        with ThreadPoolExecutor(1, thread_name_prefix="writer") as writer:
+            writing = None
+            for chunk in _chunks(con, f"select * from raw.{dataset}", CHUNK_ROWS):  # no order: it would sort in memory
+                typed = source.normalise({dataset: chunk}, context)[dataset]
+                if writing:
+                    writing.result()
+                writing = writer.submit(write, typed, not created)
+                created = True
+            if writing:
+                writing.result()
         if not created:
             typed = source.normalise({dataset: con.sql(f"select * from raw.{dataset}").pl()}, context)[dataset]
             con.execute(f"create table work.{dataset} as select * from typed")
