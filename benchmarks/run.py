@@ -195,8 +195,6 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-
-
 def merged(earlier: dict, later: dict) -> dict:
     """`later`'s sizes with those of `earlier` it did not measure, in order of size; both commands recorded."""
     measured = {s["awards"] for s in later["sizes"]}
@@ -213,7 +211,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep-other-sizes", action="store_true",
                         help="keep the sizes of the results already in OUT that this run does not measure")
+    parser.add_argument("--render", action="store_true",
+                        help="write OUT/latest.md again from OUT/latest.json (after notes were added to its \"notes\" list)")
     args = parser.parse_args()
+    if args.render:
+        result = json.loads((args.out / "latest.json").read_text(encoding="utf-8"))
+        (args.out / "latest.md").write_text(markdown(result), encoding="utf-8")
+        return
     sizes = [measure_size(n, args.work) for n in args.sizes]
     result = {"date": dt.date.today().isoformat(), "command": "python -m benchmarks.run --sizes " + " ".join(map(str, args.sizes)),
               "machine": machine(), "sizes": sizes}
