@@ -111,6 +111,17 @@ def test_pages_that_draw_charts_ask_the_browser_for_the_chart_code_first(built_w
     assert not [e for e in [*at.get("html"), *at.markdown] if chart_code.CHUNK.name in str(e.proto)]
 
 
+def test_the_loaded_libraries_are_set_aside_from_garbage_collection_once(built_warehouse, monkeypatch):
+    import gc
+
+    at = app(built_warehouse.path, monkeypatch).run()
+    assert gc.get_freeze_count() > 0
+    again = []
+    monkeypatch.setattr(gc, "freeze", lambda: again.append(True))
+    at.switch_page("app_pages/principles.py").run()  # later runs set nothing more aside: what pages make is collected
+    assert not at.exception and again == []
+
+
 def test_the_footer_names_sources_and_licence(built_warehouse, monkeypatch):
     at = app(built_warehouse.path, monkeypatch).run()
     assert any("Open Government Licence v3.0" in c.value for c in at.caption)
