@@ -232,34 +232,49 @@ def test_the_principles_page_opens_with_the_first_indicators_charts_and_draws_ot
     ids = [i for (i,) in query(built_warehouse.database, """select indicator_id from marts.indicators
                                                            where principle = 'partnership' order by sort_order""")]
     names = dict(query(built_warehouse.database, "select indicator_id, name from marts.indicators"))
-    # every indicator can be opened; only the first is drawn as the page opens (a trend and a comparison)
-    assert [e.label for e in at.expander if e.label.startswith("Trend by quarter")] == [
-        f"Trend by quarter and comparison: {names[i]}" for i in ids]
+    # the first indicator's charts are drawn (a trend and a comparison); every other one's can be opened
     assert [c.split(" by ")[0] for c in principle_charts(at)] == [names[ids[0]]] * 2
+    assert [e.label for e in at.expander if e.label.startswith("Trend by quarter")] == [
+        f"Trend by quarter and comparison: {names[i]}" for i in ids[1:]]
     # opening another draws its charts (the browser tests see it put in the link)
     at.session_state[f"charts-{ids[2]}"] = True
     at.run()
     assert not at.exception
     assert [c.split(" by ")[0] for c in principle_charts(at)] == [names[ids[0]]] * 2 + [names[ids[2]]] * 2
-    # a link with it open, and the first closed, reopens that view
+    # a link with it open reopens that view
     link = app(built_warehouse.path, monkeypatch)
-    for key, value in {"principle": "partnership", f"charts-{ids[0]}": "false", f"charts-{ids[2]}": "true"}.items():
+    for key, value in {"principle": "partnership", f"charts-{ids[2]}": "true"}.items():
         link.query_params[key] = value
     link.run()
     link.switch_page("app_pages/principles.py").run()
-    assert [c.split(" by ")[0] for c in principle_charts(link)] == [names[ids[2]]] * 2
+    assert [c.split(" by ")[0] for c in principle_charts(link)] == [names[ids[0]]] * 2 + [names[ids[2]]] * 2
+
+
+def test_every_view_of_a_principle_draws_its_first_published_indicators_charts(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["principle"] = "participation"
+    at.run()
+    at.switch_page("app_pages/principles.py").run()
+    for key, value in (("filter_size", "small"), ("filter_region", "E12000003"), ("filter_size", None), ("filter_region", None)):
+        at.selectbox(key=key).select(value).run()  # the first indicator published changes with the view
+        assert not at.exception
+        subheaders = [s.value for s in at.subheader]
+        first_chart = next(i for i, s in enumerate(subheaders) if " by " in s)
+        assert subheaders[first_chart].startswith(subheaders[first_chart - 1] + " by ")  # right under its indicator
+        published = [e.label.split(": ", 1)[1] for e in at.expander if e.label.startswith("Trend by quarter")]
+        assert subheaders[first_chart - 1] not in published  # drawn, not behind an expander
 
 
 @pytest.mark.parametrize("value", ["<script>alert(1)</script>", "1", "x" * 5000, "' OR 1=1 --"])
 def test_an_unknown_value_for_an_indicators_charts_in_the_url_is_ignored(built_warehouse, monkeypatch, value):
     at = app(built_warehouse.path, monkeypatch)
     at.query_params["principle"] = "partnership"
-    at.query_params["charts-awards_paid_in_advance"] = value
+    at.query_params["charts-awards_three_years_or_more"] = value  # the second indicator's
     at.run()
     at.switch_page("app_pages/principles.py").run()
     assert not at.exception
-    assert principle_charts(at)[0].startswith("Awards paid in advance by quarter")  # as the page opens
-    assert "charts-awards_paid_in_advance" not in at.query_params
+    assert [c.split(" by ")[0] for c in principle_charts(at)] == ["Awards paid in advance"] * 2  # as the page opens
+    assert "charts-awards_three_years_or_more" not in at.query_params
 
 
 def test_a_breakdown_chart_follows_the_chosen_breakdown(built_warehouse, monkeypatch):

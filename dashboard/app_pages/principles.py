@@ -10,8 +10,8 @@ layout.page_header(
     "Principles",
     "Every indicator of one Covenant principle: how it is defined and what it rests on, its value quarter by "
     "quarter, and how it varies between public bodies, places and sizes of organisation. Choose the principle "
-    "(and any other filter) in the filters. The first indicator's charts are open; open any other's to see its charts "
-    "(a link keeps the ones you opened).",
+    "(and any other filter) in the filters. The first indicator's charts are shown; open any other's to see its "
+    "charts (a link keeps the ones you opened).",
 )
 if layout.data_status() is None:
     st.stop()
@@ -45,7 +45,7 @@ if glance.height:
 
 quarters_of = {key: rows for (key,), rows in quarters.partition_by("indicator_id", as_dict=True).items()}
 years_of = {key: rows for (key,), rows in years.partition_by("indicator_id", as_dict=True).items()}
-opened = False  # the first published indicator's charts are open as the page opens; the others are drawn when opened
+shown = False  # the first published indicator's charts are drawn as the page opens; the others' when opened
 for indicator in declared.iter_rows(named=True):
     st.subheader(indicator["name"])
     st.markdown(indicator["definition"])
@@ -56,11 +56,13 @@ for indicator in declared.iter_rows(named=True):
         st.info(f"Not published for {selection.describe()}: this indicator is given by "
                 f"{', '.join(components.BREAKDOWN_WORDS.get(b, b) for b in indicator['breakdowns'] if b != 'all')}.")
         continue
-    charts = st.expander(f"Trend by quarter and comparison: {indicator['name']}", expanded=not opened,
-                         key=f"charts-{indicator['indicator_id']}", bind="query-params")  # kept in the link
-    opened = True
-    if not charts.open:
-        continue
+    if shown:  # closed unless opened (kept in the link); never open by default, so a view's first stays its own
+        charts = st.expander(f"Trend by quarter and comparison: {indicator['name']}", key=f"charts-{indicator['indicator_id']}",
+                             bind="query-params")
+        if not charts.open:
+            continue
+    else:
+        charts, shown = st.container(), True
     with charts:
         components.indicator_trend(indicator, series, selection.describe())
         options = sorted((b for b in indicator["breakdowns"] if b != "all"), key=lambda b: b != "body_type")  # peers first
