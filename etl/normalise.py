@@ -84,7 +84,7 @@ def body_codes(frame: pl.DataFrame | pl.LazyFrame, column: str, into: str = "bod
     names = frame.select(column).unique().filter(pl.col(column).is_not_null())
     matched = names.with_columns(_alias_key(pl.col(column)).alias("_alias_key")) \
         .join(aliases, left_on="_alias_key", right_on="alias_key", how="left").select(column, into)
-    return frame.join(matched, on=column, how="left", maintain_order="left")
+    return _beside(frame, column, matched)
 
 
 def size_band(income: str) -> pl.Expr:
@@ -119,7 +119,15 @@ def repair_geocodes(frame: pl.DataFrame | pl.LazyFrame, code: str, code_type: st
     # the few different (code, type) pairs are repaired once, then every row joined to its pair
     pairs = frame.select(code, code_type).unique()
     repaired = _repair_pairs(pairs, code, code_type, small_areas, districts, successors)
-    return frame.join(repaired, on=[code, code_type], how="left", nulls_equal=True, maintain_order="left")
+    return _beside(frame, [code, code_type], repaired)
+
+
+def _beside(frame: pl.DataFrame | pl.LazyFrame, keys: str | list[str], found: pl.DataFrame | pl.LazyFrame):
+    """`frame` with the other columns of `found` (one row per key) beside each row: only the keys are joined, so
+    the frame's own columns are not copied."""
+    keys = [keys] if isinstance(keys, str) else keys
+    joined = frame.select(keys).join(found, on=keys, how="left", nulls_equal=True, maintain_order="left").drop(keys)
+    return pl.concat([frame, joined], how="horizontal")
 
 
 def _repair_pairs(frame: pl.DataFrame | pl.LazyFrame, code: str, code_type: str, small_areas: pl.DataFrame | None,
