@@ -139,11 +139,23 @@ def targets(sizes: list[dict]) -> list[tuple[str, str, bool | None]]:
             server = largest["browser"].get("server_mb") or largest["pages"]["process_mb"]
             rows.append(("Dashboard process ≤ a fifth of the naive dashboard's memory",
                          f"{server} MB vs {naive['process_mb']} MB", server <= naive["process_mb"] / 5))
-    if largest and not largest["browser"].get("error"):
-        b = largest["browser"]
-        rows.append(("Start to first chart in a real browser ≤ 3 s", f"{b['first_chart_seconds']} s (then {b['first_chart_again_seconds']} s)",
-                     b["first_chart_seconds"] <= 3))
+    charted = [s for s in sizes if not s["browser"].get("error")]
+    if charted:  # judged at every size: the slowest median, and the slowest single start said beside it
+        slowest = max(charted, key=lambda s: s["browser"]["first_chart_seconds"])
+        worst = max(charted, key=lambda s: max(s["browser"].get("first_chart_runs") or [s["browser"]["first_chart_seconds"]]))
+        worst_start = max(worst["browser"].get("first_chart_runs") or [worst["browser"]["first_chart_seconds"]])
+        rows.append(("Start to first chart in a real browser ≤ 3 s (median of the server's starts, slowest size)",
+                     f"{slowest['browser']['first_chart_seconds']} s at {slowest['awards']:,} awards; slowest single start "
+                     f"{worst_start} s at {worst['awards']:,}", slowest["browser"]["first_chart_seconds"] <= 3))
     return rows
+
+
+def _first_chart(browser: dict) -> str:
+    """'2.6 s (2.4 to 2.9 s over 3 starts; a later view 2.5 s)', or the single figures of results made before the
+    browser step was repeated."""
+    runs = browser.get("first_chart_runs")
+    spread = f"{min(runs)} to {max(runs)} s over {len(runs)} starts; " if runs else ""
+    return f"{browser['first_chart_seconds']} s ({spread}a later view {browser['first_chart_again_seconds']} s)"
 
 
 def markdown(result: dict) -> str:
@@ -183,11 +195,11 @@ def markdown(result: dict) -> str:
                          f"{ms[f'{page}/filtered/cold']} / {ms[f'{page}/filtered/warm']} | "
                          f"{naive.get(f'{page}/default', '–')} | {naive.get(f'{page}/filtered', '–')} |")
     lines += ["", "## Dashboard process", "",
-              "| Awards | First chart in Chromium (server just started / again) | Dashboard process after every page | Naive dashboard process | Naive dashboard load |",
+              "| Awards | First chart in Chromium, median of the server's starts (range; a later view) | Dashboard process after every page | Naive dashboard process | Naive dashboard load |",
               "|---:|---:|---:|---:|---:|"]
     for s in result["sizes"]:
         b, nd = s["browser"], s["naive_dashboard"]
-        lines.append(f"| {s['awards']:,} | {b.get('first_chart_seconds', '–')} s / {b.get('first_chart_again_seconds', '–')} s | "
+        lines.append(f"| {s['awards']:,} | {_first_chart(b) if not b.get('error') else 'failed: ' + b['error'][:60]} | "
                      f"{b.get('server_mb', '–')} MB | "
                      + (f"{nd['process_mb']} MB | {nd['load_seconds']} s |" if not nd.get("error") else f"failed: {nd['error'][:60]} | |"))
     if result.get("notes"):  # what the figures cannot say themselves (the machine busy with other work, say)
