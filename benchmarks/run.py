@@ -142,12 +142,16 @@ def targets(sizes: list[dict]) -> list[tuple[str, str, bool | None]]:
     charted = [s for s in sizes if not s["browser"].get("error")]
     if charted:  # judged at every size: the slowest median, and the slowest single start said beside it
         slowest = max(charted, key=lambda s: s["browser"]["first_chart_seconds"])
-        worst = max(charted, key=lambda s: max(s["browser"].get("first_chart_runs") or [s["browser"]["first_chart_seconds"]]))
-        worst_start = max(worst["browser"].get("first_chart_runs") or [worst["browser"]["first_chart_seconds"]])
+        worst = max(charted, key=lambda s: _slowest_start(s["browser"]))
         rows.append(("Start to first chart in a real browser ≤ 3 s (median of the server's starts, slowest size)",
                      f"{slowest['browser']['first_chart_seconds']} s at {slowest['awards']:,} awards; slowest single start "
-                     f"{worst_start} s at {worst['awards']:,}", slowest["browser"]["first_chart_seconds"] <= 3))
+                     f"{_slowest_start(worst['browser'])} s at {worst['awards']:,}", slowest["browser"]["first_chart_seconds"] <= 3))
     return rows
+
+
+def _slowest_start(browser: dict) -> float:
+    """The slowest first view over the server's starts (results made before the step was repeated have one)."""
+    return max(browser.get("first_chart_runs") or [browser["first_chart_seconds"]])
 
 
 def _first_chart(browser: dict) -> str:
