@@ -9,7 +9,7 @@ AWARDS ?= 100000
 PORT ?= 8501
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: setup demo build serve test lock clean chromium screenshots bench
+.PHONY: setup demo build serve test lock clean chromium screenshots bench audit
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ test: $(VENV)/.installed $(AXE) chromium  ## set up and run the whole test suite
 
 bench: $(VENV)/.installed chromium  ## the benchmark at 100k, 1M and 10M awards (about an hour; SIZES="100000" for one size)
 	$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES))
+
+audit: $(VENV)/.installed  ## every pin in requirements.lock against the registry's advisories (needs the registry; report in build/dependency-audit.md)
+	$(BIN)/python -m tests.dependency_audit
 
 screenshots: build  ## retake docs/screenshots from the demo warehouse in a real browser
 	$(BIN)/python tests/browser/screenshots.py --warehouse $(WAREHOUSE) docs/screenshots
