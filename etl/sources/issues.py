@@ -80,4 +80,81 @@ def normalise(frame: pl.DataFrame, as_of: dt.date | None = None, context=None) -
     problem = problem.when((pl.col("event_type") != "raised") & (pl.col("occurred_at") < raised_at)).then(
         pl.format("occurred_at: '{}' is before the issue was raised ('{}'): events out of order",
                   pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M"), raised_at.dt.strftime("%Y-%m-%d %H:%M")))
-    return typed.with_columns(problem.alias("problem"), pl.lit(None, pl.Utf8).alias("repairs")).drop("_parse_problem")
+    return _lifecycle_problems(
+        typed.with_columns(problem.alias("problem"), pl.lit(None, pl.Utf8).alias("repairs")).drop("_parse_problem"))
+
+
+# --- the lifecycle of an issue (documented in data_contracts/issue_events.yaml and warehouse/marts/issues.sql) ---
+
+# The order in which an issue's events count when they share a time: the order they can happen in, a withdrawal
+# before a resolution (so a withdrawal and a resolution at one time are not both kept) and a reopening last.
+# warehouse/marts/issues.sql orders events the same way.
+LIFECYCLE = ("raised", "acknowledged", "escalated", "withdrawn", "resolved", "closed", "reopened")
+FINAL = ("withdrawn", "closed")  # nothing but a reopening may follow these
+
+
+def _lifecycle_problems(typed: pl.DataFrame) -> pl.DataFrame:
+    """Quarantine the events that break the lifecycle:
+    - an issue is raised once: a `raised` event later than the issue's first `raised` event (the raising the check
+      above judges by) is out of order;
+    - a withdrawal or closure is final: any later event but `reopened`, before a reopening, is out of order. This is
+      judged against the issue's events that pass every other check of `normalise`, so a closure quarantined for its
+      own sake (an unknown body, say) takes no other event with it, and the events loaded always keep this rule.
+    Events at one time count in LIFECYCLE order. Only events of the contract's seven types are judged (any other
+    type is left to the contract's enum check). Reasons name the event's type, never a value from the log."""
+    kinds = pl.col("event_type")
+    first_raised = pl.col("occurred_at").filter(kinds == "raised").min().over("issue_ref")
+    readable = pl.col("issue_ref").is_not_null() & pl.col("occurred_at").is_not_null() & kinds.is_in(LIFECYCLE)
+    raised_again = pl.col("problem").is_null() & readable & (kinds == "raised") & (pl.col("occurred_at") > first_raised)
+    typed = typed.with_columns(
+        pl.when(raised_again)
+        .then(pl.lit("event_type: 'raised' comes after the issue was already raised: events out of order; expected one "
+                     "'raised' event per issue (an issue raised again is 'reopened')"))
+        .otherwise("problem").alias("problem"))
+    # each distinct (issue, time, type) once, in lifecycle order, with the last withdrawal or closure and the last
+    # reopening strictly before it
+    steps = (
+        typed.filter(pl.col("problem").is_null() & readable)
+        .select("issue_ref", "occurred_at", "event_type").unique()
+        .with_columns(kinds.replace_strict(LIFECYCLE, range(len(LIFECYCLE)), return_dtype=pl.Int8).alias("_rank"))
+        .sort("issue_ref", "occurred_at", "_rank")
+        .with_columns(pl.int_range(pl.len()).over("issue_ref").alias("_step"))
+    )
+    final, reopened = kinds.is_in(FINAL), kinds == "reopened"
+
+    def before(value: pl.Expr, where: pl.Expr) -> pl.Expr:
+        return pl.when(where).then(value).forward_fill().shift(1).over("issue_ref")
+
+    steps = steps.with_columns(
+        before(pl.col("_step"), final).alias("_final_step"),
+        before(kinds, final).alias("_final_type"),
+        before(pl.col("occurred_at"), final).alias("_final_at"),
+        before(pl.col("_step"), reopened).alias("_reopened_step"),
+    )
+    after_final = (~reopened & pl.col("_final_step").is_not_null()
+                   & (pl.col("_reopened_step").is_null() | (pl.col("_reopened_step") < pl.col("_final_step"))))
+    expected = "; expected 'reopened' before any other event once an issue is closed or withdrawn"
+    late = steps.filter(after_final).select(
+        "issue_ref", "occurred_at", "event_type",
+        pl.when(pl.col("_final_at") == pl.col("occurred_at"))
+        .then(pl.format("event_type: '{}' is at the same time as the issue was {}, which counts first, with no "
+                        "'reopened' between: events out of order" + expected, kinds, pl.col("_final_type")))
+        .otherwise(pl.format("event_type: '{}' comes after the issue was {} with no 'reopened' between: events out "
+                             "of order" + expected, kinds, pl.col("_final_type")))
+        .alias("_late"))
+    return (
+        typed.join(late, on=["issue_ref", "occurred_at", "event_type"], how="left", maintain_order="left")
+        .with_columns(pl.when(pl.col("problem").is_null() & readable).then("_late").otherwise("problem").alias("problem"))
+        .drop("_late")
+    )
+
+
+def read_confidential(path: Path, name: str) -> dict[str, list[str | None]]:
+    """The confidential fields of an issue log ({field: values}), for the build's leak gate alone, which searches the
+    published files for them: they are never loaded anywhere. Empty when the file cannot be read."""
+    try:
+        frame = read_csv_text(path, name) if path.suffix.lower() in (".csv", ".txt") else _read_jsonl(path, name)
+        frame, _ = match_titles(frame, {k: TITLES[k] for k in TITLES}, name, REQUIRED, confidential=True)
+    except Exception:  # a file that cannot be read was rejected whole: nothing of it was loaded
+        return {}
+    return {field: frame[field].to_list() for field in CONFIDENTIAL if field in frame.columns}

@@ -2,9 +2,11 @@
 -- principle: accountability
 -- name: Median days to resolve an issue
 -- definition: >
---   Of the issues raised in the period that have been resolved (and not withdrawn), the median number of days from being raised to
---   being resolved (half took longer, half less). Issues whose events put the resolution before the raising are
---   left out. Suppressed when fewer than 5 issues were resolved.
+--   Of the issues raised in the period that are resolved when the data was last updated (resolved or closed, and
+--   not reopened since), the median number of days from being raised to being first resolved (half took longer,
+--   half less). The first resolution counts even if the issue was reopened and resolved again later; it is the
+--   first resolved event, or the closing of an issue closed without one. Suppressed when fewer than 5 issues were
+--   resolved.
 -- sources: [issues]
 -- needs: dates the issue was raised and resolved, in order
 -- calculation: median

@@ -3,9 +3,9 @@
 -- name: Issues raised
 -- definition: >
 --   The number of issues civil society organisations raised about public bodies through the issue reporting
---   mechanism in the period, leaving out issues the organisation later withdrew. By place and size, the reporting
---   organisation's; by principle and category, the issue's. Counts under 5 are suppressed, with other cells where
---   needed so that none can be worked out.
+--   mechanism in the period, leaving out issues the organisation withdrew (withdrawn while open, and not reopened
+--   since). By place and size, the reporting organisation's; by principle and category, the issue's. Counts under
+--   5 are suppressed, with other cells where needed so that none can be worked out.
 -- sources: [issues]
 -- needs: nothing beyond the issue
 -- calculation: count

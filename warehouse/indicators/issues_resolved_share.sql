@@ -2,8 +2,9 @@
 -- principle: accountability
 -- name: Issues resolved
 -- definition: >
---   Of the issues raised in the period and not withdrawn, the percentage resolved or closed by the time the data
---   was last updated. Counts under 5 are suppressed, with other cells where needed so that none can be worked out.
+--   Of the issues raised in the period and not withdrawn, the percentage resolved by the time the data was last
+--   updated: resolved or closed, and not reopened since (a reopened issue is open until it is next resolved, closed
+--   or withdrawn). Counts under 5 are suppressed, with other cells where needed so that none can be worked out.
 -- sources: [issues]
 -- needs: nothing beyond the issue
 -- calculation: share

@@ -2,9 +2,10 @@
 -- principle: accountability
 -- name: Issues still open
 -- definition: >
---   Of the issues raised in the period and not withdrawn, the number not yet resolved when the data was last
---   updated: the open backlog, by when each issue was raised (so the older the period, the longer its issues have
---   waited). Counts under 5 are suppressed, with other cells where needed so that none can be worked out.
+--   Of the issues raised in the period and not withdrawn, the number open when the data was last updated: not yet
+--   resolved or closed, or reopened and not resolved or closed since. The open backlog, by when each issue was
+--   raised (so the older the period, the longer its issues have waited). Counts under 5 are suppressed, with other
+--   cells where needed so that none can be worked out.
 -- sources: [issues]
 -- needs: nothing beyond the issue
 -- calculation: count

@@ -3,9 +3,10 @@
 -- name: Issues not resolved within 90 days
 -- definition: >
 --   Of the issues raised in the period and not withdrawn, the percentage that went more than 90 days without being
---   resolved (resolved after 90 days, or still open 90 days after being raised; an open issue raised less than 90
---   days before the data was last updated is not, or not yet, among them). Counts under 5 are suppressed, with
---   other cells where needed so that none can be worked out.
+--   resolved: resolved, but first resolved more than 90 days after being raised; or open (never resolved, or
+--   reopened and not resolved since) and raised more than 90 days before the data was last updated (an open issue
+--   raised less than that before is not, or not yet, among them). Counts under 5 are suppressed, with other cells
+--   where needed so that none can be worked out.
 -- sources: [issues]
 -- needs: nothing beyond the issue
 -- calculation: share
