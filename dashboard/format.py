@@ -24,6 +24,33 @@ def markdown_text(text) -> str:
     return re.sub(r"(?i)(?=\\:|@)|(?<=w)(?=ww\\\.)", ZERO_WIDTH_SPACE, escaped)
 
 
+# a link from a file is shown as one only when it is a plain https address: a host name, an optional port, and a
+# path, query and fragment of URL characters; no user name ('@'), whitespace, quotes, brackets, markup or '$'
+CHECKED_URL = re.compile(r"https://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?::\d{1,5})?"
+                         r"(?:[/?#][A-Za-z0-9._~/?#&=+%,;:!*-]*)?", re.IGNORECASE)
+MAX_URL_CHARS = 2000
+NOT_A_LINK = " (not shown as a link: not a plain https address)"
+
+
+def checked_url(value) -> str | None:
+    """`value` when it is a plain https address (CHECKED_URL, at most MAX_URL_CHARS), else None: no javascript:,
+    data: or http: address, and nothing that could end a markdown link and begin markup."""
+    if not isinstance(value, str) or len(value) > MAX_URL_CHARS or not CHECKED_URL.fullmatch(value):
+        return None
+    return value
+
+
+def link_markdown(value) -> str:
+    """A link from a file as Streamlit markdown: a `checked_url` as a link showing its address, anything else as
+    plain text (escaped, the first 200 characters) saying it is not a link. Every link the dashboard shows from a file
+    is made here."""
+    url = checked_url(value)
+    if url is not None:
+        return f"[{markdown_text(url)}]({url})"
+    text = str(value)
+    return markdown_text(text[:200] + ("…" if len(text) > 200 else "")) + NOT_A_LINK
+
+
 def chart_text(text) -> str:
     """Text from a file, shown as itself in a Plotly label or hover, where <a href>, <b> and &entities; would act."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

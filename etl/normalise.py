@@ -5,6 +5,8 @@ Each function takes and returns frames or expressions, does no I/O, and is teste
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from etl import reference
@@ -208,11 +210,35 @@ def typed(name: str, logical_type: str) -> pl.Expr:
 
 MAX_TEXT_CHARS = 100_000  # no field of any source is longer; a longer value is a broken or hostile file
 
+# A message may quote a value from a file only when it is short and plain: letters, digits, spaces and £€%,.:/()-,
+# and no address ('//', 'www.'). Messages are shown on pages, in the manifest and in HTML; a value quoted in one can
+# then make no markup, link, image, colour or formula wherever it is shown.
+QUOTABLE = r"^(?:[^\W_]|[ £€%,.:/()-]){1,60}$"
+NOT_QUOTED = "the value (not shown: it holds symbols or is over 60 characters)"
 
-def parse_problems(fields) -> pl.Expr:
+
+def quotable(value) -> bool:
+    """True when a message may quote `value` (QUOTABLE, and no address)."""
+    text = str(value)
+    return bool(re.fullmatch(QUOTABLE, text)) and "//" not in text and "www." not in text.lower()
+
+
+def quoted(value) -> str:
+    """A value from a (public) file as a message quotes it: 'value' when it is `quotable`, else NOT_QUOTED."""
+    return f"'{value}'" if quotable(value) else NOT_QUOTED
+
+
+def quoted_expr(value: pl.Expr) -> pl.Expr:
+    """`quoted` as a polars expression."""
+    address = value.str.contains("//", literal=True) | value.str.to_lowercase().str.contains("www.", literal=True)
+    plain = value.str.contains(QUOTABLE) & ~address
+    return pl.when(plain).then(pl.format("'{}'", value)).otherwise(pl.lit(NOT_QUOTED))
+
+
+def parse_problems(fields, quote: bool = True) -> pl.Expr:
     """The first field whose text is far too long, or present but cannot be read as its type, as a quarantine reason
-    naming the field's title, the value (or its length) and what was expected; null when every value parsed. Missing
-    values are left to the contract's `required` checks."""
+    naming the field's title, the value (`quoted`; never with `quote` False, for a confidential source) or its length,
+    and what was expected; null when every value parsed. Missing values are left to the contract's `required` checks."""
     problem = None
     for f in fields:
         length = pl.col(f.name).cast(pl.Utf8).str.len_chars()
@@ -223,6 +249,7 @@ def parse_problems(fields) -> pl.Expr:
             continue
         raw = pl.col(f.name).cast(pl.Utf8).str.strip_chars()
         bad = raw.is_not_null() & (raw != "") & typed(f.name, f.logical_type).is_null()
-        message = pl.format(f"{f.title}: '{{}}' is not {EXPECTED[f.logical_type]}", raw.str.slice(0, 60))
+        value = quoted_expr(raw) if quote else pl.lit("the value")
+        message = pl.format(f"{f.title}: {{}} is not {EXPECTED[f.logical_type]}", value)
         problem = pl.when(bad).then(message) if problem is None else problem.when(bad).then(message)
     return pl.lit(None, pl.Utf8) if problem is None else problem.otherwise(None)

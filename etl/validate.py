@@ -1,8 +1,10 @@
 """Validation of loaded rows with Great Expectations, batch by batch, from the suites generated from the contracts.
 
 Rows that fail an expectation are named by file and line (GX's unexpected index columns), so the build can
-quarantine them with the rule and the value. Results per dataset, batch and expectation are kept for the
-data-quality page. Great Expectations is imported here only: it is slow to import and never needed by the dashboard.
+quarantine them with the rule and the value (a plain value of a public source only: `etl.normalise.quoted`; never a
+value of a confidential source). Results per dataset, batch and expectation are kept for the data-quality page.
+The Data Docs hold no value from any file: only counts reach them (GX writes values into its HTML unescaped).
+Great Expectations is imported here only: it is slow to import and never needed by the dashboard.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+
+from etl.normalise import quoted
 
 BATCH_ROWS = int(os.environ.get("COVENANT_VALIDATION_BATCH_ROWS", "200000"))
 INDEX_COLUMNS = ["source_file", "source_row"]
@@ -34,6 +38,14 @@ RESULT_SCHEMA = {
     "success": pl.Boolean, "element_count": pl.Int64, "unexpected_count": pl.Int64, "kwargs": pl.Utf8,
 }
 FAILURE_SCHEMA = {"source_file": pl.Utf8, "source_row": pl.Int64, "problem": pl.Utf8}
+
+
+def _confidential_datasets() -> frozenset[str]:
+    """The datasets of confidential sources (issue logs), whose values no message quotes."""
+    from data_contracts import load_contract
+    from etl.sources import SOURCES
+
+    return frozenset(d.name for s in SOURCES if s.confidential for d in load_contract(s.contract).datasets)
 
 
 @dataclass
@@ -94,6 +106,7 @@ class Validator:
         from data_contracts.to_expectations import to_gx
 
         outcome = Validation()
+        confidential = dataset in _confidential_datasets()
         gx_suite = self.context.suites.add(to_gx(suite))
         asset = self.source.add_dataframe_asset(name=dataset)
         batch = asset.add_batch_definition_whole_dataframe(f"{dataset} batches")
@@ -118,7 +131,7 @@ class Validator:
                 })
                 for row in detail.get("unexpected_index_list") or []:
                     value = row.get(column)
-                    shown = "" if value is None or value != value else f"'{str(value)[:80]}' "
+                    shown = "" if confidential or value is None or value != value else f"{quoted(value)} "
                     outcome.failures.append({
                         "source_file": row["source_file"], "source_row": int(row["source_row"]),
                         "problem": f"{titles.get(column, column)}: {shown}{rule}",
@@ -126,8 +139,13 @@ class Validator:
         return outcome
 
     def write_docs(self, docs_dir: Path) -> Path | None:
-        """GX Data Docs (HTML) for this build's validations, under `docs_dir`; returns its index page."""
+        """GX Data Docs (HTML) for this build's validations, under `docs_dir`; returns its index page. The results
+        they are made from keep only their counts (`counts_only`), and each page may run no script and fetch
+        nothing (`offline`)."""
         try:
+            store = self.context.validation_results_store
+            for key in store.list_keys():
+                store.set(key, counts_only(store.get(key)))
             site = {"class_name": "SiteBuilder", "show_how_to_buttons": False,
                     "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
@@ -143,18 +161,42 @@ class Validator:
         return index
 
 
+def counts_only(suite_result):
+    """A GX suite validation result with nothing from the rows: each expectation's result keeps its numbers (element,
+    missing and unexpected counts and percentages) and drops the values (unexpected lists, their index rows with file
+    names, partial counts, observed values) and any exception's text, which GX would write into the Data Docs' HTML
+    as it is."""
+    for item in suite_result.results:
+        item.result = {k: v for k, v in (item.result or {}).items()
+                       if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "observed_value"}
+        item.exception_info = _without_text(item.exception_info)
+    return suite_result
+
+
+def _without_text(info):
+    """GX's exception info (flat, or by metric) without the exception's message and traceback."""
+    if not isinstance(info, dict):
+        return info
+    return {k: None if k in ("exception_message", "exception_traceback") else _without_text(v) for k, v in info.items()}
+
+
 EXTERNAL = (  # what GX's pages fetch from the internet: stylesheets, scripts, logos
     re.compile(r"<link\b[^>]*\bhref=[\"']https?://[^>]*>", re.IGNORECASE),
     re.compile(r"<script\b[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>", re.IGNORECASE | re.DOTALL),
     re.compile(r"<img\b[^>]*\bsrc=[\"']https?://[^>]*>", re.IGNORECASE),
 )
+# no script runs (GX's own, or any markup that slipped into a page) and nothing is fetched; inline styles only
+NO_SCRIPT_NO_FETCH = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+                      'style-src \'unsafe-inline\'; form-action \'none\'; base-uri \'none\'">')
 PLAIN_STYLE = ("<style>body{font-family:sans-serif;margin:1.5rem;color:#0b0c0c}table{border-collapse:collapse}"
                "td,th{border:1px solid #b1b4b6;padding:4px 8px;text-align:left}a{color:#1d70b8}</style>")
 
 
 def offline(html: str) -> str:
-    """A Data Docs page that fetches nothing from the internet: external stylesheets, scripts and images removed,
-    a plain style of our own in their place (the product works offline)."""
+    """A Data Docs page that fetches nothing and runs no script: external stylesheets, scripts and images removed, a
+    plain style of our own in their place (the product works offline), and a content security policy, first in the
+    head, that lets the browser run no script and fetch nothing at all."""
     for pattern in EXTERNAL:
         html = pattern.sub("", html)
+    html = re.sub(r"<head\b[^>]*>", lambda m: m.group(0) + NO_SCRIPT_NO_FETCH, html, count=1, flags=re.IGNORECASE)
     return html.replace("</head>", PLAIN_STYLE + "</head>", 1)

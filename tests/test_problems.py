@@ -1,11 +1,12 @@
 """The bad-input corpus (tests/fixtures/problems/, one file per defect, named after it) built as one inbox: each
 file gives what expected.yaml says. A refused file is refused with a message naming it, where, and what was
 expected; a bad row is quarantined by line with the field named; the good rows beside them all load; every row
-read is accounted for."""
+read is accounted for. No message, and nothing published, quotes markup from a file or anything from an issue log."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def test_each_defect_gives_what_is_expected(corpus, name: str) -> None:
         assert file.rejected and file.rejected.startswith(f"{name}: ")
         for fragment in expected["rejected"]:
             assert fragment in file.rejected
+        assert not [text for text in expected.get("never_says", []) if text in file.rejected]
         assert (file.rows_read, file.rows_loaded) == (0, 0)
         return
     assert file.rejected is None
@@ -66,11 +68,31 @@ def test_each_defect_gives_what_is_expected(corpus, name: str) -> None:
     assert [line for line, _ in rows] == [q["line"] for q in quarantined]
     for (_, problem), q in zip(rows, quarantined, strict=True):
         assert problem.startswith(q["says"])
+        assert not [text for text in expected.get("never_says", []) if text in problem]
     for grant_id, columns in expected.get("values", {}).items():
         stored = table(database, "select * from staging.grants").filter(grant_id=grant_id).row(0, named=True)
         for column, value in columns.items():
             wanted = dt.date.fromisoformat(value) if column.endswith("_date") and isinstance(value, str) else value
             assert stored[column] == wanted, (grant_id, column)
+
+
+def test_what_is_published_never_quotes_what_a_file_must_not_say(corpus) -> None:
+    """manifest.json, meta.load_files and the messages of quarantine.rows hold none of any file's `never_says`; and
+    nothing at all in the published database holds what an issue log must not say."""
+    _, database = corpus
+    manifest = (database.parent / "manifest.json").read_text(encoding="utf-8")
+    load_files = json.dumps(query(database, "select * from meta.load_files"), default=str)
+    messages = json.dumps(query(database, "select problem, rule from quarantine.rows"))
+    everything = json.dumps([query(database, f'select * from "{schema}"."{name}"') for schema, name in query(
+        database, "select schema_name, table_name from duckdb_tables() order by 1, 2")], default=str)
+    found = []
+    for name, expected in EXPECTED.items():
+        for text in expected.get("never_says", []):
+            places = {"manifest.json": manifest, "meta.load_files": load_files, "quarantine.rows messages": messages}
+            if name.startswith("issues/"):
+                places["the published database"] = everything
+            found += [f"{name}: {text!r} in {place}" for place, published in places.items() if text in published]
+    assert found == []
 
 
 def test_a_file_name_that_looks_like_a_path_stays_a_name(corpus, tmp_path_factory) -> None:

@@ -158,3 +158,106 @@ def test_a_spreadsheet_with_the_grants_on_a_sheet_of_any_name_and_titles_spaced_
     assert (row["grant_id"], row["recipient_org_id"], row["programme_title"], row["beneficiary_geocode"]) == (
         "360G-X-1", "GB-CHC-1", "Arts", "E08000038")
     assert row["source_row"] == 2
+
+
+# --- what a message may quote -------------------------------------------------------------------------------------
+
+CONTACT = "Jo Bloggs, jo.bloggs@example.org, 07700 900123"  # a reporter's details, where a header should be
+NEVER = ("Jo Bloggs", "jo.bloggs", "07700", "900123")
+
+
+def _refusal(read, path: Path, name: str) -> str:
+    with pytest.raises(SourceError) as error:
+        read(path, name)
+    message = str(error.value)
+    assert message.startswith(f"{name}: ")
+    return message
+
+
+@pytest.mark.parametrize(("file_name", "content", "expected"), [
+    ("no_header.csv", f'E1,I1,raised,2025-06-01T09:00:00,DCMS,"{CONTACT}"\n',
+     "issues/no_header.csv: line 1, column 'event_id': the first row does not hold the expected column titles event_id, "
+     "issue_ref, event_type, occurred_at, body (missing: event_id, issue_ref, event_type, occurred_at, body; the row has "
+     "6 cells, not quoted here); expected a header row"),
+    ("some_titles.csv", f'event_id,issue_ref,"{CONTACT}"\nE1,I1,x\n',
+     "issues/some_titles.csv: line 1, column 'event_type': the first row does not hold the expected column titles "
+     "event_id, issue_ref, event_type, occurred_at, body (missing: event_type, occurred_at, body; the row has 3 cells, "
+     "not quoted here); expected a header row"),
+    ("ragged.csv", f"event_id,issue_ref\nE1,I1\nE2,I2,{CONTACT}\n",
+     "issues/ragged.csv: line 3: has 5 fields where the header row has 2; expected 2 fields on every line, separated by commas"),
+    ("open_quote.csv", f'event_id,issue_ref\nE1,"{CONTACT}\nE2,I2\n',
+     "issues/open_quote.csv: line 2: cannot be read as text separated by commas (unexpected end of data); expected every "
+     "quoted cell to be closed"),
+    ("broken.jsonl", f'{{"event_id": "E1"}}\n{{"event_id": "E2", "summary": "{CONTACT}"\n',
+     "issues/broken.jsonl: line 2: is not valid JSON Lines (Expecting ',' delimiter at character 80); expected one JSON "
+     "object per line"),
+    ("keys_only.jsonl", f'{{"{CONTACT}": 1}}\n',
+     "issues/keys_only.jsonl: line 1, column 'event_id': the first row does not hold the expected column titles "
+     "event_id, issue_ref, event_type, occurred_at, body (missing: event_id, issue_ref, event_type, occurred_at, body; "
+     "the row has 0 cells, not quoted here); expected a header row"),
+])
+def test_an_issue_log_is_refused_without_quoting_anything_from_it(tmp_path: Path, file_name: str, content: str,
+                                                                  expected: str) -> None:
+    path = tmp_path / file_name
+    path.write_text(content)
+    message = _refusal(issues.read, path, f"issues/{file_name}")
+    assert message == expected
+    assert not [text for text in NEVER if text in message]
+
+
+def test_a_public_file_lists_its_plain_titles_and_only_counts_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "grants.csv"
+    path.write_text('Identifier,<img src=x onerror=alert(1)>,"[a](https://evil.example/)",Recipient Org:Identifier,'
+                    f'{"x" * 61}\n1,2,3,4,5\n')
+    message = _refusal(funding.read, path, "funding/grants.csv")
+    assert message.endswith("; found: 'Identifier', 'Recipient Org:Identifier', and 3 not shown (symbols, or over 60 characters)")
+
+
+def test_polars_words_about_a_broken_csv_which_quote_it_are_not_passed_on(tmp_path: Path) -> None:
+    path = tmp_path / "grants.csv"
+    path.write_text('Identifier,Title\n360G-1,"<img src=x onerror=alert(1)>\n360G-2,x\n')
+    assert _refusal(funding.read, path, "funding/grants.csv") == (
+        "funding/grants.csv: line 2: cannot be read as text separated by commas (unexpected end of data); expected every "
+        "quoted cell to be closed")
+
+
+def test_titles_that_repeat_once_trimmed_are_kept_apart(tmp_path: Path) -> None:
+    from etl.sources.files import read_csv_text
+
+    path = tmp_path / "grants.csv"
+    path.write_text("Identifier, Identifier,Title \n1,2,3\n")
+    assert read_csv_text(path, "funding/grants.csv").columns == ["source_row", "Identifier", "Identifier (2)", "Title"]
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("-5.0", "'-5.0'"), ("2025-02-30", "'2025-02-30'"), ("Zoë's Place", None), ("£1,234.50", "'£1,234.50'"),
+    ("Value of grants awarded (£)", "'Value of grants awarded (£)'"), ("Recipient Org:Identifier", "'Recipient Org:Identifier'"),
+    ("<img src=x onerror=alert(1)>", None), ("[a](https://evil.example/)", None), ("![p](x.png)", None),
+    (":red[red]", None), ("$x^2$", None), ("https://evil.example/", None), ("www.evil.example", None),
+    ("jo.bloggs@example.org", None), ("a_b_", None), ("line\nbreak", None), ("x" * 61, None), ("x" * 60, "'" + "x" * 60 + "'"),
+    ("=HYPERLINK(1)", None), ("+SUM(A1)", None), ("`code`", None), ("**bold**", None), ("'quoted'", None),
+])
+def test_a_message_quotes_a_value_only_when_it_is_short_and_plain(value: str, shown: str | None) -> None:
+    import polars as pl
+
+    from etl.normalise import NOT_QUOTED, quoted, quoted_expr
+
+    assert quoted(value) == (shown or NOT_QUOTED)
+    assert pl.select(quoted_expr(pl.lit(value))).item() == (shown or NOT_QUOTED)  # the same rule in polars
+
+
+@pytest.mark.parametrize(("read", "name"), [(funding.read, "funding/grants.csv"), (issues.read, "issues/events.csv")])
+def test_a_reader_failing_in_a_way_nobody_foresaw_says_what_was_expected(tmp_path: Path, monkeypatch, read, name) -> None:
+    """The error's own text may quote the file: a public source's is passed on only when plain, a confidential
+    source's never."""
+    from etl.sources import files
+
+    path = tmp_path / "file.csv"
+    path.write_text("a,b\n1,2\n")
+    for module in (funding, issues):
+        monkeypatch.setattr(module, "read_csv_text", lambda *args: (_ for _ in ()).throw(ValueError(f"bad cell {CONTACT!r}")))
+    message = _refusal(read, path, name)
+    assert message.startswith(f"{name}: could not be read (ValueError); expected ")
+    monkeypatch.setattr(files, "_short", lambda error: "plain words")  # a plain message is passed on for a public source
+    assert "(plain words)" in _refusal(funding.read, path, "funding/grants.csv")
+    assert "(ValueError)" in _refusal(issues.read, path, "issues/events.csv")

@@ -75,7 +75,7 @@ if returns.height:
     columns[2].metric("Senior official lead named", "Yes" if last["senior_official_lead_named"] else "No")
     columns[3].metric("Meetings held against committed", f"{fmt.count(last['meetings_held'])} of {fmt.count(last['meetings_committed'])}")
     if last["action_plan_published"] and last["action_plan_url"]:
-        st.markdown(f"Action plan: <{last['action_plan_url']}>" if last["action_plan_url"].startswith("https://") else "")
+        st.markdown(f"Action plan: {fmt.link_markdown(last['action_plan_url'])}")
 else:
     st.info(f"{name} has made no return yet, so there is nothing on its plan, leads, meetings or commitments.")
 

@@ -2,6 +2,10 @@
 
 Each reader returns a polars frame of text columns plus `source_row`: the line (CSV), the sheet row (XLSX) or
 the record number (JSON) that the row came from, so every error can name where it was.
+
+An error names the file, where and what was expected. It quotes a value from the file only when the value is short
+and plain (`etl.normalise.quoted`), and never for a confidential source (`confidential=True`): a header-less issue log's
+first row is a reporter's details. A library's own error text, which can quote the file, is never passed on whole.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ import csv
 import hashlib
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from etl.normalise import quotable, quoted
 
 MAX_LINE_BYTES = 1_000_000
 MAX_WORKBOOK_BYTES = 512 * 1024**2  # what a workbook may decompress to; beyond it (a zip bomb) it is refused unread
@@ -36,6 +43,19 @@ class SourceError(Exception):
         if self.column is not None:
             where.append(f"column {self.column!r}")
         return f"{self.file}: {', '.join(where) + ': ' if where else ''}{self.message}"
+
+
+@contextmanager
+def unforeseen_errors(name: str, expected: str, confidential: bool = False):
+    """A reader's error that nobody foresaw refuses its file as a SourceError saying what was expected, with the error's
+    kind and (for a public source, when it is plain) its first line: its text may quote the file."""
+    try:
+        yield
+    except SourceError:
+        raise
+    except Exception as error:
+        said = type(error).__name__ if confidential else _short(error)
+        raise SourceError(name, f"could not be read ({said}); expected {expected}") from None
 
 
 def sha256(path: Path) -> str:
@@ -61,6 +81,9 @@ def sniff_delimiter(header_line: str) -> str:
     return max(counts, key=counts.get) if max(counts.values()) else ","
 
 
+DELIMITER_WORDS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
 def read_csv_text(path: Path, name: str) -> pl.DataFrame:
     """A delimited text file -> text columns + `source_row` (the file's line number of each record)."""
     data = path.read_bytes()
@@ -80,31 +103,53 @@ def read_csv_text(path: Path, name: str) -> pl.DataFrame:
             truncate_ragged_lines=False,
             raise_if_empty=False,
         )
-    except pl.exceptions.ComputeError as error:
-        line = _first_bad_line(text, delimiter)
-        raise SourceError(name, f"cannot be read as {delimiter!r}-delimited text ({_short(error)})", line=line) from None
-    frame = frame.rename({c: c.strip() for c in frame.columns})
+    except pl.exceptions.ComputeError:  # polars' message quotes the file: ours says where and what was expected
+        line, problem = _first_bad_line(text, delimiter)
+        raise SourceError(name, problem, line=line) from None
+    frame = frame.rename(_stripped(frame.columns))
     # a record's line number: header is line 1; assumes no line breaks inside quoted cells, else counts records
     frame = frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
     return _drop_blank_rows(frame)
 
 
-def _first_bad_line(text: str, delimiter: str) -> int | None:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+def _first_bad_line(text: str, delimiter: str) -> tuple[int | None, str]:
+    """Where a delimited text first breaks (the first line of the record) and what was expected there, in words of
+    our own."""
+    words = DELIMITER_WORDS[delimiter]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    width, start = None, 1
     try:
-        width = None
-        for number, row in enumerate(reader, start=1):
+        for row in reader:
             if width is None:
                 width = len(row)
             elif row and len(row) != width:
-                return number
-    except csv.Error:
-        return reader.line_num
-    return None
+                return start, (f"has {len(row)} fields where the header row has {width}; expected {width} fields on "
+                               f"every line, separated by {words}")
+            start = reader.line_num + 1
+    except csv.Error as error:  # the csv module's messages are its own words ('unexpected end of data'), never the file's
+        return start, (f"cannot be read as text separated by {words} ({str(error)[:100]}); expected every quoted cell "
+                       "to be closed")
+    return None, (f"cannot be read as text separated by {words}; expected a header row and rows of the same number of "
+                  "fields")
+
+
+def _stripped(columns: list[str]) -> dict[str, str]:
+    """Column titles without surrounding spaces; a title that would then repeat another gets its position added."""
+    names, seen = {}, set(columns)
+    for number, column in enumerate(columns, start=1):
+        name = column.strip()
+        if name != column and name in seen:
+            name = f"{name} ({number})"
+        names[column] = name
+        seen.add(name)
+    return names
 
 
 def _short(error: Exception) -> str:
-    return str(error).strip().splitlines()[0][:200]
+    """A library's error in a few words: its first line when it is plain text, else only the kind of error (the text
+    of some errors quotes the file)."""
+    first = (str(error).strip().splitlines() or [""])[0][:60]
+    return first if quotable(first) else type(error).__name__
 
 
 def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
@@ -146,7 +191,8 @@ def read_sheet(book, name: str, sheet: str | int) -> pl.DataFrame:
     try:
         table = book.load_sheet(sheet, dtypes="string").to_arrow()
     except Exception as error:
-        raise SourceError(name, f"sheet {sheet!r} cannot be read ({_short(error)})") from None
+        raise SourceError(name, f"sheet {quoted(sheet) if isinstance(sheet, str) else sheet + 1} cannot be read "
+                                f"({_short(error)}); expected a sheet of text and numbers") from None
     headers = [str(c).strip() for c in table.column_names]
     columns = table.to_pydict()
     values = list(columns.values())
@@ -167,10 +213,12 @@ def title_key(title: str) -> str:
     return re.sub(r":0:", ":", key)
 
 
-def match_titles(frame: pl.DataFrame, titles: dict[str, str], name: str, required: list[str]) -> tuple[pl.DataFrame, list[str]]:
+def match_titles(frame: pl.DataFrame, titles: dict[str, str], name: str, required: list[str],
+                 confidential: bool = False) -> tuple[pl.DataFrame, list[str]]:
     """Rename columns whose title matches a contract field (field name -> title) to the field's name.
     Returns the frame and the list of publisher columns kept as they are (extras). Raises SourceError naming the
-    first missing required column."""
+    first missing required column and the titles found (for a `confidential` source, only how many: a file without
+    a header row has a record in its place)."""
     wanted = {title_key(t): f for f, t in titles.items()}
     renames, extras, seen = {}, [], set()
     for column in frame.columns:
@@ -184,11 +232,17 @@ def match_titles(frame: pl.DataFrame, titles: dict[str, str], name: str, require
             extras.append(column)
     missing = [f for f in required if f not in seen]
     if missing:
+        columns = [c for c in frame.columns if c != "source_row"]
+        if confidential:
+            raise SourceError(
+                name, f"the first row does not hold the expected column titles {', '.join(titles[f] for f in required)} "
+                f"(missing: {', '.join(titles[f] for f in missing)}; the row has {len(columns)} cells, not quoted here); "
+                "expected a header row", line=1, column=titles[missing[0]])
         raise SourceError(
             name,
             f"required column {titles[missing[0]]!r} is missing"
             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-            + "; found: " + ", ".join(repr(c) for c in frame.columns if c != "source_row")[:300],
+            + "; found: " + found_titles(columns),
             line=1,
             column=titles[missing[0]],
         )
@@ -199,6 +253,21 @@ def match_titles(frame: pl.DataFrame, titles: dict[str, str], name: str, require
         *extras,
     )
     return out, extras
+
+
+def found_titles(columns: list[str]) -> str:
+    """The column titles a file has, as an error lists them: each plain one `quoted`, the others only counted."""
+    shown = [quoted(c) for c in columns if quotable(c)]
+    hidden = len(columns) - len(shown)
+    listed = ""
+    for title in shown:  # whole titles, up to about 300 characters
+        if len(listed) + len(title) > 300:
+            listed += ", …"
+            break
+        listed += (", " if listed else "") + title
+    if hidden:
+        listed += f"{', and ' if listed else ''}{hidden} not shown (symbols, or over 60 characters)"
+    return listed or "no columns"
 
 
 def extras_as_json(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:

@@ -15,7 +15,8 @@ import polars as pl
 from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
-from etl.sources.files import SourceError, extras_as_json, match_titles, open_workbook, read_csv_text, read_sheet
+from etl.sources.files import (SourceError, extras_as_json, match_titles, open_workbook, read_csv_text, read_sheet,
+                               unforeseen_errors)
 
 DATASET = load_contract("funding").dataset("grants")
 TITLES = {f.name: f.title for f in DATASET.fields}
@@ -129,15 +130,16 @@ def read_flat(frame: pl.DataFrame, name: str) -> pl.DataFrame:
 
 def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     suffix = path.suffix.lower()
-    if suffix == ".json":
-        frame = read_json(path, name)
-    elif suffix in (".csv", ".txt", ".tsv"):
-        frame = read_flat(read_csv_text(path, name), name)
-    elif suffix in (".xlsx", ".xlsm"):
-        # 360Giving spreadsheets put the grants on the first sheet, whatever it is called
-        frame = read_flat(read_sheet(open_workbook(path, name), name, 0), name)
-    else:
-        raise SourceError(name, f"has an unknown file type {suffix!r}; expected .json, .csv or .xlsx")
+    with unforeseen_errors(name, "grants in the 360Giving Data Standard (JSON, CSV or XLSX)"):
+        if suffix == ".json":
+            frame = read_json(path, name)
+        elif suffix in (".csv", ".txt", ".tsv"):
+            frame = read_flat(read_csv_text(path, name), name)
+        elif suffix in (".xlsx", ".xlsm"):
+            # 360Giving spreadsheets put the grants on the first sheet, whatever it is called
+            frame = read_flat(read_sheet(open_workbook(path, name), name, 0), name)
+        else:
+            raise SourceError(name, f"has an unknown file type {suffix!r}; expected .json, .csv or .xlsx")
     return {"grants": frame.select("source_row", *TITLES, "extra_fields")}
 
 

@@ -1,5 +1,7 @@
 """Issue event logs (CSV or JSON Lines). The reporter's identity and free text are dropped as the file is read:
-they never reach the warehouse, not even its raw layer."""
+they never reach the warehouse, not even its raw layer. An issue log is confidential: no message about one (a
+rejected file, a quarantined row) quotes anything from it; each names the file, the line and field, and what was
+expected."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import polars as pl
 from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
-from etl.sources.files import SourceError, match_titles, read_csv_text
+from etl.sources.files import SourceError, match_titles, read_csv_text, unforeseen_errors
 
 DATASET = load_contract("issue_events").dataset("issue_events")
 CONFIDENTIAL = [f.name for f in DATASET.fields if f.confidential]
@@ -29,8 +31,9 @@ def _read_jsonl(path: Path, name: str) -> pl.DataFrame:
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise SourceError(name, f"is not valid JSON Lines ({error.msg})", line=number) from None
+            except json.JSONDecodeError as error:  # its msg is the json module's words ("Expecting value"), never the line's
+                raise SourceError(name, f"is not valid JSON Lines ({error.msg} at character {error.pos + 1}); expected one "
+                                        "JSON object per line", line=number) from None
             if not isinstance(record, dict):
                 raise SourceError(name, "expected one JSON object per line", line=number)
             rows.append({k: (None if v is None else str(v)) for k, v in record.items() if k in TITLES} | {"source_row": number})
@@ -41,20 +44,22 @@ def _read_jsonl(path: Path, name: str) -> pl.DataFrame:
 
 def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        frame = read_csv_text(path, name)
-    elif suffix in (".jsonl", ".ndjson"):
-        frame = _read_jsonl(path, name)
-    else:
-        raise SourceError(name, f"has an unknown file type {suffix!r}; expected .csv or .jsonl")
-    frame, extras = match_titles(frame, {k: TITLES[k] for k in TITLES}, name, REQUIRED)
+    with unforeseen_errors(name, "an issue log, CSV or JSON Lines, with the columns of the issue_events contract",
+                           confidential=True):
+        if suffix in (".csv", ".txt"):
+            frame = read_csv_text(path, name)
+        elif suffix in (".jsonl", ".ndjson"):
+            frame = _read_jsonl(path, name)
+        else:
+            raise SourceError(name, f"has an unknown file type {suffix!r}; expected .csv or .jsonl")
+        frame, extras = match_titles(frame, {k: TITLES[k] for k in TITLES}, name, REQUIRED, confidential=True)
     # confidential fields and any other free text the sender added are dropped here
     return {"issue_events": frame.select("source_row", *PUBLIC)}
 
 
 def normalise(frame: pl.DataFrame, as_of: dt.date | None = None, context=None) -> pl.DataFrame:
     typed = frame.with_columns(
-        n.parse_problems([f for f in DATASET.fields if not f.confidential]).alias("_parse_problem"),
+        n.parse_problems([f for f in DATASET.fields if not f.confidential], quote=False).alias("_parse_problem"),
         n.text("event_id"), n.text("issue_ref"),
         n.text("event_type").str.to_lowercase().alias("event_type"),
         n.timestamp("occurred_at").alias("occurred_at"),
@@ -72,14 +77,14 @@ def normalise(frame: pl.DataFrame, as_of: dt.date | None = None, context=None) -
     )
     problem = (
         pl.when(pl.col("_parse_problem").is_not_null()).then("_parse_problem")
-        .when(pl.col("occurred_at").dt.date() > (as_of or dt.date.today())).then(pl.format("occurred_at: {} is in the future", pl.col("occurred_at")))
-        .when(pl.col("body").is_not_null() & pl.col("body_code").is_null()).then(pl.format("body: '{}' is not a public body in the reference (unknown code, name or alias)", pl.col("body")))
+        .when(pl.col("occurred_at").dt.date() > (as_of or dt.date.today())).then(pl.lit(f"occurred_at: the time is in the future; expected a time on or before {as_of or dt.date.today()}"))
+        .when(pl.col("body").is_not_null() & pl.col("body_code").is_null()).then(pl.lit("body: the value is not a public body in the reference; expected a code, name or alias of one"))
     )
     # across rows: no event of an issue can come before the issue was raised
     raised_at = pl.col("occurred_at").filter(pl.col("event_type") == "raised").min().over("issue_ref")
     problem = problem.when((pl.col("event_type") != "raised") & (pl.col("occurred_at") < raised_at)).then(
-        pl.format("occurred_at: '{}' is before the issue was raised ('{}'): events out of order",
-                  pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M"), raised_at.dt.strftime("%Y-%m-%d %H:%M")))
+        pl.lit("occurred_at: the time is before the issue was raised: events out of order; expected no event "
+               "before the issue's raised event"))
     return _lifecycle_problems(
         typed.with_columns(problem.alias("problem"), pl.lit(None, pl.Utf8).alias("repairs")).drop("_parse_problem"))
 

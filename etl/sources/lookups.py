@@ -16,7 +16,8 @@ from pathlib import Path
 import polars as pl
 
 from data_contracts import load_contract
-from etl.sources.files import SourceError, decode, read_csv_text, sniff_delimiter
+from etl.normalise import quoted
+from etl.sources.files import SourceError, decode, found_titles, read_csv_text, sniff_delimiter
 
 CONTRACT = load_contract("reference_lookups")
 FIELDS = {d.name: [f.name for f in d.fields] for d in CONTRACT.datasets}
@@ -50,7 +51,7 @@ def _name_column(columns: list[str], code_column: str | None) -> str | None:
 
 
 def _found(columns: list[str]) -> str:
-    return ", ".join(repr(c) for c in columns if c != "source_row")[:300]
+    return found_titles([c for c in columns if c != "source_row"])
 
 
 def _text(column: str | None, upper: bool = False) -> pl.Expr:
@@ -170,23 +171,28 @@ def read_hexjson(path: Path, name: str) -> pl.DataFrame:
         raise SourceError(name, 'is not HexJSON: expected an object with "layout" and a "hexes" object')
     layout = document["layout"]
     if layout not in LAYOUTS:
-        raise SourceError(name, f"has an unknown HexJSON layout {layout!r}; expected one of: {', '.join(LAYOUTS)}")
+        raise SourceError(name, f"has an unknown HexJSON layout {quoted(layout)}; expected one of: {', '.join(LAYOUTS)}")
     if not document["hexes"]:
         raise SourceError(name, 'has no hexes; expected at least one in "hexes"')
     rows = []
     for number, (key, hexagon) in enumerate(document["hexes"].items(), start=1):
         if not isinstance(hexagon, dict):
-            raise SourceError(name, f"hex {key!r} (hex {number}) is not an object; expected {{\"q\": ..., \"r\": ...}}")
+            raise SourceError(name, f"hex {quoted(key)} (hex {number}) is not an object; expected {{\"q\": ..., \"r\": ...}}")
         for axis in ("q", "r"):
             value = hexagon.get(axis)
             if not isinstance(value, int) or isinstance(value, bool):
-                raise SourceError(name, f"hex {key!r} (hex {number}) has {axis} = {value!r}; expected an integer",
+                raise SourceError(name, f"hex {quoted(key)} (hex {number}) has {axis} = {_shown(value)}; expected an integer",
                                   column=axis)
         rows.append((number, key.strip(), _cell(hexagon.get("n")), hexagon["q"], hexagon["r"], layout,
                      _cell(hexagon.get("region"))))
     schema = {"source_row": pl.Int64, "gss_code": pl.Utf8, "name": pl.Utf8, "q": pl.Int64, "r": pl.Int64,
               "layout": pl.Utf8, "region": pl.Utf8}
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _shown(value) -> str:
+    """A HexJSON value as an error shows it: a number, true/false or null as it is, text only when `quoted`."""
+    return repr(value) if value is None or isinstance(value, (bool, int, float)) else quoted(value)
 
 
 def _cell(value) -> str | None:

@@ -8,7 +8,8 @@ import polars as pl
 
 from data_contracts import load_contract
 from etl import normalise as n
-from etl.sources.files import SourceError, extras_as_json, match_titles, open_workbook, read_csv_text, read_sheet
+from etl.sources.files import (SourceError, extras_as_json, match_titles, open_workbook, read_csv_text, read_sheet,
+                               unforeseen_errors)
 
 DATASET = load_contract("organisations").dataset("organisations")
 TITLES = {f.name: f.title for f in DATASET.fields}
@@ -17,13 +18,14 @@ REQUIRED = [f.name for f in DATASET.required]
 
 def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        frame = read_csv_text(path, name)
-    elif suffix in (".xlsx", ".xlsm"):
-        frame = read_sheet(open_workbook(path, name), name, 0)
-    else:
-        raise SourceError(name, f"has an unknown file type {suffix!r}; expected .csv or .xlsx")
-    frame, extras = match_titles(frame, TITLES, name, REQUIRED)
+    with unforeseen_errors(name, "an organisation register (CSV or XLSX) with the columns of its contract"):
+        if suffix in (".csv", ".txt"):
+            frame = read_csv_text(path, name)
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = read_sheet(open_workbook(path, name), name, 0)
+        else:
+            raise SourceError(name, f"has an unknown file type {suffix!r}; expected .csv or .xlsx")
+        frame, extras = match_titles(frame, TITLES, name, REQUIRED)
     return {"organisations": extras_as_json(frame, extras).select("source_row", *TITLES, "extra_fields")}
 
 

@@ -8,13 +8,18 @@ import polars as pl
 
 from data_contracts import load_contract
 from etl import normalise as n
-from etl.sources.files import SourceError, match_titles, open_workbook, read_sheet
+from etl.sources.files import SourceError, match_titles, open_workbook, read_sheet, unforeseen_errors
 
 CONTRACT = load_contract("returns")
 SUMMARY = "return_summary"
 
 
 def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
+    with unforeseen_errors(name, "a departmental return in the return template (see `covenant template`)"):
+        return _read(path, name)
+
+
+def _read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise SourceError(name, f"has file type {path.suffix!r}; a departmental return is an .xlsx workbook (see `covenant template`)")
     book = open_workbook(path, name)
@@ -56,7 +61,7 @@ def normalise(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     summary = summary.with_columns(
         pl.when(pl.col("problem").is_not_null()).then("problem")
         .when(pl.col("body_as_written").is_not_null() & pl.col("body_code").is_null())
-        .then(pl.format("Public body code: '{}' is not a public body in the reference", pl.col("body_as_written")))
+        .then(pl.format("Public body code: {} is not a public body in the reference", n.quoted_expr(pl.col("body_as_written"))))
         .when(pl.col("rejected_applicants_given_feedback") > pl.col("rejected_applicants"))
         .then(pl.lit("Rejected applicants given feedback: more than the rejected applicants"))
         .when(pl.col("foi_answered_in_time") > pl.col("foi_requests"))
