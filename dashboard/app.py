@@ -33,11 +33,13 @@ if page.url_path in CHARTED:
 
 import pandas  # noqa: E402, F401  imported once before any chart: two sessions importing it at once broke Plotly's check of it
 
+from dashboard import queries  # noqa: E402
 from dashboard.layout import FOCUS_STYLE, SERVICE_NAME, footer  # noqa: E402
 
 if not gc.get_freeze_count():  # once per process: the libraries just loaded are never garbage, so set them aside;
     gc.freeze()  # Streamlit's full collection after every page run took about 85 ms over them, holding up the server
 
+queries.pin_release()  # the whole view reads the release published as it starts
 st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state="expanded")
 st.html(FOCUS_STYLE)
 body = st.container()

@@ -1,13 +1,16 @@
 """The query layer: the only place the dashboard reads the warehouse.
 
 Every query is a `.sql` file in `dashboard/sql/` run with bound parameters (no value from a user is ever formatted
-into SQL), over a read-only connection to the published database, cached per published release: a newly published
-warehouse is picked up on the next page view, without a restart.
+into SQL), over a read-only connection to the published database, cached per published release. A page view reads
+one release throughout: the entry point pins the release published as the view starts (`pin_release`), so a
+publish during the view changes nothing it shows, and the release stays on disk for the retention period after it is
+superseded (etl/build.py). A newly published warehouse is picked up on the next page view, without a restart.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -15,7 +18,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from etl.warehouse_files import published_database
+from etl.warehouse_files import DATABASE_FILE, current_release
 
 SQL_DIR = Path(__file__).parent / "sql"
 CACHE_SECONDS = 3600
@@ -26,9 +29,26 @@ def warehouse_dir() -> Path:
     return Path(os.environ.get("COVENANT_WAREHOUSE", "data/warehouse"))
 
 
+_view = threading.local()  # Streamlit runs each page view in a thread of its own
+
+
+def pin_release() -> None:
+    """Pin the release published now for the rest of this page view (called by the entry point as a view starts)."""
+    _view.release = current_release(warehouse_dir())
+
+
+def release() -> Path | None:
+    """The release this page view reads: the one pinned as it started, else the one published now; None when
+    nothing has been published."""
+    pinned = getattr(_view, "release", None)
+    found = pinned if pinned is not None and pinned.is_dir() else current_release(warehouse_dir())
+    return found if found is not None and (found / DATABASE_FILE).is_file() else None
+
+
 def database() -> Path | None:
-    """The published database now (None when nothing has been published)."""
-    return published_database(warehouse_dir())
+    """The database of the release this page view reads (None when nothing has been published)."""
+    found = release()
+    return None if found is None else found / DATABASE_FILE
 
 
 @cache

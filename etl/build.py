@@ -5,9 +5,16 @@ as text exactly as sent, with its lineage (file, checksum, line, load id); a lar
 process per CPU. It then normalises each dataset (in chunks where rows are independent), marks duplicates and
 superseded records, validates the rest with the Great Expectations suite generated from the dataset's contract,
 and loads what passed into `staging`; every other row goes to `quarantine.rows` with its reason. The marts are
-built from staging, and only then is the release published: complete before the `current` link is switched to
-it in one rename. A failed or interrupted build leaves what was published exactly as it was. Memory stays bounded
-by a file and a chunk, not by the inbox.
+built from staging. All of this happens in a workspace inside the restricted folder (etl/warehouse_files.py), because
+it holds the issue logs' rows.
+
+Only then is the release written, public by construction: a new database is written from the tables declared public
+(`public_tables`), never from a copy of the workspace, so no restricted row is ever written to a published file, not
+even to be deleted; the restricted database is written beside it in the restricted folder. The leak gate
+(etl/leak_gate.py) searches every byte of the public release for the build's restricted ids and text and refuses to
+publish on any hit. Then the release is complete, and the `current` link is switched to it in one rename. A failed or
+interrupted build leaves what was published exactly as it was. Memory stays bounded by a file and a chunk, not by
+the inbox.
 """
 
 from __future__ import annotations
@@ -34,17 +41,18 @@ import pyarrow as pa
 import warehouse
 from data_contracts import load_contract
 from data_contracts.to_expectations import suite
-from etl import indicators, periods, reference
-from etl.sources import SOURCES, Context, Source, lookups
+from etl import indicators, leak_gate, periods, reference
+from etl.sources import SOURCES, Context, Source, issues, lookups
 from etl.sources import source as source_for
 from etl.sources.files import SourceError, sha256
 from etl.validate import BATCH_ROWS, Validator
-from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, PARQUET_DIR, RESTRICTED_DATABASE, RESTRICTED_DIR,
-                                 current_release, releases_dir)
+from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, OWNER_ONLY, PARQUET_DIR, RESTRICTED_DATABASE,
+                                 current_release, releases_dir, restricted_dir)
 
 Progress = Callable[[str, int], None]
 STAGES = ("read", "normalise", "validate", "marts", "publish")  # a build's stages, in order (validate includes quarantine)
-KEEP_RELEASES = 3
+# a superseded release stays this long, for readers still using it and links that name it
+RETENTION_DAYS = float(os.environ.get("COVENANT_RETENTION_DAYS", "30"))
 CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "200000"))
 # an inbox larger than this is read by READ_WORKERS processes at once; a smaller one is read in the build's process
 PARALLEL_READ_BYTES = int(os.environ.get("COVENANT_PARALLEL_READ_BYTES", str(64 * 1024**2)))
@@ -53,8 +61,12 @@ DUCKDB_MEMORY = os.environ.get("COVENANT_DUCKDB_MEMORY", "2GB")  # organisations
 LINEAGE = ("source_file", "file_sha256", "source_row", "load_id")
 CONFIDENTIAL_FOLDERS = frozenset(s.folder for s in SOURCES if s.confidential)
 CONFIDENTIAL_DATASETS = frozenset(d.name for s in SOURCES if s.confidential for d in load_contract(s.contract).datasets)
-# row-level confidential tables, moved out of the published database into the restricted one
-RESTRICTED_TABLES = tuple(f"{schema}.{d}" for d in sorted(CONFIDENTIAL_DATASETS) for schema in ("raw", "staging")) + ("marts.issues",)
+PUBLIC_DATASETS = tuple(d.name for s in SOURCES if not s.confidential for d in load_contract(s.contract).datasets)
+# row-level confidential tables: written to the restricted database only
+RESTRICTED_TABLES = tuple(f"{schema}.{d}" for d in sorted(CONFIDENTIAL_DATASETS) for schema in ("raw", "staging")) + tuple(
+    name for name, _, public in warehouse.MODELS if not public)
+FILE_SCHEMA = {"path": pl.Utf8, "source": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64, "rows_loaded": pl.Int64,
+               "rows_quarantined": pl.Int64, "rejected": pl.Utf8, "duplicate_of": pl.Utf8}
 
 
 @dataclass
@@ -79,19 +91,38 @@ class BuildResult:
     files: list[FileResult] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    # issue figures by breakdown and period level: how many published, suppressed and withheld (disclosure control)
+    disclosure: dict[str, dict[str, int]] = field(default_factory=dict)
     expectations_failed: int = 0
     data_docs: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time spent in each of STAGES
 
+    def public_files(self) -> list[dict]:
+        """The files as the public may see them. A confidential source's file (an issue log) is named only by its
+        place among that source's files, without its name, checksum, row counts or the reason it was rejected: a
+        sender chose the name, and the reason may describe the contents. The restricted manifest has them all."""
+        public_names: dict[str, str] = {}
+        for file in self.files:
+            if file.source in CONFIDENTIAL_FOLDERS:
+                number = sum(1 for name in public_names if name.startswith(f"{file.source}/")) + 1
+                public_names[file.path] = f"{file.source}/file {number} (name withheld)"
+        out = []
+        for file in self.files:
+            row = asdict(file)
+            if file.source in CONFIDENTIAL_FOLDERS:
+                row.update(path=public_names[file.path], sha256=None, rows_read=None, rows_loaded=None, rows_quarantined=None,
+                           rejected="rejected: the reason is in the restricted manifest" if file.rejected else None,
+                           duplicate_of=public_names.get(file.duplicate_of, file.duplicate_of))
+            out.append(row)
+        return out
+
     def manifest(self, public: bool = True) -> dict:
-        """What was built from which files. The public manifest withholds the row counts of confidential sources
-        (issue logs): they are in the restricted manifest only."""
+        """What was built from which files. The public manifest withholds what the issue logs hold: their files are
+        listed as `public_files` gives them, their row counts are in the restricted manifest only."""
         document = asdict(self)
         del document["stage_seconds"]  # the publish stage is still running as the manifest is written
         if public:
-            for file in document["files"]:
-                if file["source"] in CONFIDENTIAL_FOLDERS:
-                    file.update(rows_read=None, rows_loaded=None, rows_quarantined=None)
+            document["files"] = self.public_files()
             confidential = {k: v for k, v in self.quarantine_reasons.items() if k.split(":")[0] in CONFIDENTIAL_DATASETS}
             document["tables"] = {k: v for k, v in self.tables.items() if k not in RESTRICTED_TABLES}
             if "quarantine.rows" in document["tables"]:
@@ -304,10 +335,13 @@ class _Stages:
 
 
 def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: Progress | None = None,
-          as_of: dt.date | None = None, on_stage: Callable[[str | None], None] | None = None) -> BuildResult:
-    """Build a new warehouse from `inbox` and publish it under `warehouse_dir`. Raises BuildRejected (nothing
-    published) when the inbox is missing, another build is running, or in strict mode when any file is rejected,
-    any row quarantined or any expectation failed. `on_stage` is told as each of STAGES begins (None at the end).
+          as_of: dt.date | None = None, on_stage: Callable[[str | None], None] | None = None,
+          retention_days: float = RETENTION_DAYS) -> BuildResult:
+    """Build a new warehouse from `inbox` and publish it under `warehouse_dir` (restricted data goes to the
+    restricted folder beside it, etl/warehouse_files.py). Raises BuildRejected (nothing published) when the inbox is
+    missing, another build is running, the leak gate finds restricted data in the release, or in strict mode when
+    any file is rejected, any row quarantined or any expectation failed. `on_stage` is told as each of STAGES begins
+    (None at the end). Releases superseded more than `retention_days` ago are removed.
     A large inbox is read by worker processes, which are spawned: a script that calls this must do so under
     `if __name__ == "__main__":`, as Python's multiprocessing requires."""
     inbox, warehouse_dir = Path(inbox), Path(warehouse_dir)
@@ -317,29 +351,44 @@ def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: P
         raise BuildRejected(f"the inbox {inbox} does not exist; run `covenant demo` or create it with the folders "
                             + ", ".join(f"{s.folder}/" for s in SOURCES) + ", reference/")
     releases_dir(warehouse_dir).mkdir(parents=True, exist_ok=True)
+    restricted = _owner_only(restricted_dir(warehouse_dir))
     with open(warehouse_dir / ".build.lock", "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BuildRejected(f"another build is running on {warehouse_dir}; try again when it has finished") from None
         _remove_unfinished(warehouse_dir)
-        release_tmp = releases_dir(warehouse_dir) / f".building-{result.load_id}"
-        release_tmp.mkdir()
+        building = f".building-{result.load_id}"
+        release_tmp, restricted_tmp = releases_dir(warehouse_dir) / building, releases_dir(restricted) / building
+        workspace = restricted / building
         try:
+            for folder in (release_tmp, restricted_tmp, workspace):
+                folder.mkdir()
             stage = _Stages(result, on_stage)
-            _build_release(inbox, release_tmp, result, progress, as_of or dt.date.today(), stage)
+            _build_release(inbox, workspace, release_tmp, restricted_tmp, result, progress, as_of or dt.date.today(), stage)
             if strict:
                 _refuse_if_imperfect(result)
-            _publish(release_tmp, warehouse_dir, result)
+            _publish(release_tmp, restricted_tmp, warehouse_dir, result, retention_days)
             stage(None)
         except BaseException as error:
-            shutil.rmtree(release_tmp, ignore_errors=True)
+            for folder in (release_tmp, restricted_tmp):
+                shutil.rmtree(folder, ignore_errors=True)
             if isinstance(error, Exception) and _disk_full(error):
                 raise BuildFailed(
                     f"the disk holding {warehouse_dir} is full ({_first_line(error)}); the half-built release was removed "
                     "and the published warehouse is unchanged; free some space and build again") from error
             raise
+        finally:
+            shutil.rmtree(workspace, ignore_errors=True)
     return result
+
+
+def _owner_only(folder: Path) -> Path:
+    """The restricted folder, made if need be, that its owner alone may enter (mode 0700)."""
+    releases_dir(folder).mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY)
+    folder.chmod(OWNER_ONLY)
+    releases_dir(folder).chmod(OWNER_ONLY)
+    return folder
 
 
 def _first_line(error: BaseException) -> str:
@@ -360,11 +409,14 @@ def _refuse_if_imperfect(result: BuildResult) -> None:
         raise BuildRejected("strict build refused: " + "; ".join(reasons) + "; nothing was published")
 
 
-def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Progress | None, as_of: dt.date,
-                   stage: _Stages) -> None:
+def _build_release(inbox: Path, workspace: Path, release: Path, restricted: Path, result: BuildResult,
+                   progress: Progress | None, as_of: dt.date, stage: _Stages) -> None:
+    """Everything is built in the workspace's database (it holds restricted rows, so it lives in the restricted
+    folder, as do DuckDB's spill files); then the public and the restricted releases are written from it."""
     # bounded memory: DuckDB spills to disk beyond its limit, and need not keep insertion order
-    con = duckdb.connect(str(release / DATABASE_FILE),
-                         config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False})
+    con = duckdb.connect(str(workspace / "workspace.duckdb"),
+                         config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False,
+                                 "temp_directory": str(workspace / "spill")})
     try:
         for schema in (*warehouse.SCHEMAS, "work"):
             con.execute(f"create schema {schema}")  # schema names are our own constants
@@ -391,7 +443,9 @@ def _build_release(inbox: Path, release: Path, result: BuildResult, progress: Pr
                     _mark(con, dataset, _with_failed_summary(con, dataset))
                 validations.append(_validate(con, validators[source.confidential], source.contract, dataset))
                 quarantined.append(_load(con, dataset, result))
-        _finish(con, release, result, quarantined, validations, validators, as_of, stage)
+        _finish(con, result, quarantined, validations, as_of, stage)
+        stage("publish")
+        _write_releases(con, inbox, release, restricted, result, validators)
     finally:
         con.close()
 
@@ -453,8 +507,9 @@ def _read_file(file: _FileToRead) -> dict[str, pa.Table] | str:
         frames = source.read(file.path, file.name)
     except SourceError as error:
         return str(error)
-    except Exception as error:  # a reader failing in a way nobody foresaw still only rejects its file
-        return f"{file.name}: could not be read ({type(error).__name__}: {str(error)[:200]})"
+    except Exception as error:  # a reader failing in a way nobody foresaw still only rejects its file; its message
+        # may quote the file, so only its kind is told
+        return f"{file.name}: could not be read ({type(error).__name__}); expected a {source.title} file in the source's format"
     schemas = _text_schema(source)
     return {dataset: _lineage(frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
                                             for c, t in schemas[dataset].items()]),
@@ -626,6 +681,11 @@ def _load(con: duckdb.DuckDBPyConnection, dataset: str, result: BuildResult) -> 
     """, params={"dataset": dataset}).pl()
 
 
+def _dashboard_sql(name: str) -> str:
+    """A query the dashboard also runs (dashboard/sql/), so the build reports what the page shows."""
+    return (Path(__file__).resolve().parent.parent / "dashboard" / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
 def _rule(problem: pl.Expr) -> pl.Expr:
     """The reason without the particular value, file or line, for counting reasons."""
     return (
@@ -635,9 +695,9 @@ def _rule(problem: pl.Expr) -> pl.Expr:
     )
 
 
-def _finish(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult, quarantined: list[pl.DataFrame],
-            validations: list[pl.DataFrame], validators: dict[bool, Validator], as_of: dt.date, stage: _Stages) -> None:
-    """Quarantine, validation results, marts, metadata, Parquet and Data Docs; then drop the working tables."""
+def _finish(con: duckdb.DuckDBPyConnection, result: BuildResult, quarantined: list[pl.DataFrame],
+            validations: list[pl.DataFrame], as_of: dt.date, stage: _Stages) -> None:
+    """Quarantine, validation results, marts and metadata in the workspace; then drop the working tables."""
     stage("marts")
     rows = pl.concat(quarantined, how="vertical_relaxed").with_columns(_rule(pl.col("problem")).alias("rule")).select(
         "dataset", "source_file", pl.col("source_row").cast(pl.Int64), "problem", "rule", "record")
@@ -652,46 +712,142 @@ def _finish(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult, 
     con.execute("create table meta.builds as select ? as load_id, cast(? as timestamptz) as built_at, ? as as_of",
                 [result.load_id, result.built_at, as_of])
     con.execute(warehouse.sql("macros.sql"))
-    for _, file in warehouse.MODELS:
+    for _, file, _ in warehouse.MODELS:
         con.execute(warehouse.sql(file))
     indicators.build(con)
-    files = pl.DataFrame([asdict(f) for f in result.files], schema={
-        "path": pl.Utf8, "source": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64, "rows_loaded": pl.Int64,
-        "rows_quarantined": pl.Int64, "rejected": pl.Utf8, "duplicate_of": pl.Utf8})
+    files = pl.DataFrame([asdict(f) for f in result.files], schema=FILE_SCHEMA)
     con.execute("create table meta.load_files as select * from files")
     for schema, table in con.execute(
-        "select schema_name, table_name from duckdb_tables() where schema_name in ('raw', 'staging', 'marts', 'quarantine') order by 1, 2"
+        "select schema_name, table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name in ('raw', 'staging', 'marts', 'quarantine') order by 1, 2"
     ).fetchall():
-        result.tables[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-    stage("publish")
-    _restrict(con, release / RESTRICTED_DIR / RESTRICTED_DATABASE)
-    _export_parquet(con, release / PARQUET_DIR)
+        result.tables[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+    for row in con.sql(_dashboard_sql("disclosure_summary")).pl().iter_rows(named=True):
+        result.disclosure[f"{row['breakdown']} by {row['period_level']}"] = {
+            k: row[k] for k in ("counts", "published", "suppressed", "withheld")}
+
+
+# --- writing the releases -----------------------------------------------------------------------------------------
+
+
+def public_tables(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict]]:
+    """Every table the public database holds, with the query that writes it from the workspace: what is published is
+    declared here, and nothing else is. The reference tables, the public sources' raw and staging rows, the public
+    marts, the indicators and the issue figures (both disclosure-controlled); of the quarantine and the
+    validation results, what concerns public sources (a confidential dataset's expectations keep their names and
+    outcomes, without counts); the files as `BuildResult.public_files` lists them (written by `_write_public`)."""
+    reference_tables = [t for (t,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'reference' "
+        "order by 1").fetchall()]
+    tables = {f"reference.{t}": f'select * from reference."{t}"' for t in reference_tables}
+    tables |= {f"{schema}.{d}": f'select * from {schema}."{d}"' for schema in ("raw", "staging") for d in PUBLIC_DATASETS}
+    tables |= {name: f"select * from {name}" for name, _, public in warehouse.MODELS if public}
+    tables |= {"marts.indicators": "select * from marts.indicators",
+               "marts.indicator_values": "select * from marts.indicator_values",
+               "marts.issue_figures": "select * from marts.issue_figures",
+               "meta.builds": "select * from meta.builds",
+               "quarantine.rows": "select * from quarantine.rows where not list_contains($confidential, dataset)",
+               "meta.validation_results": """
+                   select * replace (
+                       case when list_contains($confidential, dataset) then null else element_count end as element_count,
+                       case when list_contains($confidential, dataset) then null else unexpected_count end as unexpected_count)
+                   from meta.validation_results"""}
+    confidential = sorted(CONFIDENTIAL_DATASETS)
+    return {name: (query, {"confidential": confidential} if "$confidential" in query else {}) for name, query in tables.items()}
+
+
+def _write_releases(con: duckdb.DuckDBPyConnection, inbox: Path, release: Path, restricted: Path, result: BuildResult,
+                    validators: dict[bool, Validator]) -> None:
+    """The public release (database, Parquet, Data Docs, manifest) and the restricted one, both written fresh from
+    the workspace; then the leak gate over the public release."""
+    _write_public(con, release, result)
     docs = validators[False].write_docs(release / DATA_DOCS_DIR)
     result.data_docs = str(docs.relative_to(release)) if docs else None
-    validators[True].write_docs(release / RESTRICTED_DIR / DATA_DOCS_DIR)
-    con.execute("checkpoint")
+    _write_restricted(con, restricted)
+    validators[True].write_docs(restricted / DATA_DOCS_DIR)
+    result.published = True  # as the manifests will say, once the gate has passed
+    (release / MANIFEST_FILE).write_text(json.dumps(result.manifest(), indent=2, default=str) + "\n")
+    (restricted / MANIFEST_FILE).write_text(json.dumps(result.manifest(public=False), indent=2, default=str) + "\n")
+    _owner_only_files(restricted)
+    hits = leak_gate.scan(release, _restricted_needles(con, inbox, result))
+    if hits:
+        result.published = False
+        raise BuildRejected(f"the leak gate found restricted data in {len(hits)} place(s) of the release, first "
+                            f"{hits[0]}; nothing was published")
 
 
-def _restrict(con: duckdb.DuckDBPyConnection, restricted: Path) -> None:
-    """Move confidential row-level data (issue events and issues, their quarantined rows, validation counts and
-    file row counts) into a separate restricted database. What stays is safe to publish: issue-derived figures
-    reach the published warehouse only through disclosure-controlled indicator values."""
-    restricted.parent.mkdir(parents=True, exist_ok=True)
-    datasets = sorted(CONFIDENTIAL_DATASETS)
-    folders = sorted(CONFIDENTIAL_FOLDERS)
-    con.execute("attach ? as restricted", [str(restricted)])
-    # table names below are our own constants; values are bound parameters
-    for name in RESTRICTED_TABLES:
-        con.execute(f"create table restricted.{name.replace('.', '_')} as select * from {name}")
-        con.execute(f"drop table {name}")
-    con.execute("create table restricted.quarantine_rows as select * from quarantine.rows where list_contains(?, dataset)", [datasets])
-    con.execute("delete from quarantine.rows where list_contains(?, dataset)", [datasets])
-    con.execute("create table restricted.validation_results as select * from meta.validation_results where list_contains(?, dataset)", [datasets])
-    con.execute("update meta.validation_results set element_count = null, unexpected_count = null where list_contains(?, dataset)", [datasets])
-    con.execute("create table restricted.load_files as select * from meta.load_files where list_contains(?, source)", [folders])
-    con.execute("update meta.load_files set rows_read = null, rows_loaded = null, rows_quarantined = null "
-                "where list_contains(?, source)", [folders])
-    con.execute("detach restricted")
+def _write_public(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult) -> None:
+    """A new database holding the declared public tables only, and every mart and reference table as Parquet."""
+    con.execute("attach ? as public", [str(release / DATABASE_FILE)])
+    try:
+        for schema in warehouse.SCHEMAS:
+            con.execute(f"create schema public.{schema}")  # schema names are our own constants
+        for name, (query, params) in public_tables(con).items():
+            schema, table = name.split(".")
+            con.execute(f'create table public.{schema}."{table}" as {query}', params)  # names and queries are ours
+        files = pl.DataFrame(result.public_files(), schema=FILE_SCHEMA)
+        con.execute("create table public.meta.load_files as select * from files")
+        folder = release / PARQUET_DIR
+        folder.mkdir()
+        for name in public_tables(con):
+            schema, table = name.split(".")
+            if schema in ("marts", "reference"):
+                con.execute(f'copy public.{schema}."{table}" to $target (format parquet, compression zstd)',
+                            {"target": str(folder / f"{schema}.{table}.parquet")})
+    finally:
+        con.execute("detach public")
+    public = duckdb.connect(str(release / DATABASE_FILE))  # the period helpers the models use, for analysts too
+    try:
+        public.execute(warehouse.sql("macros.sql"))
+    finally:
+        public.close()
+
+
+def _write_restricted(con: duckdb.DuckDBPyConnection, restricted: Path) -> None:
+    """The restricted database: the issue logs' rows (raw, staging, marts.issues), their quarantined rows, the full
+    validation counts and the files with their row counts. Tables are named <schema>_<table>."""
+    datasets, folders = sorted(CONFIDENTIAL_DATASETS), sorted(CONFIDENTIAL_FOLDERS)
+    con.execute("attach ? as restricted", [str(restricted / RESTRICTED_DATABASE)])
+    try:
+        # table names below are our own constants; values are bound parameters
+        for name in RESTRICTED_TABLES:
+            con.execute(f"create table restricted.{name.replace('.', '_')} as select * from {name}")
+        con.execute("create table restricted.quarantine_rows as select * from quarantine.rows where list_contains(?, dataset)", [datasets])
+        con.execute("create table restricted.validation_results as select * from meta.validation_results "
+                    "where list_contains(?, dataset)", [datasets])
+        con.execute("create table restricted.load_files as select * from meta.load_files where list_contains(?, source)", [folders])
+    finally:
+        con.execute("detach restricted")
+
+
+def _owner_only_files(folder: Path) -> None:
+    folder.chmod(OWNER_ONLY)
+    for path in folder.rglob("*"):
+        path.chmod(OWNER_ONLY if path.is_dir() else 0o600)
+
+
+def _restricted_needles(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult) -> dict[str, str]:
+    """What the leak gate searches for: the issue logs' event ids, issue references, reporter ids and summaries,
+    except values the public sources hold too (etl/leak_gate.py)."""
+    ids = {kind: [v for (v,) in con.execute(f"select distinct {column} from raw.issue_events").fetchall()]
+           for kind, column in (("event id", "event_id"), ("issue reference", "issue_ref"))}
+    confidential: dict[str, list] = {"reporter id": [], "summary": []}
+    for file in result.files:
+        if file.source in CONFIDENTIAL_FOLDERS and file.sha256:
+            values = issues.read_confidential(inbox / file.path, file.path)
+            confidential["reporter id"] += values.get("reporter_id", [])
+            confidential["summary"] += values.get("summary", [])
+    candidates = {v for values in (*ids.values(), *confidential.values()) for v in values if v}
+    con.execute("create or replace temp table leak_candidates as select unnest(?::varchar[]) as value", [sorted(candidates)])
+    public = set()
+    for dataset in PUBLIC_DATASETS:
+        for (column,) in con.execute("select column_name from duckdb_columns() where database_name = current_database() "
+                                     "and schema_name = 'raw' and table_name = ? and data_type = 'VARCHAR'", [dataset]).fetchall():
+            # names come from the workspace's own catalogue
+            public |= {v for (v,) in con.execute(
+                f'select value from leak_candidates where value in (select "{column}" from raw."{dataset}")').fetchall()}
+    con.execute("drop table leak_candidates")
+    return leak_gate.needles(ids | confidential, public)
 
 
 def _reference_tables(con: duckdb.DuckDBPyConnection, as_of: dt.date, localities: pl.DataFrame,
@@ -708,35 +864,25 @@ def _reference_tables(con: duckdb.DuckDBPyConnection, as_of: dt.date, localities
     con.execute("create table reference.hex_layout as select * from layout")
 
 
-def _export_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    """Every mart and reference table as a Parquet file, for analysts who work elsewhere."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for schema, table in con.execute(
-        "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'reference') order by 1, 2"
-    ).fetchall():
-        target = folder / f"{schema}.{table}.parquet"
-        # names come from the catalogue of our own tables; the path is a bound parameter
-        con.execute(f'copy "{schema}"."{table}" to $target (format parquet, compression zstd)', {"target": str(target)})
-
-
 # --- publishing ---------------------------------------------------------------------------------------------------
 
 
-def _publish(release_tmp: Path, warehouse_dir: Path, result: BuildResult) -> None:
-    """Make the finished release the published one: rename it into place, then switch `current` to it with one
-    atomic rename of a new symbolic link. Readers see the old release or the new one, never a mixture."""
+def _publish(release_tmp: Path, restricted_tmp: Path, warehouse_dir: Path, result: BuildResult, retention_days: float) -> None:
+    """Make the finished release the published one: rename the restricted release and then the public one into
+    place, then switch `current` to it with one atomic rename of a new symbolic link. Readers see the old release or
+    the new one, never a mixture."""
     releases = releases_dir(warehouse_dir)
     final = releases / result.load_id
-    result.published, result.release = True, str(final)
-    (release_tmp / MANIFEST_FILE).write_text(json.dumps(result.manifest(), indent=2, default=str) + "\n")
-    (release_tmp / RESTRICTED_DIR / MANIFEST_FILE).write_text(json.dumps(result.manifest(public=False), indent=2, default=str) + "\n")
+    result.release = str(final)
+    _fsync_dir(restricted_tmp)
+    os.replace(restricted_tmp, releases_dir(restricted_dir(warehouse_dir)) / result.load_id)
     _fsync_dir(release_tmp)
     os.replace(release_tmp, final)
     link_tmp = warehouse_dir / f".current-{result.load_id}"
     os.symlink(os.path.relpath(final, warehouse_dir), link_tmp)
     os.replace(link_tmp, warehouse_dir / "current")
     _fsync_dir(warehouse_dir)
-    _prune(releases, keep=current_release(warehouse_dir))
+    _prune(warehouse_dir, dt.datetime.now(dt.UTC), retention_days)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -747,24 +893,54 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _finished_releases(folder: Path) -> list[Path]:
+    return sorted((p for p in releases_dir(folder).iterdir() if p.is_dir() and not p.name.startswith(".")),
+                  key=lambda p: p.name) if releases_dir(folder).is_dir() else []
+
+
 def _remove_unfinished(warehouse_dir: Path) -> None:
-    """What an interrupted build left behind, never published: a half-built release, a link not yet switched, and a
-    finished release newer than the published one (killed between its rename and the switch of `current`). Builds
-    hold the lock, so nothing else is writing."""
-    releases = releases_dir(warehouse_dir)
-    for leftover in releases.glob(".building-*"):
+    """What an interrupted build left behind, never published: half-built releases and workspaces, a link not yet
+    switched, and a finished release newer than the published one (killed between its rename and the switch of
+    `current`). When nothing is published (`current` missing or dangling), no finished release is removed: one of
+    them may have been published. Builds hold the lock, so nothing else is writing."""
+    restricted = restricted_dir(warehouse_dir)
+    for leftover in [*releases_dir(warehouse_dir).glob(".building-*"), *releases_dir(restricted).glob(".building-*"),
+                     *restricted.glob(".building-*")]:
         shutil.rmtree(leftover, ignore_errors=True)
     for link in warehouse_dir.glob(".current-*"):
         link.unlink(missing_ok=True)
     published = current_release(warehouse_dir)
-    for release in releases.iterdir():
-        if release.is_dir() and not release.name.startswith(".") and (published is None or release.name > published.name):
-            shutil.rmtree(release, ignore_errors=True)
+    if published is None or not published.is_dir():
+        return
+    for folder in (warehouse_dir, restricted):
+        for release in _finished_releases(folder):
+            if release.name > published.name:
+                shutil.rmtree(release, ignore_errors=True)
 
 
-def _prune(releases: Path, keep: Path | None) -> None:
-    """Keep the newest few releases: a dashboard may still be reading one."""
-    done = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
-    for old in done[:-KEEP_RELEASES]:
-        if keep is None or old.resolve() != keep.resolve():
-            shutil.rmtree(old, ignore_errors=True)
+def superseded_at(release_name: str, releases: list[str]) -> dt.datetime | None:
+    """When a release stopped being the newest: the time the next one was built (load ids are build times)."""
+    later = [name for name in releases if name > release_name]
+    if not later:
+        return None
+    return dt.datetime.strptime(min(later), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.UTC)
+
+
+def _prune(warehouse_dir: Path, now: dt.datetime, retention_days: float) -> None:
+    """Remove the releases (public and restricted) superseded more than `retention_days` before `now`; the
+    published one always stays. A reader still using a superseded release, or a link naming one, keeps working
+    for that long."""
+    published = current_release(warehouse_dir)
+    cutoff = now - dt.timedelta(days=retention_days)
+    for folder in (warehouse_dir, restricted_dir(warehouse_dir)):
+        finished = _finished_releases(folder)
+        names = [p.name for p in finished]
+        for release in finished:
+            if published is not None and release.name == published.name:
+                continue
+            try:
+                ended = superseded_at(release.name, names)
+            except ValueError:  # not a release this build made
+                continue
+            if ended is not None and ended < cutoff:
+                shutil.rmtree(release, ignore_errors=True)

@@ -101,17 +101,26 @@ def build(inbox: Path, warehouse: Path, strict: bool) -> None:
         click.echo(f"  rejected: {f.rejected}")
     for reason, count in list(result.quarantine_reasons.items())[:10]:
         click.echo(f"  quarantined {count:>7,}  {reason}")
+    if result.disclosure:
+        click.echo("Issue figures (disclosure control): published / suppressed / withheld")
+        for where, counts in result.disclosure.items():
+            shown = counts["published"] / counts["counts"] if counts["counts"] else 0
+            click.echo(f"  {where:<24} {counts['published']:>6,} / {counts['suppressed']:>6,} / {counts['withheld']:>6,}"
+                       f"  ({shown:.0%} published)")
 
 
 def status_document(warehouse: Path) -> dict | None:
-    from etl.warehouse_files import MANIFEST_FILE, RESTRICTED_DIR, current_release
+    from etl.warehouse_files import MANIFEST_FILE, current_release, restricted_release
 
     release = current_release(warehouse)
     if release is None or not (release / MANIFEST_FILE).is_file():
         return None
     # the operator running builds may read the restricted manifest (with issue logs' row counts) when it is there
-    restricted = release / RESTRICTED_DIR / MANIFEST_FILE
-    manifest = json.loads((restricted if restricted.is_file() else release / MANIFEST_FILE).read_text())
+    restricted = restricted_release(warehouse, release.name) / MANIFEST_FILE
+    try:
+        manifest = json.loads(restricted.read_text())
+    except OSError:  # another user, or the restricted folder is elsewhere
+        manifest = json.loads((release / MANIFEST_FILE).read_text())
     return {
         "warehouse": str(release),
         "database": str(release / "covenant.duckdb"),
@@ -143,12 +152,16 @@ def status(warehouse: Path, as_json: bool) -> None:
         return
     click.echo(f"Published: {document['warehouse']}\nBuilt at:  {document['built_at']}")
     click.echo(f"\n{'rows read':>12} {'loaded':>12} {'quarantined':>12}  file")
+
+    def number(value: int | None) -> str:
+        return "–" if value is None else f"{value:,}"  # withheld: an issue log's counts in the public manifest
+
     for f in document["files"]:
-        click.echo(f"{f['rows_read']:>12,} {f['rows_loaded']:>12,} {f['rows_quarantined']:>12,}  {f['path']}")
+        click.echo(f"{number(f['rows_read']):>12} {number(f['rows_loaded']):>12} {number(f['rows_quarantined']):>12}  {f['path']}")
         note = f["rejected"] or (f"same bytes as {f['duplicate_of']}: loaded once" if f["duplicate_of"] else "")
         if note:
             click.echo(f"{'':>40}  {'rejected: ' if f['rejected'] else ''}{note}")
-    totals = {k: sum(f[k] for f in document["files"]) for k in ("rows_read", "rows_loaded", "rows_quarantined")}
+    totals = {k: sum(f[k] or 0 for f in document["files"]) for k in ("rows_read", "rows_loaded", "rows_quarantined")}
     click.echo(f"Total: {totals['rows_read']:,} read = {totals['rows_loaded']:,} loaded + {totals['rows_quarantined']:,} quarantined")
     for name, rows in document["tables"].items():
         if name.startswith("marts."):

@@ -1,159 +1,480 @@
-"""Disclosure control for figures derived from issue logs, as government statistics do it.
+"""Disclosure control for the figures counted from issue logs, proven against an attacker who solves equations.
 
-A count from 1 to 4 in any published cell could identify a reporter (one small charity in one district raising one
-issue about one council), so:
+Reporters fear reprisal, and a count from 1 to 4 in any published cell could identify one. The figures an issue
+indicator publishes are counts of issues (`FIGURES`): raised, resolved, still open and not resolved within 90 days,
+for the whole country, each type of public body, public body, nation, region, reporter's size band, principle and
+category, by financial year; for the whole country by quarter; and issues about reprisal by the same breakdowns but
+principle and category. They add up in ways anyone can write down (`relations`): the cells of a breakdown add up to
+the whole, the bodies of a type to the type, England's regions to England, the regions' "not known" cell to Wales,
+Scotland, Northern Ireland and the nation "not known", quarters to their year, resolved and still open to raised;
+the issues raised more than 90 days before the data's date and still open are all late.
 
-- **Primary suppression:** a cell (a period and a breakdown value) is suppressed when any class of its issues has
-  from 1 to 4 members, a class being the issues that every issue indicator counts alike (raised and resolved late,
-  raised and still open, ...). Every issue-derived figure of a cell (numerator, denominator, records lacking a
-  field, their differences, and the same figures of the other issue indicators) is a sum of classes, so none can
-  be from 1 to 4 once no class is. A cell is also suppressed when any figure it would publish is from 1 to 4.
-- **Secondary suppression:** published cells add up: the cells of a breakdown to its "all" cell, quarters to their
-  year, districts to their region, regions to their nation, public bodies to their type. Wherever such a sum has
-  exactly one suppressed cell, it could be worked out by subtraction, so the smallest other non-zero cell of the
-  sum is suppressed too; this repeats until no sum has exactly one.
+The method, chosen for the people who read the figures (docs/disclosure-control.md says why):
 
-Suppression is joint across the issue indicators: a cell is published for all of them or for none, so one
-indicator's count cannot be recovered from another's. An indicator that counts only one cell of another breakdown
-(issues about reprisal are one issue category) has that cell as its total. A suppressed cell keeps its row, with its
-figures null and `suppressed` true; the dashboard and extracts show it as `[c]`.
+1. **Group withholding.** The parts of a group (the parts of one total: the bodies of a type, the categories of the
+   year's open issues) are withheld (`[c]`, may be zero) when its total is not published, or is published and under
+   its number of parts plus 5 (too thin to break down). The rule depends only on what is published, so it reveals
+   nothing. (A total of one part is the same count as its part: it is no group.)
+2. **Primary suppression.** Any other count from 1 to 4 is suppressed (`[c]`, reason "cell"). Zeros are published as
+   zeros, and every cell has its row, so a suppressed cell means at least 1.
+3. **Secondary suppression, checked by linear programming.** For every count from 1 to 4 that is not published, an
+   attacker's linear programme finds the least and the most it could be, given every published figure, every
+   relation above, and what each mark means (a suppressed cell is at least 1, a withheld one at least 0). Where the
+   two are fewer than `PROTECTION` apart, the
+   published figure that bounds it (a constraint with a non-zero dual value) is suppressed too, the least useful
+   first (`TIERS`: a single body's figures before a category's, a status count before a count of issues raised), and
+   the check is repeated; a figure suppressed withholds the parts of the groups it totals, and a count under two names
+   (a type of one body is that body) is hidden under both. Suppressing a figure can only widen every other figure's
+   range, so one pass suffices. Last, a secondary suppression that the published figures pin down anyway is
+   published again.
+
+Shares, medians and rates are published only where every count they rest on is.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
-from warehouse.indicators import BREAKDOWNS
+from etl import periods
 
-SMALLEST_SAFE = 5  # counts from 1 to SMALLEST_SAFE - 1 are suppressed
+SMALLEST_SAFE = 5  # counts from 1 to SMALLEST_SAFE - 1 are never published
+PROTECTION = 5  # an attacker's range for such a count must be at least this wide
+LATE_AFTER_DAYS = 90  # an issue is late when it goes more than this many days without being resolved
 
-# (child breakdown, parent breakdown): each child cell's parent is read from the records, not assumed
-HIERARCHIES = (("district", "region"), ("region", "nation"), ("public_body", "body_type"))
+# the status classes of an issue raised and not withdrawn, and the figures that count them
+CLASSES = ("resolved_in_time", "resolved_late", "open_in_time", "open_late")
+FIGURES: dict[str, tuple[str, ...]] = {
+    "raised": CLASSES,
+    "resolved": ("resolved_in_time", "resolved_late"),
+    "open": ("open_in_time", "open_late"),
+    "late": ("resolved_late", "open_late"),
+    "reprisal": (),  # issues raised about reprisal or self-censorship: its own family of cells (see `family`)
+}
+REPRISAL_CATEGORY = "reprisal or self-censorship"
+STATUSES = ("published", "suppressed", "withheld")  # withheld: a part of a group too thin to break down
 CELL = ("period_level", "financial_year", "quarter", "breakdown", "breakdown_code")
-
-Key = tuple
-
-
-def _at_risk(count: float | None) -> bool:
-    return count is not None and 1 <= count < SMALLEST_SAFE
+STATUS_SCHEMA = {"figure": pl.Utf8, "period_level": pl.Utf8, "financial_year": pl.Utf8, "quarter": pl.Int32,
+                 "breakdown": pl.Utf8, "breakdown_code": pl.Utf8, "count": pl.Int64, "status": pl.Utf8}
 
 
-def checked_counts(row: dict, suppress: Iterable[str], calculation: str) -> list[float]:
-    """The issue-derived counts a cell would publish: lacking, the declared numerator/denominator, their difference."""
-    counts = [row["lacking"]] + [row[name] for name in suppress]
-    if calculation == "share" and set(suppress) >= {"numerator", "denominator"} and None not in (row["numerator"], row["denominator"]):
-        counts.append(row["denominator"] - row["numerator"])
-    return [c for c in counts if c is not None]
+def family(figure: str) -> str:
+    """Figures counting the same issues in the same cells: the four status counts, or the reprisal issues."""
+    return "reprisal" if figure == "reprisal" else "issues"
 
 
-def equations(keys: Iterable[Key], parents: dict[str, dict[str | None, set]],
-              totals: dict[str, tuple[str, str]] | None = None) -> list[tuple[Key, list[Key]]]:
-    """Every (total, parts) relation that holds between published cells; see the module docstring. `totals` names
-    the total cell of a breakdown whose total is not the "all" cell (the breakdowns of an indicator counting within
-    one cell of another)."""
-    totals = totals or {}
-    keys = sorted(set(keys), key=lambda k: tuple("" if v is None else str(v) for v in k))
-    by_breakdown: dict[tuple, list[Key]] = defaultdict(list)
-    quarters: dict[tuple, list[Key]] = defaultdict(list)
-    for key in keys:
-        level, year, quarter, breakdown, code = key
-        by_breakdown[(level, year, quarter, breakdown)].append(key)
+@dataclass(frozen=True)
+class Structure:
+    """What a reader knows of the published issue figures: every code of each breakdown (its "not known" cell is
+    added), the type of each public body, the nation of each region, the breakdowns each family of figures is
+    published by (by year; by quarter for the whole country only), the financial years, and the data's date."""
+
+    codes: dict[str, tuple[str, ...]]
+    body_types: dict[str, str | None]
+    region_nations: dict[str, str]
+    breakdowns: dict[str, tuple[str, ...]]  # family -> its breakdowns ("all" first)
+    years: tuple[str, ...]
+    as_of: dt.date
+    quarterly: tuple[str, ...] = ("all",)
+
+    def cells(self, fam: str, year: str) -> list[tuple]:
+        """Every published cell of a family in a financial year: (period_level, year, quarter, breakdown, code)."""
+        out = [("year", year, None, b, c) for b in self.breakdowns[fam] for c in self._codes(b)]
+        for quarter in self.quarters(year):
+            out += [("quarter", year, quarter, b, c) for b in self.quarterly for c in self._codes(b)]
+        return out
+
+    def quarters(self, year: str) -> list[int]:
+        """The quarters of a financial year that had begun by the data's date."""
+        return [q for q in range(1, 5) if periods.quarter_bounds(periods.start_year(year), q)[0] <= self.as_of]
+
+    def _codes(self, breakdown: str) -> list[str | None]:
+        return [None] if breakdown == "all" else [*self.codes[breakdown], None]
+
+    def period_bounds(self, level: str, year: str, quarter: int | None) -> tuple[dt.date, dt.date]:
+        """The first and last day of a financial year or quarter."""
+        first_year = periods.start_year(year)
         if level == "quarter":
-            quarters[("year", year, None, breakdown, code)].append(key)
-    found: list[tuple[Key, list[Key]]] = []
-    present = set(keys)
-    for (level, year, quarter, breakdown), parts in by_breakdown.items():
-        total = (level, year, quarter, *totals.get(breakdown, ("all", None)))
-        if breakdown != "all" and total in present:
-            found.append((total, parts))
-        for child, parent in HIERARCHIES:
-            suffix = breakdown[len(child):] if breakdown.startswith(child) else None
-            if suffix is None or (suffix and breakdown not in totals):
+            return periods.quarter_bounds(first_year, quarter)
+        return periods.quarter_bounds(first_year, 1)[0], periods.quarter_bounds(first_year, 4)[1]
+
+
+@dataclass
+class Group:
+    """A total and its parts, all cells of one family and period."""
+
+    total: tuple
+    parts: list[tuple]
+
+    @property
+    def key(self) -> tuple:
+        """The group's name: its total, and what its parts are (a total has a group per breakdown)."""
+        return (*self.total, self.parts[0][0], self.parts[0][3])
+
+
+def relations(structure: Structure, fam: str, year: str) -> tuple[list[tuple[list[tuple], list[tuple]]], list[Group]]:
+    """Every additive relation between a family's cells in a year, as (left cells, right cells) whose sums are equal,
+    and the groups (a total and its parts) that group withholding applies to."""
+    equal: list[tuple[list[tuple], list[tuple]]] = []
+    groups: list[Group] = []
+    periods_of = [("year", year, None)] + [("quarter", year, q) for q in structure.quarters(year)]
+    for level, y, q in periods_of:
+        breakdowns = structure.breakdowns[fam] if level == "year" else structure.quarterly
+        total = (level, y, q, "all", None)
+        for b in breakdowns:
+            if b == "all":
                 continue
-            parent = parent + suffix
-            groups: dict[str | None, list[Key]] = defaultdict(list)
-            ambiguous: set[str | None] = set()
-            for part in parts:
-                owners = parents.get(child, {}).get(part[4], set())
-                if len(owners) == 1:
-                    groups[next(iter(owners))].append(part)
-                else:
-                    ambiguous |= owners
-            for owner, members in groups.items():
-                total = (level, year, quarter, parent, owner)
-                if owner not in ambiguous and total in present:
-                    found.append((total, members))
-    found.extend((year_key, parts) for year_key, parts in quarters.items() if year_key in present)
-    return found
+            parts = [(level, y, q, b, c) for c in structure._codes(b)]
+            equal.append(([total], parts))
+            groups.append(Group(total, parts))
+        if {"public_body", "body_type"} <= set(breakdowns):
+            for t in structure._codes("body_type"):
+                parts = [(level, y, q, "public_body", body) for body in structure._codes("public_body")
+                         if structure.body_types.get(body) == t]
+                equal.append(([(level, y, q, "body_type", t)], parts))
+                if len(parts) > 1:  # a type of one body is that body: the same count, not a group
+                    groups.append(Group((level, y, q, "body_type", t), parts))
+        if {"region", "nation"} <= set(breakdowns):
+            with_regions = sorted(set(structure.region_nations.values()))
+            for nation in with_regions:
+                parts = [(level, y, q, "region", r) for r in structure.codes["region"] if structure.region_nations[r] == nation]
+                equal.append(([(level, y, q, "nation", nation)], parts))
+                if len(parts) > 1:
+                    groups.append(Group((level, y, q, "nation", nation), parts))
+            elsewhere = [(level, y, q, "nation", n) for n in structure._codes("nation") if n not in with_regions]
+            equal.append(([(level, y, q, "region", None)], elsewhere))
+    quarters = [("quarter", year, q, "all", None) for q in structure.quarters(year)]
+    if quarters:
+        equal.append(([("year", year, None, "all", None)], quarters))
+        if len(quarters) > 1:
+            groups.append(Group(("year", year, None, "all", None), quarters))
+    return equal, groups
 
 
-def control(cells: pl.DataFrame, classes: pl.DataFrame, suppress: dict[str, tuple[str, ...]],
-            calculations: dict[str, str], within: dict[str, tuple[str, str]],
-            parents: dict[str, dict[str | None, set]]) -> pl.DataFrame:
-    """Apply primary and secondary suppression to the cells of the issue-derived indicators.
-
-    `cells` has the columns of warehouse/engine/cells.sql plus `indicator_id`; `classes` those of
-    warehouse/engine/issue_classes.sql; `suppress` and `calculations` give, per indicator, its issue-derived counts
-    and its calculation; `within` the (breakdown, code) cell an indicator's total is, for those that count one cell;
-    `parents` maps a child breakdown's codes to the parent codes they were seen with (e.g.
-    parents['district']['E08000038'] == {'E12000003'}).
-    Returns `cells` with a `suppressed` column and the figures of suppressed cells set to null."""
-    masked: set[Key] = set()
-    weight: dict[Key, float] = defaultdict(float)
-    for row in classes.iter_rows(named=True):
-        key = tuple(row[c] for c in CELL)
-        if _at_risk(row["issues"]):
-            masked.add(key)
-        weight[key] += row["issues"]
-    joint_keys = []
-    for row in cells.iter_rows(named=True):
-        key = joint_key(tuple(row[c] for c in CELL), within.get(row["indicator_id"]))
-        joint_keys.append(key)
-        counts = checked_counts(row, suppress[row["indicator_id"]], calculations[row["indicator_id"]])
-        if any(_at_risk(c) for c in counts):
-            masked.add(key)
-        weight[key] = max([weight[key], *counts])
-    relations = equations(weight.keys(), parents, totals={sub_breakdown(b, w): w for w in set(within.values()) for b in BREAKDOWNS if b != "all"})
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in relations:
-            hidden = [k for k in (total, *parts) if k in masked]
-            if len(hidden) != 1:
-                continue
-            candidates = [k for k in parts if k not in masked and weight[k] > 0]
-            if candidates:
-                masked.add(min(candidates, key=lambda k: weight[k]))
-            elif total not in masked and weight[total] > 0:
-                masked.add(total)
-            else:
-                continue
-            changed = True
-    out = cells.with_columns(pl.Series("suppressed", [k in masked for k in joint_keys], dtype=pl.Boolean))
-    hide = pl.col("suppressed")
-    denominator_hidden = pl.col("indicator_id").replace_strict(
-        {i: "denominator" in names for i, names in suppress.items()}, default=True, return_dtype=pl.Boolean)
-    return out.with_columns(
-        pl.when(hide).then(None).otherwise(pl.col("value")).alias("value"),
-        pl.when(hide).then(None).otherwise(pl.col("numerator")).alias("numerator"),
-        pl.when(hide & denominator_hidden).then(None).otherwise(pl.col("denominator")).alias("denominator"),
-        pl.when(hide).then(None).otherwise(pl.col("lacking")).alias("lacking"),
-    )
+# --- the attacker's linear programme -------------------------------------------------------------------------------
 
 
-def sub_breakdown(breakdown: str, within: tuple[str, str]) -> str:
-    """The name of a breakdown of the issues within one cell of another, e.g. 'district of category=reprisal'."""
-    return f"{breakdown} of {within[0]}={within[1]}"
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """HiGHS prints a banner to standard output the first time a solver is made."""
+    saved = os.dup(1)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
-def joint_key(key: Key, within: tuple[str, str] | None) -> Key:
-    """Where a cell sits in the joint table: an indicator counting within one cell has that cell as its total."""
-    if within is None:
-        return key
-    level, year, quarter, breakdown, code = key
-    if breakdown == "all":
-        return (level, year, quarter, within[0], within[1])
-    return (level, year, quarter, sub_breakdown(breakdown, within), code)
+@dataclass
+class Programme:
+    """One financial year's figures as a linear programme over unknown class counts: a column per status class of
+    each cell of the issues family and per cell of the reprisal family; a row per figure (its bounds say what is
+    published of it) and per relation."""
+
+    structure: Structure
+    year: str
+    columns: dict[tuple, int] = field(default_factory=dict)  # (family, cell, class) -> column
+    rows: list[tuple[list[int], list[float], float, float]] = field(default_factory=list)
+    figure_rows: dict[tuple, int] = field(default_factory=dict)  # (figure, *cell) -> row
+
+    def column(self, fam: str, cell: tuple, cls: str) -> int:
+        return self.columns.setdefault((fam, cell, cls), len(self.columns))
+
+    def figure_columns(self, figure: str, cell: tuple) -> list[int]:
+        if figure == "reprisal":
+            return [self.column("reprisal", cell, "issues")]
+        return [self.column("issues", cell, c) for c in FIGURES[figure]]
+
+    def add_row(self, columns: list[int], values: list[float], low: float, high: float) -> int:
+        self.rows.append((columns, values, low, high))
+        return len(self.rows) - 1
+
+
+INF = float("inf")
+
+
+def _bounds(status: str, value: float) -> tuple[float, float]:
+    if status == "published":
+        return value, value
+    return (1.0, INF) if status == "suppressed" else (0.0, INF)
+
+
+def programme(structure: Structure, year: str, figures: dict[tuple, int], status: dict[tuple, str]) -> Programme:
+    """The attacker's programme for one year. `figures` and `status` are keyed (figure, *cell)."""
+    lp = Programme(structure, year)
+    for fam in ("issues", "reprisal"):
+        names = [f for f in FIGURES if family(f) == fam]
+        classes = CLASSES if fam == "issues" else ("issues",)
+        for cell in structure.cells(fam, year):
+            for cls in classes:
+                lp.column(fam, cell, cls)
+            for figure in names:
+                key = (figure, *cell)
+                low, high = _bounds(status[key], figures[key])
+                cols = lp.figure_columns(figure, cell)
+                lp.figure_rows[key] = lp.add_row(cols, [1.0] * len(cols), low, high)
+        equal, _ = relations(structure, fam, year)
+        for left, right in equal:
+            for cls in classes:
+                cols = [lp.column(fam, c, cls) for c in left] + [lp.column(fam, c, cls) for c in right]
+                lp.add_row(cols, [1.0] * len(left) + [-1.0] * len(right), 0.0, 0.0)
+    # issues raised more than 90 days before the data's date and still open are late; none raised within 90 days is
+    as_of = structure.as_of
+    for cell in structure.cells("issues", year):
+        start, end = structure.period_bounds(cell[0], cell[1], cell[2])
+        if end < as_of - dt.timedelta(days=LATE_AFTER_DAYS):
+            lp.add_row([lp.column("issues", cell, "open_in_time")], [1.0], 0.0, 0.0)
+        if start >= as_of - dt.timedelta(days=LATE_AFTER_DAYS):
+            lp.add_row([lp.column("issues", cell, "resolved_late"), lp.column("issues", cell, "open_late")], [1.0, 1.0], 0.0, 0.0)
+    # reprisal issues are some of the issues raised: in every cell they share, no more than those raised, and no
+    # fewer than the cell's issues and the reprisal category's together leave over from all issues
+    issue_cells = set(structure.cells("issues", year))
+    for cell in structure.cells("reprisal", year):
+        if cell in issue_cells:
+            p = lp.column("reprisal", cell, "issues")
+            raised = lp.figure_columns("raised", cell)
+            lp.add_row([p, *raised], [1.0] + [-1.0] * len(raised), -INF, 0.0)
+            if cell[0] == "year" and cell[3] != "all":
+                category = lp.figure_columns("raised", ("year", year, None, "category", REPRISAL_CATEGORY))
+                everything = lp.figure_columns("raised", ("year", year, None, "all", None))
+                lp.add_row([p, *raised, *category, *everything], [1.0] + [-1.0] * (len(raised) + len(category)) + [1.0] * len(everything),
+                           0.0, INF)
+    yearly = ("year", year, None, "all", None)
+    if "category" in structure.breakdowns["issues"]:
+        category = lp.figure_columns("raised", ("year", year, None, "category", REPRISAL_CATEGORY))
+        lp.add_row([lp.column("reprisal", yearly, "issues"), *category], [1.0] + [-1.0] * len(category), 0.0, 0.0)
+    return lp
+
+
+class Solver:
+    """HiGHS over one programme; the objective changes figure by figure, each solve warm-started from the last."""
+
+    def __init__(self, lp: Programme) -> None:
+        import highspy
+
+        self.highspy = highspy
+        with _quiet():
+            self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("presolve", "off")
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = len(lp.columns), len(lp.rows)
+        model.col_cost_ = np.zeros(model.num_col_)
+        model.col_lower_ = np.zeros(model.num_col_)
+        model.col_upper_ = np.full(model.num_col_, highspy.kHighsInf)
+        inf = highspy.kHighsInf
+        model.row_lower_ = np.array([-inf if r[2] == -INF else r[2] for r in lp.rows])
+        model.row_upper_ = np.array([inf if r[3] == INF else r[3] for r in lp.rows])
+        model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        model.a_matrix_.start_ = np.cumsum([0] + [len(r[0]) for r in lp.rows]).astype(np.int32)
+        model.a_matrix_.index_ = np.array([c for r in lp.rows for c in r[0]], dtype=np.int32)
+        model.a_matrix_.value_ = np.array([v for r in lp.rows for v in r[1]], dtype=float)
+        self.h.passModel(model)
+        self.lp, self.costed = lp, np.array([], dtype=np.int32)
+
+    def set_status(self, key: tuple, status: str, value: float) -> None:
+        low, high = _bounds(status, value)
+        self.h.changeRowBounds(self.lp.figure_rows[key], low, self.highspy.kHighsInf if high == INF else high)
+
+    def extreme(self, key: tuple, maximise: bool) -> tuple[float, list[int]]:
+        """The least or most a figure can be, and the rows with a non-zero dual value (those that bound it)."""
+        columns = np.array(self.lp.figure_columns(key[0], key[1:]), dtype=np.int32)
+        if self.costed.size:
+            self.h.changeColsCost(self.costed.size, self.costed, np.zeros(self.costed.size))
+        self.h.changeColsCost(columns.size, columns, np.full(columns.size, -1.0 if maximise else 1.0))
+        self.costed = columns
+        self.h.run()
+        state = self.h.getModelStatus()
+        if state == self.highspy.HighsModelStatus.kUnbounded:
+            return (INF if maximise else -INF), []
+        if state != self.highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"disclosure control: the attacker's programme for {self.lp.year} is {state} "
+                               "(the published figures contradict each other)")
+        objective = self.h.getInfo().objective_function_value
+        duals = self.h.getSolution().row_dual
+        binding = [i for i, d in enumerate(duals) if abs(d) > 1e-9]
+        return (-objective if maximise else objective), binding
+
+
+def interval(solver: Solver, key: tuple) -> tuple[float, float]:
+    low, _ = solver.extreme(key, maximise=False)
+    high, _ = solver.extreme(key, maximise=True)
+    return low, high
+
+
+def protected(low: float, high: float) -> bool:
+    """An attacker's range that does not pin a count: at least PROTECTION wide (in whole issues)."""
+    return high == INF or np.floor(high + 1e-6) - np.ceil(low - 1e-6) >= PROTECTION
+
+
+# --- choosing what to publish --------------------------------------------------------------------------------------
+
+# which figures to suppress first when another needs protecting: the least read first; within a tier, the smallest
+LOCAL = ("public_body", "region", "size_band")
+STATUS_FIGURES = ("resolved", "open", "late")
+TIERS = (
+    lambda f, cell: f in STATUS_FIGURES and cell[3] in LOCAL,
+    lambda f, cell: cell[3] in LOCAL,
+    lambda f, cell: f == "reprisal" and cell[3] != "all",
+    lambda f, cell: f in STATUS_FIGURES and cell[3] != "all",
+    lambda f, cell: f in STATUS_FIGURES or f == "reprisal",
+    lambda f, cell: cell[3] != "all",
+    lambda f, cell: True,  # issues raised in the whole country
+)
+
+
+def _tier(key: tuple) -> int:
+    return next(n for n, test in enumerate(TIERS) if test(key[0], key[1:]))
+
+
+def groups_of(structure: Structure, year: str) -> list[tuple[tuple, list[tuple]]]:
+    """Every group of a year as (total figure, its part figures), figure by figure."""
+    out = []
+    for fam in ("issues", "reprisal"):
+        for group in relations(structure, fam, year)[1]:
+            for figure in (f for f in FIGURES if family(f) == fam):
+                out.append(((figure, *group.total), [(figure, *part) for part in group.parts]))
+    return out
+
+
+def aliases(structure: Structure, year: str) -> dict[tuple, list[tuple]]:
+    """Figures that are always the same count, each with the others: the year's reprisal issues are the reprisal
+    category's issues raised; a type of one body is that body; England is its regions when it has one."""
+    pairs = [(("reprisal", "year", year, None, "all", None), ("raised", "year", year, None, "category", REPRISAL_CATEGORY))]
+    for fam in ("issues", "reprisal"):
+        for left, right in relations(structure, fam, year)[0]:
+            if len(left) == 1 and len(right) == 1:
+                pairs += [((figure, *left[0]), (figure, *right[0])) for figure in FIGURES if family(figure) == fam]
+    same: dict[tuple, list[tuple]] = defaultdict(list)
+    for first, second in pairs:
+        same[first].append(second)
+        same[second].append(first)
+    return same
+
+
+def _withhold(groups: list[tuple[tuple, list[tuple]]], status: dict[tuple, str], figures: dict[tuple, int],
+              same: dict[tuple, list[tuple]]) -> set[tuple]:
+    """Group withholding, until nothing changes: the parts of a group whose total is not published, or is published
+    and under its parts + 5, are withheld, and so is a published figure that is the same count as one withheld.
+    Returns the figures it withheld."""
+    changed: set[tuple] = set()
+    again = True
+    while again:
+        again = False
+        for total, parts in groups:
+            if total in status and (status[total] != "published" or figures[total] < len(parts) + SMALLEST_SAFE):
+                for part in parts:
+                    if status.get(part, "withheld") != "withheld":
+                        status[part] = "withheld"
+                        changed.add(part)
+                        again = True
+        for key in list(changed):
+            for other in same.get(key, ()):
+                if status.get(other) == "published":
+                    status[other] = "withheld"
+                    changed.add(other)
+                    again = True
+    return changed
+
+
+def _hide(keys: list[tuple], status: dict[tuple, str], figures: dict[tuple, int], same: dict[tuple, list[tuple]],
+          groups: list[tuple[tuple, list[tuple]]]) -> set[tuple]:
+    """Suppress figures (with the figures that are the same count), then withhold the parts of every group whose
+    total is no longer published. Returns every figure whose status changed."""
+    changed = set()
+    for key in keys:
+        for k in (key, *same.get(key, ())):
+            if k in status and status[k] == "published":
+                status[k] = "suppressed" if figures[k] > 0 else "withheld"
+                changed.add(k)
+    return changed | _withhold(groups, status, figures, same)
+
+
+def control_year(structure: Structure, year: str, figures: dict[tuple, int], secondary: bool = True) -> dict[tuple, str]:
+    """The status of every figure of one financial year: published, suppressed or withheld. With `secondary` false
+    only primary suppression is applied (to show that the attacker's programme then recovers counts)."""
+    status = {key: "published" for key in figures}
+    groups, same = groups_of(structure, year), aliases(structure, year)
+    if secondary:
+        _withhold(groups, status, figures, same)
+    small = [k for k, v in figures.items() if 1 <= v < SMALLEST_SAFE]
+    if not secondary:
+        status.update({k: "suppressed" for k in small})
+        return status
+    _hide([k for k in small if status[k] == "published"], status, figures, same, groups)
+    lp = programme(structure, year, figures, status)
+    solver = Solver(lp)
+    row_figure = {row: key for key, row in lp.figure_rows.items()}
+    for key in sorted(small, key=lambda k: (_tier(k), str(k))):
+        while True:
+            low, binding_low = solver.extreme(key, maximise=False)
+            high, binding_high = solver.extreme(key, maximise=True)
+            if protected(low, high):
+                break
+            choice = _secondary(binding_low + binding_high, row_figure, status, figures, same)
+            if choice is None:  # nothing bounds it that may be suppressed: suppress the cheapest figure related to it
+                choice = _fallback(key, status, figures, same)
+            for changed in _hide([choice], status, figures, same, groups):
+                solver.set_status(changed, status[changed], figures[changed])
+    # a secondary suppression that the published figures pin down anyway (suppressed resolved issues where those
+    # raised and still open are published) hides nothing: it is published again, which changes no other range. A
+    # group's total or a count with another name stays as it is (its parts were withheld with it)
+    totals = {total for total, _ in groups}
+    for key in [k for k, st in status.items() if st == "suppressed" and k not in small and k not in totals and k not in same]:
+        low, high = interval(solver, key)
+        if high - low < 1e-6:
+            status[key] = "published"
+            solver.set_status(key, "published", figures[key])
+    return status
+
+
+def _cost(key: tuple, figures: dict[tuple, int], same: dict[tuple, list[tuple]]) -> tuple:
+    """What hiding a figure loses: the dearest tier among it and its other names, then its size."""
+    return (max(_tier(k) for k in (key, *same.get(key, ()))), figures[key], str(key))
+
+
+def _secondary(rows: list[int], row_figure: dict[int, tuple], status: dict[tuple, str], figures: dict[tuple, int],
+               same: dict[tuple, list[tuple]]) -> tuple | None:
+    candidates = [row_figure[r] for r in rows if r in row_figure]
+    candidates = [k for k in candidates if status[k] == "published" and figures[k] > 0]
+    return min(candidates, key=lambda k: _cost(k, figures, same), default=None)
+
+
+def _fallback(key: tuple, status: dict[tuple, str], figures: dict[tuple, int], same: dict[tuple, list[tuple]]) -> tuple:
+    """Rarely needed: a published non-zero figure of the same year, nearest to `key` (same cell, then same
+    breakdown), cheapest first. With every non-zero figure hidden, no count has an upper bound: this always ends."""
+    candidates = [k for k, s in status.items() if s == "published" and figures[k] > 0]
+    if not candidates:
+        raise RuntimeError(f"disclosure control: nothing left to suppress to protect {key}")
+
+    def distance(k: tuple) -> tuple:
+        return (k[1:] != key[1:], k[4] != key[4], *_cost(k, figures, same))
+
+    return min(candidates, key=distance)
+
+
+def control(figures: pl.DataFrame, structure: Structure, secondary: bool = True) -> pl.DataFrame:
+    """The status of every issue figure. `figures` has CELL columns plus `figure` and `count` (the true count) for
+    any cells with issues; every other cell of the structure counts zero. Returns every cell of the structure with
+    its figure, count and status (published, suppressed or withheld)."""
+    known = {(r["figure"], *(r[c] for c in CELL)): int(r["count"]) for r in figures.iter_rows(named=True)}
+    rows = []
+    for year in structure.years:
+        counts = {}
+        for fam in ("issues", "reprisal"):
+            for cell in structure.cells(fam, year):
+                for figure in (f for f in FIGURES if family(f) == fam):
+                    counts[(figure, *cell)] = known.pop((figure, *cell), 0)
+        status = control_year(structure, year, counts, secondary)
+        rows += [dict(zip(("figure", *CELL), key)) | {"count": counts[key], "status": status[key]} for key in counts]
+    # a figure outside the structure (a quarter by breakdown, a year not published) is not published at all
+    return pl.DataFrame(rows, schema=STATUS_SCHEMA)

@@ -21,6 +21,15 @@ def financial_year_label(start_year: int) -> str:
     return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
+def start_year(label: str) -> int:
+    """'2025-26' -> 2025, the calendar year the financial year began in."""
+    first, _, second = label.partition("-")
+    year = int(first)
+    if second != f"{(year + 1) % 100:02d}":
+        raise ValueError(f"{label!r} is not a financial year written like 2025-26")
+    return year
+
+
 def financial_year(day: dt.date) -> str:
     return financial_year_label(financial_year_start(day))
 

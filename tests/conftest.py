@@ -18,7 +18,7 @@ from data_contracts import load_contract
 from etl import demo
 from etl.build import BuildResult, build
 from etl.demo import DemoSettings, DemoSummary, write_demo_inbox
-from etl.warehouse_files import RESTRICTED_DATABASE, RESTRICTED_DIR, published_database
+from etl.warehouse_files import RESTRICTED_DATABASE, published_database, restricted_release
 from etl.xlsx import write_workbook
 
 AS_OF = dt.date(2026, 11, 25)
@@ -46,8 +46,9 @@ class BuiltWarehouse:
 
 
 def restricted(database: Path) -> Path:
-    """The restricted database (row-level issue data) beside a published database."""
-    return database.parent / RESTRICTED_DIR / RESTRICTED_DATABASE
+    """The restricted database (row-level issue data) of a published database's release."""
+    release = database.parent
+    return restricted_release(release.parent.parent, release.name) / RESTRICTED_DATABASE
 
 
 def query(database: Path, sql: str, params: Sequence | None = None) -> list[tuple]:

@@ -58,7 +58,7 @@ def kill(inbox: Path, warehouse: Path, when: str) -> None:
 
         def replace_then_die(source, target, *args, **kwargs):
             rename(source, target, *args, **kwargs)
-            if Path(target).parent.name == "releases":  # the release is in place; `current` not yet switched
+            if Path(target).parent == releases_dir(warehouse):  # the release is in place; `current` not yet switched
                 _die()
 
         builder.os.replace = replace_then_die

@@ -364,8 +364,13 @@ def test_the_data_quality_page_accounts_for_every_quarantined_row(built_warehous
     at = app(built_warehouse.path, monkeypatch).run()
     at.switch_page("app_pages/data_quality.py").run()
     assert not at.exception
-    assert [h.value for h in at.header][:5] == ["Load history", "Validation by source", "Quarantined rows by reason",
-                                                "Files", "Great Expectations Data Docs"]
+    assert [h.value for h in at.header][:6] == ["Load history", "Validation by source", "Quarantined rows by reason",
+                                                "Issue figures: disclosure control", "Files", "Great Expectations Data Docs"]
+    disclosure = next(f.value for f in at.dataframe if "Suppressed [c]" in f.value.columns)
+    statuses = dict(query(built_warehouse.database, "select status, count(*) from marts.issue_figures group by 1"))
+    assert disclosure["Counts"].sum() == sum(statuses.values()) and disclosure["Published"].sum() == statuses["published"]
+    assert disclosure["Suppressed [c]"].sum() == statuses["suppressed"]
+    assert disclosure["Part of a small total [c]"].sum() == statuses["withheld"]
     reasons = next(f.value for f in at.dataframe if "Reason" in f.value.columns)
     assert reasons["Rows"].sum() == query(built_warehouse.database, "select count(*) from quarantine.rows")[0][0]
     assert "issue_events" not in set(reasons["Dataset"])

@@ -289,7 +289,7 @@ def test_an_issue_event_before_the_issue_was_raised_is_quarantined_and_reopening
     problems = dict(normalise_issue_events(events, dt.date(2026, 1, 1)).select("event_id", "problem").iter_rows())
     assert problems == {
         "a": None,
-        "b": "occurred_at: '2025-04-01 10:00' is before the issue was raised ('2025-05-01 10:00'): events out of order",
+        "b": "occurred_at: the time is before the issue was raised: events out of order; expected no event before the issue's raised event",
         "c": None,
         "d": None,  # an issue whose raised event is missing is kept; the mart flags it
     }

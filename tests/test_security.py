@@ -199,7 +199,9 @@ def test_an_issue_count_of_three_would_be_caught(base_marts, tmp_path_factory, m
     """The page check above can fail: with suppression switched off, three issues show as 3."""
     from etl import disclosure
 
-    monkeypatch.setattr(disclosure, "control", lambda cells, *args, **kwargs: cells.with_columns(pl.lit(False).alias("suppressed")))
+    original = disclosure.control
+    monkeypatch.setattr(disclosure, "control", lambda figures, structure, secondary=True: original(
+        figures, structure, secondary=False).with_columns(pl.lit("published").alias("status")))
     folder = tmp_path_factory.mktemp("issues-unsuppressed")
     issue = {"body_code": "DCMS", "district_code": "E08000038", "category": "late payment", "principle": "partnership",
              "size_band": "small", "raised_on": dt.date(2025, 6, 1), "status": "open", "days": 0}

@@ -9,17 +9,18 @@ HERE = Path(__file__).parent
 
 SCHEMAS = ("reference", "raw", "staging", "quarantine", "marts", "meta")
 
-# (schema.table, file) in run order; each file creates its table from the ones above it
-MODELS: tuple[tuple[str, str], ...] = (
-    ("marts.organisations", "marts/organisations.sql"),
-    ("marts.awards", "marts/awards.sql"),
-    ("marts.issues", "marts/issues.sql"),
-    ("marts.body_quarters", "marts/body_quarters.sql"),
-    ("marts.commitments", "marts/commitments.sql"),
-    ("marts.consultations", "marts/consultations.sql"),
-    ("marts.funding_endings", "marts/funding_endings.sql"),
-    ("marts.policies", "marts/policies.sql"),
-    ("marts.engagement", "marts/engagement.sql"),
+# (schema.table, file, public) in run order; each file creates its table from the ones above it. A model that is not
+# public holds restricted rows (the issue logs'): the build writes it to the restricted database only.
+MODELS: tuple[tuple[str, str, bool], ...] = (
+    ("marts.organisations", "marts/organisations.sql", True),
+    ("marts.awards", "marts/awards.sql", True),
+    ("marts.issues", "marts/issues.sql", False),
+    ("marts.body_quarters", "marts/body_quarters.sql", True),
+    ("marts.commitments", "marts/commitments.sql", True),
+    ("marts.consultations", "marts/consultations.sql", True),
+    ("marts.funding_endings", "marts/funding_endings.sql", True),
+    ("marts.policies", "marts/policies.sql", True),
+    ("marts.engagement", "marts/engagement.sql", True),
 )
 
 

@@ -21,13 +21,15 @@ layout.page_header(
 )
 if layout.data_status() is None:
     st.stop()
-database = queries.database()
-release = database.parent
+release = queries.release()
 
 st.header("Load history")
 history = []
 for manifest in sorted(release.parent.glob("*/manifest.json"), reverse=True):
-    document = json.loads(manifest.read_text(encoding="utf-8"))
+    try:
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # removed at the end of its retention period as the page was drawn
+        continue
     counted = [f for f in document["files"] if f["rows_read"] is not None]
     history.append({"Built": document["built_at"], "Files": len(document["files"]),
                     "Rows read": sum(f["rows_read"] for f in counted), "Rows loaded": sum(f["rows_loaded"] for f in counted),
@@ -35,7 +37,7 @@ for manifest in sorted(release.parent.glob("*/manifest.json"), reverse=True):
                     "Files rejected": sum(1 for f in document["files"] if f["rejected"]),
                     "Published now": Path(manifest).parent.resolve() == release.resolve()})
 st.dataframe(pl.DataFrame(history), hide_index=True)
-st.caption("The warehouse keeps its latest builds; rows of issue logs are not counted here.")
+st.caption("A superseded build is kept for 30 days (its figures stay reachable); rows of issue logs are not counted here.")
 
 st.header("Validation by source")
 validation = queries.run("validation_summary")
@@ -65,6 +67,27 @@ else:
     st.dataframe(rows.rename({"source_file": "File", "source_row": "Line", "problem": "What was wrong"}), hide_index=True)
     st.download_button("Download these rows (CSV)", extracts.csv_bytes(rows), file_name=f"covenant-quarantine-{chosen}.csv",
                        mime="text/csv", key="quarantine_download")
+
+st.header("Issue figures: disclosure control")
+disclosure = queries.run("disclosure_summary")
+if disclosure.is_empty():
+    st.markdown("This build has no issue figures.")
+else:
+    BREAKDOWN_WORDS = {"all": "All issues", "public_body": "Public body", "body_type": "Type of public body", "nation": "Nation",
+                       "region": "Region", "size_band": "Reporter's size", "principle": "Principle", "category": "Category"}
+    shown = disclosure.with_columns((1 - pl.col("published") / pl.col("counts")).alias("not published"))
+    st.markdown(
+        f"Of {fmt.count(disclosure['counts'].sum())} counts of issues (raised, resolved, still open, late and about "
+        f"reprisal, zeros included), {fmt.count(disclosure['published'].sum())} are published. The others are shown "
+        "as [c]: a count from 1 to 4, a count that would let one be worked out, or a part of a total too small to "
+        "break down. An attack with every relation between the figures recovers none of them "
+        "(see the disclosure control notes in the documentation).")
+    st.dataframe(shown.select(
+        pl.col("breakdown").replace_strict(BREAKDOWN_WORDS, default=pl.col("breakdown")).alias("Breakdown"),
+        pl.col("period_level").replace_strict({"year": "Financial year", "quarter": "Quarter"}).alias("By"),
+        pl.col("counts").alias("Counts"), pl.col("published").alias("Published"), pl.col("suppressed").alias("Suppressed [c]"),
+        pl.col("withheld").alias("Part of a small total [c]"),
+        pl.format("{}%", (100 * pl.col("not published")).round(0).cast(pl.Int64)).alias("Not published")), hide_index=True)
 
 st.header("Files")
 files = queries.run("load_files")

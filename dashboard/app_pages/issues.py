@@ -41,7 +41,10 @@ layout.page_header(
     "Issues civil society organisations raised about public bodies through the real-time issue reporting "
     "mechanism: how many, about what, how many were resolved and how fast. Reporters fear reprisal, so no "
     "reporter or issue text is ever shown, and any count under 5 is suppressed and shown as [c], with other "
-    "figures where needed so that none can be worked out.",
+    "figures where needed so that none can be worked out (an attack that adds up every published figure every way "
+    "it can recovers none). Issue figures are published by financial year for the whole country and by public "
+    "body, type of body, nation, region, the reporter's size, principle and category, one at a time; by quarter "
+    "for the whole country only; not by district.",
 )
 info = layout.data_status()
 if info is None:
@@ -52,8 +55,9 @@ declared = {row["indicator_id"]: row for row in queries.indicators().iter_rows(n
 years = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period).filter(
     pl.col("indicator_id").is_in(ISSUE_INDICATORS))
 if years.is_empty():
-    st.warning(f"There are no issue figures for {selection.describe()}: issues are counted by public body, type of "
-               "body, the reporter's place and size, principle and category.")
+    st.warning(f"There are no issue figures for {selection.describe()}: issue figures are published for the whole "
+               "country and by public body, type of body, nation, region, the reporter's size, principle and category, "
+               "one at a time, and not by district, where most counts are under 5 and could identify who raised an issue.")
     st.stop()
 
 latest = components.latest_years(years)
@@ -82,3 +86,8 @@ still_open = queries.indicator_values(breakdown, code, selection.from_period, se
     pl.col("indicator_id") == "issues_still_open")
 if still_open.height:
     backlog(declared["issues_still_open"], still_open, info["as_of"], selection.describe())
+elif breakdown != "all":
+    st.subheader("The open backlog by age")
+    st.markdown(f"Quarterly issue figures are published for the whole country only, so the open backlog by the quarter "
+                f"its issues were raised is not shown for {selection.describe()}: a quarter's count for one body, place or "
+                "size is mostly under 5. The yearly figures above follow your choice; clear it to see the backlog.")

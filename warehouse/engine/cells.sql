@@ -2,7 +2,7 @@
 -- in `indicator_records`. Parameters: $calculation (see warehouse/indicators/__init__.py CALCULATIONS) and
 -- $breakdown (one of BREAKDOWNS; the build runs this once for each breakdown the indicator supports). A record with
 -- a null breakdown column falls in that breakdown's "not known" cell (breakdown_code null), so every breakdown's
--- cells add up to its "all" cell. Records with an issue_class (disclosure control's base table) are counted per class.
+-- cells add up to its "all" cell.
 --
 -- Different subjects are counted in two plain aggregations, first per cell and subject, then per cell: a distinct
 -- aggregate is many times slower, and one breakdown at a time is faster than grouping sets of them all. A calculation
@@ -29,7 +29,6 @@ breakdown_records as (
         period_level,
         financial_year,
         period_quarter as quarter,
-        issue_class,
         case $breakdown
             when 'public_body' then body_code
             when 'body_type' then body_type
@@ -47,7 +46,7 @@ breakdown_records as (
 -- a median keeps every measure of a cell, and counts no subjects
 median_cells as (
     select
-        period_level, financial_year, quarter, issue_class, breakdown_code,
+        period_level, financial_year, quarter, breakdown_code,
         count(*) filter (where lacking) as lacking,
         sum(numerator) as numerator_sum,
         sum(denominator) as denominator_sum,
@@ -62,7 +61,7 @@ median_cells as (
 -- the branch a calculation does not take is never run
 subject_cells as (
     select
-        period_level, financial_year, quarter, issue_class, breakdown_code, subject,
+        period_level, financial_year, quarter, breakdown_code, subject,
         count(*) filter (where lacking) as lacking,
         sum(numerator) as numerator_sum,
         sum(denominator) as denominator_sum,
@@ -74,7 +73,7 @@ subject_cells as (
 ),
 cells as (
     select
-        period_level, financial_year, quarter, issue_class, breakdown_code,
+        period_level, financial_year, quarter, breakdown_code,
         sum(lacking) as lacking,
         sum(numerator_sum) as numerator_sum,
         sum(denominator_sum) as denominator_sum,
@@ -103,7 +102,7 @@ counted as (
     from cells
 )
 select
-    period_level, financial_year, quarter, $breakdown as breakdown, breakdown_code, issue_class,
+    period_level, financial_year, quarter, $breakdown as breakdown, breakdown_code,
     numerator, denominator, lacking,
     case
         when $calculation in ('share', 'distinct_share', 'per_100') then 100 * numerator / nullif(denominator, 0)

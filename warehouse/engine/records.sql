@@ -21,8 +21,7 @@ create or replace temp table indicator_record_columns (
     lacking boolean,
     measure double,
     subject varchar,
-    issue_ref varchar,  -- the issue an issue-derived record comes from (for disclosure control)
-    issue_class varchar  -- disclosure control's class of an issue (see issue_classes.sql); null otherwise
+    issue_ref varchar  -- the issue an issue-derived record comes from
 );
 
 create or replace temp view indicator_records as select * from indicator_record_columns

@@ -47,6 +47,9 @@ CALCULATIONS: dict[str, str] = {
     "median": "the median of the measure over the records that have one",
 }
 DIRECTIONS = ("higher", "lower", "none")  # which way is better
+# the counts of issues an issue indicator may publish, each under disclosure control (etl/disclosure.py): issues
+# raised (and not withdrawn), resolved, still open, not resolved within 90 days, raised about reprisal
+ISSUE_FIGURES = ("raised", "resolved", "open", "late", "reprisal")
 
 # the columns an indicator's SELECT may return (any it leaves out are null); see warehouse/engine/records.sql
 RECORD_COLUMNS = (
@@ -56,7 +59,7 @@ RECORD_COLUMNS = (
 )
 REQUIRED = ("id", "principle", "name", "definition", "sources", "needs", "calculation", "unit", "direction", "basis",
             "proposed_by_sector", "breakdowns")
-OPTIONAL = ("target", "rag", "suppress", "within", "headline")
+OPTIONAL = ("target", "rag", "issue_figures", "headline")
 
 
 class DeclarationError(ValueError):
@@ -82,10 +85,9 @@ class Indicator:
     target: float | None = None
     rag_green: float | None = None
     rag_amber: float | None = None
-    suppress: tuple[str, ...] = ()  # issue-derived counts that disclosure control protects
-    # an issue indicator that counts only the issues of one cell of another breakdown (e.g. one category): its
-    # total is that cell, which disclosure control must treat as the same figure
-    within: tuple[str, str] | None = None
+    # an issue indicator's numerator and denominator, as the issue figures they are ((("numerator", "resolved"),
+    # ("denominator", "raised"))): disclosure control decides which are published; a part not named is not issue-derived
+    issue_figures: tuple[tuple[str, str], ...] = ()
     headline: bool = False  # shown on the overview as one of its principle's headline figures
 
     @property
@@ -125,7 +127,7 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
     for name, allowed in choices.items():
         if declared[name] not in allowed:
             raise fail(name, f"is '{declared[name]}'; expected one of {', '.join(allowed)}")
-    for name, allowed in (("sources", SOURCES), ("breakdowns", tuple(BREAKDOWNS)), ("suppress", ("numerator", "denominator"))):
+    for name, allowed in (("sources", SOURCES), ("breakdowns", tuple(BREAKDOWNS))):
         values = declared.get(name) or []
         if not isinstance(values, list) or any(v not in allowed for v in values):
             raise fail(name, f"is {values!r}; expected a list drawn from {', '.join(allowed)}")
@@ -133,17 +135,18 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
         raise fail("breakdowns", "must include 'all'")
     if not isinstance(declared["proposed_by_sector"], bool):
         raise fail("proposed_by_sector", "must be true or false")
-    if ("issues" in declared["sources"]) != bool(declared.get("suppress")):
-        raise fail("suppress", "must list the issue-derived counts (numerator, denominator) exactly when a source is issues")
+    figures = declared.get("issue_figures")
+    if ("issues" in declared["sources"]) != bool(figures):
+        raise fail("issue_figures", "must name the issue figures of the numerator and denominator exactly when a source is issues")
+    if figures and (not isinstance(figures, dict) or not set(figures) <= {"numerator", "denominator"}
+                    or not set(figures.values()) <= set(ISSUE_FIGURES)):
+        raise fail("issue_figures", f"is {figures!r}; expected {{numerator: <figure>, denominator: <figure>}} with figures "
+                                    f"from {', '.join(ISSUE_FIGURES)}")
     rag = declared.get("rag") or {}
     if rag and (set(rag) != {"green", "amber"} or declared["direction"] == "none"):
         raise fail("rag", "must give both green and amber thresholds, for an indicator with a direction")
     if rag and (rag["green"] < rag["amber"] if declared["direction"] == "higher" else rag["green"] > rag["amber"]):
         raise fail("rag", f"thresholds are the wrong way round for direction '{declared['direction']}'")
-    within = declared.get("within")
-    if within is not None and (not isinstance(within, dict) or set(within) != {"breakdown", "code"}
-                               or within["breakdown"] not in BREAKDOWNS or "issues" not in declared["sources"]):
-        raise fail("within", "must be {breakdown: <a breakdown>, code: <its code>}, for an issue indicator")
     if not isinstance(declared.get("headline", False), bool):
         raise fail("headline", "must be true or false")
     if not formula.lower().lstrip("(").startswith(("select", "with", "from")):
@@ -155,8 +158,7 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
         direction=declared["direction"], basis=" ".join(declared["basis"].split()),
         proposed_by_sector=declared["proposed_by_sector"], breakdowns=tuple(declared["breakdowns"]), formula=formula,
         file=file, target=declared.get("target"), rag_green=rag.get("green"), rag_amber=rag.get("amber"),
-        suppress=tuple(declared.get("suppress") or ()),
-        within=(within["breakdown"], str(within["code"])) if within else None, headline=declared.get("headline", False),
+        issue_figures=tuple(sorted(figures.items())) if figures else (), headline=declared.get("headline", False),
     )
 
 

@@ -14,8 +14,8 @@
 -- direction: lower
 -- basis: The sector's engagement report asks for a real-time issue reporting mechanism that gets issues resolved.
 -- proposed_by_sector: true
--- suppress: [numerator, denominator]
--- breakdowns: [all, public_body, body_type, nation, region, district, size_band, principle, category]
+-- issue_figures: {denominator: resolved}
+-- breakdowns: [all, public_body, body_type, nation, region, size_band, principle, category]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
     principle, category, issue_ref,

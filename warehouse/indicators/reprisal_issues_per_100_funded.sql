@@ -14,9 +14,8 @@
 --   The Covenant's warning sign that organisations "report self-censorship"; the real-time issue reporting
 --   mechanism is a sector proposal.
 -- proposed_by_sector: true
--- suppress: [numerator]
--- within: {breakdown: category, code: reprisal or self-censorship}
--- breakdowns: [all, public_body, body_type, nation, region, district, size_band]
+-- issue_figures: {numerator: reprisal}
+-- breakdowns: [all, public_body, body_type, nation, region, size_band]
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
     1 as numerator, 0 as denominator, null as subject, issue_ref

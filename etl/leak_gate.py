@@ -1,0 +1,157 @@
+"""The leak gate: before a release is published, every byte of every file in it is searched for the build's own
+restricted data, and the release is refused on any hit.
+
+What is searched for (the needles): every event id, issue reference and reporter id of the issue logs read, and
+every issue summary (free text), taken from the restricted data and the issue files themselves. A value too short or
+too plain to tell apart from ordinary text (an id of fewer than 6 characters or without a digit, a summary of fewer
+than 20 characters) is not searched for, nor is one that the public sources also hold as a value (a reporting
+organisation's org-id that is also a grant recipient's, say): its presence would prove nothing. Each needle is also
+searched for as it would be written in JSON and in HTML, and a long text by its first 32 characters.
+
+Where: the bytes of every file under the release folder (databases, Parquet, Data Docs, manifests), and, because
+DuckDB and Parquet compress what they store, every text value of every table of the release's DuckDB database and
+of its Parquet files, decompressed.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SHORTEST_ID = 6
+SHORTEST_TEXT = 20
+PREFIX = 32  # a long text is also searched for by its first PREFIX characters
+CHUNK_BYTES = 32 * 1024**2
+
+
+@dataclass(frozen=True)
+class Hit:
+    file: str  # relative to the release folder
+    where: str  # "bytes" or the table and column whose values hold it
+    needle_kind: str  # what the needle is (event id, issue reference, reporter id, summary), never the needle
+
+    def __str__(self) -> str:
+        return f"{self.file} ({self.where}): a restricted {self.needle_kind}"
+
+
+def needles(values: dict[str, Iterable[str | None]], public: set[str] | None = None) -> dict[str, str]:
+    """{needle text: kind} from {kind: values}; `public` holds values the public sources also hold."""
+    public = public or set()
+    found: dict[str, str] = {}
+    for kind, items in values.items():
+        text = kind == "summary"
+        for value in items:
+            if value is None:
+                continue
+            value = str(value).strip()
+            if value in public:
+                continue
+            if text:
+                if len(value) < SHORTEST_TEXT:
+                    continue
+                forms = {value, value[:PREFIX]}
+            else:
+                if len(value) < SHORTEST_ID or not re.search(r"\d", value):
+                    continue
+                forms = {value}
+            for form in list(forms):
+                forms |= {json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1], html.escape(form)}
+            for form in forms:
+                if len(form) >= SHORTEST_ID:
+                    found.setdefault(form, kind)
+    return found
+
+
+def _automaton(found: dict[str, str]) -> ahocorasick.Automaton | None:
+    if not found:
+        return None
+    automaton = ahocorasick.Automaton()
+    for needle, kind in found.items():
+        # bytes are searched as Latin-1 text (one character per byte), so a needle is its UTF-8 bytes read so
+        automaton.add_word(needle.encode("utf-8").decode("latin-1"), kind)
+    automaton.make_automaton()
+    return automaton
+
+
+def _first(automaton: ahocorasick.Automaton, data: bytes | memoryview) -> str | None:
+    for _, kind in automaton.iter(bytes(data).decode("latin-1")):
+        return kind
+    return None
+
+
+def _file_bytes(path: Path, automaton: ahocorasick.Automaton, overlap: int) -> str | None:
+    with open(path, "rb") as f:
+        tail = b""
+        while block := f.read(CHUNK_BYTES):
+            kind = _first(automaton, tail + block)
+            if kind:
+                return kind
+            tail = block[-overlap:] if overlap else b""
+    return None
+
+
+def _string_arrays(table: pa.Table) -> Iterator[tuple[str, pa.Array]]:
+    for name, column in zip(table.column_names, table.columns):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            for chunk in column.chunks:
+                yield name, chunk
+
+
+def _values(table: pa.Table, automaton: ahocorasick.Automaton) -> tuple[str, str] | None:
+    """A hit among a table's text values: the values of an Arrow string array lie end to end in one buffer."""
+    for name, chunk in _string_arrays(table):
+        data = chunk.buffers()[2]
+        if data is not None and data.size:
+            kind = _first(automaton, memoryview(data))
+            if kind:
+                return name, kind
+    return None
+
+
+def _database_values(path: Path, automaton: ahocorasick.Automaton) -> Iterator[tuple[str, str]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = current_database() "
+                             "order by 1, 2").fetchall()
+        for schema, table in tables:
+            columns = [c for c, t in con.execute(
+                "select column_name, data_type from duckdb_columns() where database_name = current_database() "
+                "and schema_name = ? and table_name = ?", [schema, table]).fetchall() if t == "VARCHAR"]
+            for column in columns:
+                # names come from the database's own catalogue
+                arrow = con.sql(f'select "{column}" from "{schema}"."{table}"').to_arrow_table()
+                hit = _values(arrow, automaton)
+                if hit:
+                    yield f"{schema}.{table}.{column}", hit[1]
+    finally:
+        con.close()
+
+
+def scan(release: Path, found: dict[str, str]) -> list[Hit]:
+    """Every place in the release folder that holds a needle (at most one hit per file and table column)."""
+    automaton = _automaton(found)
+    if automaton is None:
+        return []
+    overlap = max(len(n.encode("utf-8")) for n in found) - 1
+    hits = []
+    for path in sorted(p for p in release.rglob("*") if p.is_file()):
+        name = str(path.relative_to(release))
+        kind = _file_bytes(path, automaton, overlap)
+        if kind:
+            hits.append(Hit(name, "bytes", kind))
+        if path.suffix == ".duckdb":
+            hits.extend(Hit(name, where, kind) for where, kind in _database_values(path, automaton))
+        elif path.suffix == ".parquet":
+            hit = _values(pq.read_table(path), automaton)
+            if hit:
+                hits.append(Hit(name, hit[0], hit[1]))
+    return hits
