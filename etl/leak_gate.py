@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
+import ahocorasick_rs
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -71,24 +71,26 @@ def needles(values: dict[str, Iterable[str | None]], public: set[str] | None = N
     return found
 
 
-def _automaton(found: dict[str, str]) -> ahocorasick.Automaton | None:
+@dataclass(frozen=True)
+class _Search:
+    """Every needle at once (Aho-Corasick over bytes, which runs at several GB a second)."""
+
+    automaton: ahocorasick_rs.BytesAhoCorasick
+    kinds: list[str]
+
+
+def _automaton(found: dict[str, str]) -> _Search | None:
     if not found:
         return None
-    automaton = ahocorasick.Automaton()
-    for needle, kind in found.items():
-        # bytes are searched as Latin-1 text (one character per byte), so a needle is its UTF-8 bytes read so
-        automaton.add_word(needle.encode("utf-8").decode("latin-1"), kind)
-    automaton.make_automaton()
-    return automaton
+    return _Search(ahocorasick_rs.BytesAhoCorasick([n.encode("utf-8") for n in found]), list(found.values()))
 
 
-def _first(automaton: ahocorasick.Automaton, data: bytes | memoryview) -> str | None:
-    for _, kind in automaton.iter(bytes(data).decode("latin-1")):
-        return kind
-    return None
+def _first(search: _Search, data: bytes | memoryview) -> str | None:
+    matches = search.automaton.find_matches_as_indexes(memoryview(data).cast("B"))
+    return search.kinds[matches[0][0]] if matches else None
 
 
-def _file_bytes(path: Path, automaton: ahocorasick.Automaton, overlap: int) -> str | None:
+def _file_bytes(path: Path, automaton: _Search, overlap: int) -> str | None:
     with open(path, "rb") as f:
         tail = b""
         while block := f.read(CHUNK_BYTES):
@@ -106,18 +108,18 @@ def _string_arrays(table: pa.Table) -> Iterator[tuple[str, pa.Array]]:
                 yield name, chunk
 
 
-def _values(table: pa.Table, automaton: ahocorasick.Automaton) -> tuple[str, str] | None:
+def _values(table: pa.Table, automaton: _Search) -> tuple[str, str] | None:
     """A hit among a table's text values: the values of an Arrow string array lie end to end in one buffer."""
     for name, chunk in _string_arrays(table):
         data = chunk.buffers()[2]
         if data is not None and data.size:
-            kind = _first(automaton, memoryview(data))
+            kind = _first(automaton, data)
             if kind:
                 return name, kind
     return None
 
 
-def _database_values(path: Path, automaton: ahocorasick.Automaton) -> Iterator[tuple[str, str]]:
+def _database_values(path: Path, automaton: _Search) -> Iterator[tuple[str, str]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = current_database() "
@@ -126,12 +128,12 @@ def _database_values(path: Path, automaton: ahocorasick.Automaton) -> Iterator[t
             columns = [c for c, t in con.execute(
                 "select column_name, data_type from duckdb_columns() where database_name = current_database() "
                 "and schema_name = ? and table_name = ?", [schema, table]).fetchall() if t == "VARCHAR"]
-            for column in columns:
+            if columns:
                 # names come from the database's own catalogue
-                arrow = con.sql(f'select "{column}" from "{schema}"."{table}"').to_arrow_table()
+                arrow = con.sql(f'select {", ".join(chr(34) + c + chr(34) for c in columns)} from "{schema}"."{table}"').to_arrow_table()
                 hit = _values(arrow, automaton)
                 if hit:
-                    yield f"{schema}.{table}.{column}", hit[1]
+                    yield f"{schema}.{table}.{hit[0]}", hit[1]
     finally:
         con.close()
 
@@ -151,7 +153,8 @@ def scan(release: Path, found: dict[str, str]) -> list[Hit]:
         if path.suffix == ".duckdb":
             hits.extend(Hit(name, where, kind) for where, kind in _database_values(path, automaton))
         elif path.suffix == ".parquet":
-            hit = _values(pq.read_table(path), automaton)
+            text = [f.name for f in pq.read_schema(path) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            hit = _values(pq.read_table(path, columns=text), automaton) if text else None
             if hit:
                 hits.append(Hit(name, hit[0], hit[1]))
     return hits

@@ -110,7 +110,8 @@ def model(published: Published, year: str, group_rule: bool = True) -> tuple[Mod
             m.equal.append((row, 0.0))
         names = ("reprisal",) if fam == "reprisal" else tuple(SUMS)
         for name in names if group and group_rule and len(parts) > 1 else ():  # one part is its total: no group
-            # a group is withheld when its total is under its parts + 5: one with a part not withheld is not withheld
+            # a group's parts are withheld when its total is hidden or under its parts + 5: so a group with a part not
+            # withheld has a total of at least its parts + 5
             if any(figures[(name, *p)][1] != "withheld" for p in parts):
                 m.at_most.append(({c: -v for c, v in m.figure(name, total).items()}, -(len(parts) + 5.0)))
 
