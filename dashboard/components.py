@@ -36,14 +36,16 @@ def axis(title: str, **more) -> dict:
     return {"title": {"text": title}, **more}
 
 
-def chart(title: str, summary: str, figure: dict, table: pl.DataFrame, *, file_stem: str,
+def chart(title: str, summary: str, figure: dict | None, table: pl.DataFrame, *, file_stem: str,
           left_out: str | None = None) -> None:
     """A chart as every page shows one: title, one-sentence summary, the chart (`figure`, made by figure(); described
-    for screen readers by the summary), the same figures as a table, a download of them, and what was left out."""
+    for screen readers by the summary), the same figures as a table, a download of them, and what was left out. With
+    no value to draw (`figure` None) the summary says why, and no empty chart is drawn."""
     with st.container(key=f"chart-block-{slug(file_stem)}"):  # the block the browser tests check as one
         st.subheader(title)
         st.markdown(summary)
-        st.plotly_chart(figure, config={"displayModeBar": False, "staticPlot": False}, key=f"chart-{slug(file_stem)}")
+        if figure is not None:
+            st.plotly_chart(figure, config={"displayModeBar": False, "staticPlot": False}, key=f"chart-{slug(file_stem)}")
         with st.expander(f"Table: {title}"):
             st.dataframe(table, hide_index=True)
         st.download_button(f"Download the data of “{title}” (CSV)", partial(extracts.csv_bytes, table),  # made on click,
@@ -111,13 +113,16 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
         way = "up" if last["value"] > first["value"] else "down" if last["value"] < first["value"] else "unchanged"
         summary = f"{last['shown']} in {last['period']}" + (
             f", {way} from {first['shown']} in {first['period']}." if published.height > 1 else ".")
+    elif points["suppressed"].all():
+        summary = f"Every {words} is suppressed to protect the confidentiality of the people who raised issues."
     else:
-        summary = "Every quarter is suppressed to protect the confidentiality of the people who raised issues."
-    if points["suppressed"].any():
+        summary = f"No {words} has a value to show."
+    if points["suppressed"].any() and published.height:
         summary += (f" {points['suppressed'].sum()} of the {points.height} {words}s are suppressed ([c]): fewer than 5 "
                     "issues, or one could be worked out.")
     lacking = series["lacking"].sum()
-    chart(f"{indicator['name']} by {words}", summary, line, _figures(points, pl.col("period").alias(words.capitalize())),
+    chart(f"{indicator['name']} by {words}", summary, line if published.height else None,
+          _figures(points, pl.col("period").alias(words.capitalize())),
           file_stem=f"{indicator['indicator_id']}-by-{words}-{described}",
           left_out=f"{fmt.count(lacking)} records left out for lacking {indicator['needs']}." if lacking else
           "No record was left out for lacking a field.")
@@ -148,15 +153,19 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
     elif top:
         summary = f"In {period}, {'the one' if ranked.height == 1 else f'all {ranked.height}'} shown had {top['shown']}."
     else:
-        summary = f"No {words} has a value in {period}."
+        summary = f"No {words} has a value to show in {period}."
     hidden = cells.filter(pl.col("value").is_null()).height
+    suppressed = cells["suppressed"].sum()
     if hidden:
-        summary += f" {hidden} {'has' if hidden == 1 else 'have'} no value shown (suppressed, or nothing counted)."
+        summary += f" {hidden} {'has' if hidden == 1 else 'have'} no value shown"
+        summary += (f": {suppressed} suppressed ([c]) to protect the people who raised issues, as a small count could be "
+                    f"worked out from {'it' if hidden == 1 else 'them'}" if suppressed else " (nothing counted)")
+        summary += f"{', the others with nothing counted' if 0 < suppressed < hidden else ''}."
     if plotted.height < ranked.height:
         summary += f" The chart shows the {MOST_BARS // 2} highest and the {MOST_BARS // 2} lowest; the table has them all."
     if filtered:
         summary += " This chart is across all public bodies and places: figures are published one breakdown at a time."
     table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize())).insert_column(
         1, cells["breakdown_code"].alias("Code"))
-    chart(f"{indicator['name']} by {words}, {period}", summary, bars, table,
+    chart(f"{indicator['name']} by {words}, {period}", summary, bars if ranked.height else None, table,
           file_stem=f"{indicator['indicator_id']}-by-{by}-{period}")

@@ -12,8 +12,8 @@ the issues raised more than 90 days before the data's date and still open are al
 The method, chosen for the people who read the figures (docs/disclosure-control.md says why):
 
 1. **Group withholding.** The parts of a group (the parts of one total: the bodies of a type, the categories of the
-   year's open issues) are withheld (`[c]`, may be zero) when its total is not published, or is published and under
-   its number of parts plus 5 (too thin to break down). The rule depends only on what is published, so it reveals
+   year's open issues) are withheld (`[c]`, may be zero) when its total is not published, or is published and from 1
+   to its number of parts plus 4 (too thin to break down). The rule depends only on what is published, so it reveals
    nothing. (A total of one part is the same count as its part: it is no group.)
 2. **Primary suppression.** Any other count from 1 to 4 is suppressed (`[c]`, reason "cell"). Zeros are published as
    zeros, and every cell has its row, so a suppressed cell means at least 1.
@@ -364,14 +364,15 @@ def aliases(structure: Structure, year: str) -> dict[tuple, list[tuple]]:
 def _withhold(groups: list[tuple[tuple, list[tuple]]], status: dict[tuple, str], figures: dict[tuple, int],
               same: dict[tuple, list[tuple]]) -> set[tuple]:
     """Group withholding, until nothing changes: the parts of a group whose total is not published, or is published
-    and under its parts + 5, are withheld, and so is a published figure that is the same count as one withheld.
+    and from 1 to its parts + 4, are withheld, and so is a published figure that is the same count as one withheld.
     Returns the figures it withheld."""
     changed: set[tuple] = set()
     again = True
     while again:
         again = False
         for total, parts in groups:
-            if total in status and (status[total] != "published" or figures[total] < len(parts) + SMALLEST_SAFE):
+            # a published total of none has parts of none, which hide nothing: they are published
+            if total in status and (status[total] != "published" or 0 < figures[total] < len(parts) + SMALLEST_SAFE):
                 for part in parts:
                     if status.get(part, "withheld") != "withheld":
                         status[part] = "withheld"

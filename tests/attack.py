@@ -110,9 +110,9 @@ def model(published: Published, year: str, group_rule: bool = True) -> tuple[Mod
             m.equal.append((row, 0.0))
         names = ("reprisal",) if fam == "reprisal" else tuple(SUMS)
         for name in names if group and group_rule and len(parts) > 1 else ():  # one part is its total: no group
-            # a group's parts are withheld when its total is hidden or under its parts + 5: so a group with a part not
-            # withheld has a total of at least its parts + 5
-            if any(figures[(name, *p)][1] != "withheld" for p in parts):
+            # a group's parts are withheld when its total is hidden or from 1 to its parts + 4: so a group with a part
+            # not withheld has a total published, and of none or at least its parts + 5
+            if any(figures[(name, *p)][1] != "withheld" for p in parts) and figures[(name, *total)][2] != 0:
                 m.at_most.append(({c: -v for c, v in m.figure(name, total).items()}, -(len(parts) + 5.0)))
 
     for fam in ("issues", "reprisal"):

@@ -222,6 +222,8 @@ def test_zeros_are_published_and_every_cell_has_a_row() -> None:
     assert statuses(out, "raised", "public_body") == {"D1": "published", "D2": "published", "D3": "published",
                                                       "C1": "published", "C2": "published", None: "published"}
     assert out.filter(pl.col("figure") == "open")["count"].to_list() == [0] * 10
+    # a total of none has parts of none: they hide nothing, and are published
+    assert set(out.filter(pl.col("figure") == "open")["status"]) == {"published"}
 
 
 def test_a_lone_small_count_takes_the_smallest_count_that_bounds_it_with_it() -> None:
@@ -233,7 +235,7 @@ def test_a_lone_small_count_takes_the_smallest_count_that_bounds_it_with_it() ->
 
 
 def test_a_group_too_small_to_break_down_is_withheld_and_its_total_published() -> None:
-    # the councils have 6 issues between 2 bodies and "not known": under 3 + 5, so each council's count is withheld
+    # the councils have 6 issues between 2 bodies: under 2 + 5, so each council's count is withheld
     out = disclosure.control(figures_frame(issues_of({"D1": 40, "D2": 30, "D3": 25, "C1": 4, "C2": 2})), tiny_structure())
     raised = statuses(out, "raised", "public_body")
     assert (raised["C1"], raised["C2"]) == ("withheld", "withheld")
