@@ -28,7 +28,9 @@ The method, chosen for the people who read the figures (docs/disclosure-control.
    range, so one pass suffices. Last, a secondary suppression that the published figures pin down anyway is
    published again.
 
-Shares, medians and rates are published only where every count they rest on is.
+Shares, medians and rates are published only where every count they rest on is; a median of days to resolve only
+over 10 resolved issues or more, and where what it says of the count resolved late (at least, or at most, half of
+them) narrows no small count: it is part of the attacker's programme.
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ FIGURES: dict[str, tuple[str, ...]] = {
     "reprisal": (),  # issues raised about reprisal or self-censorship: its own family of cells (see `family`)
 }
 REPRISAL_CATEGORY = "reprisal or self-censorship"
+# the median days to resolve a cell's resolved issues: not a count, but it says on which side of 90 days at least half
+# of them fall, and so bounds the count resolved late; published only with the count of resolved issues
+MEDIAN = "median"
+FEWEST_FOR_MEDIAN = 10  # a median of fewer resolved issues is not published: over an odd number it is one issue's days
 STATUSES = ("published", "suppressed", "withheld")  # withheld: a part of a group too thin to break down
 CELL = ("period_level", "financial_year", "quarter", "breakdown", "breakdown_code")
 STATUS_SCHEMA = {"figure": pl.Utf8, "period_level": pl.Utf8, "financial_year": pl.Utf8, "quarter": pl.Int32,
@@ -208,6 +214,14 @@ def _bounds(status: str, value: float) -> tuple[float, float]:
     return (1.0, INF) if status == "suppressed" else (0.0, INF)
 
 
+def median_bounds(median: float, resolved: int) -> tuple[float, float]:
+    """What a published median of days to resolve `resolved` issues says of how many were resolved late (after
+    LATE_AFTER_DAYS): over it, at least half of them; not over it, at most half."""
+    if median > LATE_AFTER_DAYS:
+        return float(-(-resolved // 2)), INF
+    return 0.0, float(resolved // 2)
+
+
 def programme(structure: Structure, year: str, figures: dict[tuple, int], status: dict[tuple, str]) -> Programme:
     """The attacker's programme for one year. `figures` and `status` are keyed (figure, *cell)."""
     lp = Programme(structure, year)
@@ -248,6 +262,9 @@ def programme(structure: Structure, year: str, figures: dict[tuple, int], status
                 everything = lp.figure_columns("raised", ("year", year, None, "all", None))
                 lp.add_row([p, *raised, *category, *everything], [1.0] + [-1.0] * (len(raised) + len(category)) + [1.0] * len(everything),
                            0.0, INF)
+    for key in (k for k in figures if k[0] == MEDIAN):
+        low, high = median_bounds(figures[key], figures[("resolved", *key[1:])]) if status[key] == "published" else (0.0, INF)
+        lp.figure_rows[key] = lp.add_row([lp.column("issues", key[1:], "resolved_late")], [1.0], low, high)
     yearly = ("year", year, None, "all", None)
     if "category" in structure.breakdowns["issues"]:
         category = lp.figure_columns("raised", ("year", year, None, "category", REPRISAL_CATEGORY))
@@ -282,7 +299,7 @@ class Solver:
         self.lp, self.costed = lp, np.array([], dtype=np.int32)
 
     def set_status(self, key: tuple, status: str, value: float) -> None:
-        low, high = _bounds(status, value)
+        low, high = _bounds(status, value) if key[0] != MEDIAN else (0.0, INF)  # a median is only ever hidden here
         self.h.changeRowBounds(self.lp.figure_rows[key], low, self.highspy.kHighsInf if high == INF else high)
 
     def extreme(self, key: tuple, maximise: bool) -> tuple[float, list[int]]:
@@ -320,7 +337,7 @@ def protected(low: float, high: float) -> bool:
 
 # which figures to suppress first when another needs protecting: the least read first; within a tier, the smallest
 LOCAL = ("public_body", "region", "size_band")
-STATUS_FIGURES = ("resolved", "open", "late")
+STATUS_FIGURES = ("resolved", "open", "late", MEDIAN)
 TIERS = (
     lambda f, cell: f in STATUS_FIGURES and cell[3] in LOCAL,
     lambda f, cell: cell[3] in LOCAL,
@@ -397,7 +414,19 @@ def _hide(keys: list[tuple], status: dict[tuple, str], figures: dict[tuple, int]
             if k in status and status[k] == "published":
                 status[k] = "suppressed" if figures[k] > 0 else "withheld"
                 changed.add(k)
-    return changed | _withhold(groups, status, figures, same)
+    changed |= _withhold(groups, status, figures, same)
+    return changed | _median_follows(status, changed)
+
+
+def _median_follows(status: dict[tuple, str], changed: set[tuple]) -> set[tuple]:
+    """A median is published only with the count of resolved issues it is the median of."""
+    hidden = set()
+    for key in changed:
+        median = (MEDIAN, *key[1:])
+        if key[0] == "resolved" and status.get(median) == "published":
+            status[median] = "suppressed"
+            hidden.add(median)
+    return hidden
 
 
 def control_year(structure: Structure, year: str, figures: dict[tuple, int], secondary: bool = True) -> dict[tuple, str]:
@@ -407,11 +436,14 @@ def control_year(structure: Structure, year: str, figures: dict[tuple, int], sec
     groups, same = groups_of(structure, year), aliases(structure, year)
     if secondary:
         _withhold(groups, status, figures, same)
-    small = [k for k, v in figures.items() if 1 <= v < SMALLEST_SAFE]
+    small = [k for k, v in figures.items() if 1 <= v < SMALLEST_SAFE and k[0] != MEDIAN]
     if not secondary:
         status.update({k: "suppressed" for k in small})
         return status
-    _hide([k for k in small if status[k] == "published"], status, figures, same, groups)
+    _median_follows(status, set(_hide([k for k in small if status[k] == "published"], status, figures, same, groups))
+                    | {k for k, st in status.items() if st != "published"})
+    for key in (k for k in figures if k[0] == MEDIAN and figures[("resolved", *k[1:])] < FEWEST_FOR_MEDIAN):
+        status[key] = "suppressed"
     lp = programme(structure, year, figures, status)
     solver = Solver(lp)
     row_figure = {row: key for key, row in lp.figure_rows.items()}
@@ -430,7 +462,8 @@ def control_year(structure: Structure, year: str, figures: dict[tuple, int], sec
     # raised and still open are published) hides nothing: it is published again, which changes no other range. A
     # group's total or a count with another name stays as it is (its parts were withheld with it)
     totals = {total for total, _ in groups}
-    for key in [k for k, st in status.items() if st == "suppressed" and k not in small and k not in totals and k not in same]:
+    for key in [k for k, st in status.items()
+                if st == "suppressed" and k not in small and k not in totals and k not in same and k[0] != MEDIAN]:
         low, high = interval(solver, key)
         if high - low < 1e-6:
             status[key] = "published"
@@ -463,11 +496,15 @@ def _fallback(key: tuple, status: dict[tuple, str], figures: dict[tuple, int], s
     return min(candidates, key=distance)
 
 
-def control(figures: pl.DataFrame, structure: Structure, secondary: bool = True) -> pl.DataFrame:
+def control(figures: pl.DataFrame, structure: Structure, medians: pl.DataFrame | None = None,
+            secondary: bool = True) -> pl.DataFrame:
     """The status of every issue figure. `figures` has CELL columns plus `figure` and `count` (the true count) for
-    any cells with issues; every other cell of the structure counts zero. Returns every cell of the structure with
-    its figure, count and status (published, suppressed or withheld)."""
+    any cells with issues; every other cell of the structure counts zero. `medians` has CELL columns plus `median`,
+    the median days to resolve of the cell's resolved issues. Returns every cell of the structure with its figure,
+    count and status (published, suppressed or withheld), and a MEDIAN row (count null) for each median."""
     known = {(r["figure"], *(r[c] for c in CELL)): int(r["count"]) for r in figures.iter_rows(named=True)}
+    middle = {} if medians is None else {(MEDIAN, *(r[c] for c in CELL)): r["median"]
+                                         for r in medians.iter_rows(named=True) if r["median"] is not None}
     rows = []
     for year in structure.years:
         counts = {}
@@ -475,7 +512,10 @@ def control(figures: pl.DataFrame, structure: Structure, secondary: bool = True)
             for cell in structure.cells(fam, year):
                 for figure in (f for f in FIGURES if family(f) == fam):
                     counts[(figure, *cell)] = known.pop((figure, *cell), 0)
+                if fam == "issues" and counts[("resolved", *cell)] and (MEDIAN, *cell) in middle:
+                    counts[(MEDIAN, *cell)] = middle[(MEDIAN, *cell)]
         status = control_year(structure, year, counts, secondary)
-        rows += [dict(zip(("figure", *CELL), key)) | {"count": counts[key], "status": status[key]} for key in counts]
+        rows += [dict(zip(("figure", *CELL), key)) | {"count": None if key[0] == MEDIAN else counts[key], "status": status[key]}
+                 for key in counts]
     # a figure outside the structure (a quarter by breakdown, a year not published) is not published at all
     return pl.DataFrame(rows, schema=STATUS_SCHEMA)

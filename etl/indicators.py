@@ -92,10 +92,12 @@ def issue_figures(con: duckdb.DuckDBPyConnection, controlled: dict[Indicator, pl
     clash = found.group_by("figure", *disclosure.CELL).agg(pl.col("count").n_unique().alias("counts")).filter(pl.col("counts") > 1)
     if clash.height:
         raise ValueError(f"issue indicators count the figure {clash['figure'][0]!r} differently; their formulas must agree")
+    medians = pl.concat([cells.select(*disclosure.CELL, pl.col("value").alias("median"))
+                         for indicator, cells in controlled.items() if indicator.calculation == "median"])
     if not (found["count"] > 0).any():
         statuses = pl.DataFrame(schema=disclosure.STATUS_SCHEMA)
     else:
-        statuses = disclosure.control(found, issue_structure(con, list(controlled)))
+        statuses = disclosure.control(found, issue_structure(con, list(controlled)), medians)
     con.register("issue_figure_statuses", statuses)
     try:
         con.execute(warehouse.sql("engine/issue_figures.sql"))
@@ -118,11 +120,19 @@ def issue_values(indicator: Indicator, cells: pl.DataFrame, statuses: pl.DataFra
                 on=disclosure.CELL, how="left", nulls_equal=True)
     engine = cells.select(*disclosure.CELL, pl.col("value").alias("engine_value"), pl.col("denominator").alias("engine_denominator"))
     table = table.join(engine, on=disclosure.CELL, how="left", nulls_equal=True)
+    if indicator.calculation == "median":  # published only where disclosure control says (never without its count)
+        medians = statuses.filter(pl.col("figure") == disclosure.MEDIAN).select(
+            *disclosure.CELL, (pl.col("status") == "published").alias("median_published"))
+        table = table.join(medians, on=disclosure.CELL, how="left", nulls_equal=True).with_columns(
+            pl.col("median_published").fill_null(True))  # no median to hide: none resolved
+        shown_median = pl.col("median_published")
+    else:
+        shown_median = pl.lit(True)
     if "denominator" not in figures:  # not issue-derived (organisations funded): public
         table = table.with_columns(pl.col("engine_denominator").fill_null(0).alias("denominator"), pl.lit(True).alias("denominator_published"))
     if "numerator" not in figures:
         table = table.with_columns(pl.lit(None, pl.Float64).alias("numerator"), pl.lit(True).alias("numerator_published"))
-    shown = pl.col("numerator_published") & pl.col("denominator_published")
+    shown = pl.col("numerator_published") & pl.col("denominator_published") & shown_median
     value = {
         "count": pl.col("numerator"),
         "share": 100 * pl.col("numerator") / pl.when(pl.col("denominator") > 0).then(pl.col("denominator")),

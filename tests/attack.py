@@ -31,6 +31,7 @@ class Published:
     """What the public database says of the issue figures."""
 
     figures: pl.DataFrame  # figure, period_level, financial_year, quarter, breakdown, breakdown_code, count, status
+    medians: pl.DataFrame  # the published medians of days to resolve: the cell, the median and the count resolved
     body_types: dict[str, str | None]
     region_nations: dict[str, str]
     nations: list[str]
@@ -42,13 +43,16 @@ def read(database: Path) -> Published:
     try:
         figures = con.sql("select figure, period_level, financial_year, quarter, breakdown, breakdown_code, count, status "
                           "from marts.issue_figures").pl()
+        medians = con.sql("""select period_level, financial_year, quarter, breakdown, breakdown_code, value as median,
+                                    denominator as resolved from marts.indicator_values
+                             where indicator_id = 'issues_median_days_to_resolve' and value is not null""").pl()
         bodies = con.sql("select code, body_type from reference.public_bodies").fetchall()
         regions = con.sql("select gss_code, nation_code from reference.localities where level = 'region'").fetchall()
         nations = [n for (n,) in con.sql("select gss_code from reference.localities where level = 'nation'").fetchall()]
         (as_of,) = con.sql("select max(as_of) from meta.builds").fetchall()[0]
     finally:
         con.close()
-    return Published(figures, dict(bodies), dict(regions), nations, as_of)
+    return Published(figures, medians, dict(bodies), dict(regions), nations, as_of)
 
 
 def _quarter_days(year: str, quarter: int | None) -> tuple[dt.date, dt.date]:
@@ -158,6 +162,14 @@ def model(published: Published, year: str, group_rule: bool = True) -> tuple[Mod
                     for c in m.figure("raised", part):
                         row[c] = row.get(c, 0.0) + sign
                 m.at_most.append((row, 0.0))
+    # a median of days to resolve says on which side of 90 days at least half the resolved issues fall
+    for r in published.medians.filter(pl.col("financial_year") == year).iter_rows(named=True):
+        late = {m.col(("issues", (r["period_level"], r["quarter"], r["breakdown"], r["breakdown_code"]), "rl")): 1.0}
+        resolved = int(r["resolved"])
+        if r["median"] > 90:
+            m.at_most.append(({c: -1.0 for c in late}, -float(-(-resolved // 2))))
+        else:
+            m.at_most.append((late, float(resolved // 2)))
     if ("year", None, "all", None) in cells["reprisal"] and category in cells["issues"]:
         row = {m.col(("reprisal", ("year", None, "all", None))): 1.0} | {c: -1.0 for c in m.figure("raised", category)}
         m.equal.append((row, 0.0))

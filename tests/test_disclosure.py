@@ -136,7 +136,7 @@ def test_the_attack_recovers_counts_when_the_protection_is_switched_off(built_wa
     """The attack is real: with primary suppression alone (no group withholding, no secondary suppression), it
     works small counts out exactly from the published ones."""
     original = disclosure.control
-    monkeypatch.setattr(disclosure, "control", lambda figures, structure: original(figures, structure, secondary=False))
+    monkeypatch.setattr(disclosure, "control", lambda figures, structure, medians: original(figures, structure, medians, secondary=False))
     issues = restricted_issues(built_warehouse.database)
     db = with_issue_figures(built_warehouse.database, tmp_path, issues)
     published = attack.read(db)
@@ -250,6 +250,31 @@ def test_a_status_count_of_one_hides_another_status_count_not_the_issues_raised(
     assert statuses(out, "open", "public_body")["D1"] in ("suppressed", "withheld")
     assert statuses(out, "resolved", "public_body")["D1"] != "published"
     assert statuses(out, "raised", "public_body")["D1"] == "published"
+
+
+def test_a_median_that_would_narrow_a_late_count_is_not_published() -> None:
+    """D1's 10 issues were all resolved, 3 of them after 90 days. With the departments' late total, D2 and D3 hidden,
+    the 3 could be anything from 1 to 10; but a published median of 30 days says at most 5 of the 10 took over 90
+    days, which would narrow it to 1 to 5: so that median is not published. D2's, which narrows nothing, is; C2's is
+    not, being over fewer than 10 issues."""
+    late = {"D1": 3, "D2": 10, "D3": 20, "C1": 0, "C2": 0}
+    raised = {"D1": 10, "D2": 30, "D3": 40, "C1": 20, "C2": 8}
+    types = tiny_structure().body_types
+    counts: dict[tuple, int] = {}
+    for body, n in raised.items():
+        for figure, value in (("raised", n), ("resolved", n), ("open", 0), ("late", late[body])):
+            for key in ((figure, "public_body", body), (figure, "body_type", types[body]), (figure, "all", None)):
+                counts[key] = counts.get(key, 0) + value
+    medians = pl.DataFrame({"period_level": ["year"] * 3, "financial_year": ["2025-26"] * 3, "quarter": [None] * 3,
+                            "breakdown": ["public_body"] * 3, "breakdown_code": ["D1", "D2", "C2"], "median": [30.0, 60.0, 20.0]},
+                           schema_overrides={"quarter": pl.Int32})
+    out = disclosure.control(figures_frame(counts), tiny_structure(), medians)
+    assert statuses(out, "late", "public_body")["D1"] == "suppressed"
+    assert statuses(out, disclosure.MEDIAN, "public_body") == {"D1": "suppressed", "D2": "published", "C2": "suppressed"}
+    assert statuses(out, "resolved", "public_body")["C2"] == "published"
+    assert out.filter(pl.col("figure") == disclosure.MEDIAN)["count"].null_count() == 3  # a median is no count
+    without = disclosure.control(figures_frame(counts), tiny_structure())  # with no median, D1's resolved stays
+    assert statuses(without, "resolved", "public_body")["D1"] == "published"
 
 
 # --- property-based: random issue logs ---------------------------------------------------------------------------

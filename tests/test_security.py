@@ -200,8 +200,8 @@ def test_an_issue_count_of_three_would_be_caught(base_marts, tmp_path_factory, m
     from etl import disclosure
 
     original = disclosure.control
-    monkeypatch.setattr(disclosure, "control", lambda figures, structure, secondary=True: original(
-        figures, structure, secondary=False).with_columns(pl.lit("published").alias("status")))
+    monkeypatch.setattr(disclosure, "control", lambda figures, structure, medians: original(
+        figures, structure, medians, secondary=False).with_columns(pl.lit("published").alias("status")))
     folder = tmp_path_factory.mktemp("issues-unsuppressed")
     issue = {"body_code": "DCMS", "district_code": "E08000038", "category": "late payment", "principle": "partnership",
              "size_band": "small", "raised_on": dt.date(2025, 6, 1), "status": "open", "days": 0}

@@ -15,4 +15,5 @@ select
     case when status = 'published' then count end as count,
     status
 from issue_figure_statuses
+where figure <> 'median'  -- a median's status decides whether marts.indicator_values shows it; it is no count
 order by figure, period_level, financial_year, quarter, breakdown, breakdown_code nulls first
