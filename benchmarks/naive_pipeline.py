@@ -307,17 +307,33 @@ def clean_returns(returns: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
+LIFECYCLE = {"raised": 0, "acknowledged": 1, "escalated": 2, "withdrawn": 3, "resolved": 4, "closed": 5, "reopened": 6}
+OUTCOMES = {"resolved": "resolved", "closed": "resolved", "withdrawn": "withdrawn"}
+
+
+def _status(kinds: list[str]) -> str:
+    """The documented lifecycle: open until resolved, closed or withdrawn, which is final unless reopened."""
+    status = "open"
+    for kind in kinds:
+        if status == "open" and kind in OUTCOMES:
+            status = OUTCOMES[kind]
+        elif status != "open" and kind == "reopened":
+            status = "open"
+    return status
+
+
 def clean_issues(events: pd.DataFrame) -> pd.DataFrame:
-    """One row per issue: when it was raised, and its status from its last event."""
+    """One row per issue: when it was raised, and its status by the documented lifecycle."""
     events = events.copy()
     events["occurred_at"] = pd.to_datetime(events["occurred_at"], errors="coerce")
-    events = events.dropna(subset=["occurred_at"]).sort_values(["issue_ref", "occurred_at", "event_id"])
-    issues = events.groupby("issue_ref").agg(first_at=("occurred_at", "first"), last_event=("event_type", "last"))
+    events["event_type"] = events["event_type"].str.lower()
+    events["order"] = events["event_type"].map(LIFECYCLE)
+    events = events.dropna(subset=["occurred_at"]).sort_values(["issue_ref", "occurred_at", "order", "event_id"])
+    issues = events.groupby("issue_ref").agg(first_at=("occurred_at", "first"), kinds=("event_type", list))
     # dated by its 'raised' event (a demo defect stamps some resolutions before it), else by its first event
-    raised = events[events["event_type"].str.lower() == "raised"].groupby("issue_ref")["occurred_at"].min()
+    raised = events[events["event_type"] == "raised"].groupby("issue_ref")["occurred_at"].min()
     issues["raised_at"] = raised.reindex(issues.index).fillna(issues["first_at"])
-    issues["status"] = issues["last_event"].str.lower().map({"resolved": "resolved", "closed": "resolved",
-                                                              "withdrawn": "withdrawn"}).fillna("open")
+    issues["status"] = issues["kinds"].map(_status)
     issues["financial_year"] = financial_year(issues["raised_at"])
     return issues.reset_index()
 
@@ -600,10 +616,13 @@ def agreement(figures: dict[str, dict[str, float]], warehouse_db: Path) -> list[
     than TOLERANCE, or that one side has and the other has not, for the indicators the naive pipeline computes."""
     with duckdb.connect(str(warehouse_db), read_only=True) as con:
         product = con.execute(
-            "select indicator_id, financial_year, value from marts.indicator_values "
+            "select indicator_id, financial_year, value, suppressed from marts.indicator_values "
             "where breakdown = 'all' and period_level = 'year' and list_contains($ids, indicator_id)",
             {"ids": list(figures)}).fetchall()
-    theirs = {(i, y): v for i, y, v in product}
+    theirs = {(i, y): v for i, y, v, _ in product}
+    for i, y, _, suppressed in product:  # a figure the product suppresses (disclosure control) is not compared
+        if suppressed:
+            figures.get(i, {}).pop(y, None)
     ours = {(i, y): v for i, years in figures.items() for y, v in years.items()}
     differences = []
     for key in sorted(set(theirs) | set(ours)):
