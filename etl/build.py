@@ -282,7 +282,7 @@ def _places(found: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame,
             pl.lit("district").alias("level"), pl.lit(None, pl.Utf8).alias("district_type"),
             pl.when(pl.col("region_code").str.starts_with("E12")).then("region_code").alias("region_code"), "nation_code",
             pl.lit(None, pl.Int64).alias("population"), pl.lit(None, pl.Int32).alias("tile_col"),
-            pl.lit(None, pl.Int32).alias("tile_row"))], how="vertical_relaxed")
+            pl.lit(None, pl.Int32).alias("tile_row"))], how="diagonal_relaxed")
     small_areas = found.get("small_area_lookup")
     if small_areas is not None:
         if resolved is not None:
@@ -743,6 +743,8 @@ def public_tables(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict]]
     tables |= {f"{schema}.{d}": f'select * from {schema}."{d}"' for schema in ("raw", "staging") for d in PUBLIC_DATASETS}
     tables |= {name: f"select * from {name}" for name, _, public in warehouse.MODELS if public}
     tables |= {"marts.indicators": "select * from marts.indicators",
+               "marts.indicator_facts": "select * from marts.indicator_facts",
+               "marts.breakdown_names": "select * from marts.breakdown_names",
                "marts.indicator_values": "select * from marts.indicator_values",
                "marts.issue_figures": "select * from marts.issue_figures",
                "meta.builds": "select * from meta.builds",

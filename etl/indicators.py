@@ -1,9 +1,10 @@
 """Build `marts.indicators` (the declarations), `marts.issue_figures` (the counts issue indicators publish, under
 disclosure control) and `marts.indicator_values` (every indicator, period and breakdown).
 
-Each indicator's formula (warehouse/indicators/<id>.sql) gives `indicator_records`; one aggregation
-(warehouse/engine/cells.sql), run for each breakdown the indicator supports, turns those records into cells for every
-period. An issue indicator's numerator and denominator are issue figures (its declaration names them): disclosure
+Each indicator's formula (warehouse/indicators/<id>.sql) gives `indicator_records`, added up into facts
+(warehouse/engine/facts.sql: `marts.indicator_facts`, published, for the dashboard's query-time engine); the same engine
+(warehouse/engine/figures.sql), run for each breakdown the indicator supports, gives its cells for every financial
+year and quarter. An issue indicator's numerator and denominator are issue figures (its declaration names them): disclosure
 control (etl/disclosure.py) decides which of them are published, and its values are worked out from those alone.
 warehouse/engine/indicator_values.sql adds names, changes and RAG status. Runs inside a build, after the marts.
 """
@@ -15,7 +16,8 @@ import polars as pl
 
 import warehouse
 from data_contracts import load_contract
-from etl import disclosure
+from etl import disclosure, periods
+from warehouse import breakdowns
 from warehouse.indicators import Indicator, indicators
 
 INDICATOR_SCHEMA = {
@@ -37,26 +39,74 @@ def declarations(found: tuple[Indicator, ...]) -> pl.DataFrame:
         {"indicator_id": i.id, "sort_order": n, "principle": i.principle, "name": i.name, "definition": i.definition,
          "needs": i.needs, "sources": list(i.sources), "calculation": i.calculation, "unit": i.unit,
          "direction": i.direction, "target": i.target, "rag_green": i.rag_green, "rag_amber": i.rag_amber,
-         "basis": i.basis, "proposed_by_sector": i.proposed_by_sector, "headline": i.headline, "breakdowns": list(i.breakdowns),
+         "basis": i.basis, "proposed_by_sector": i.proposed_by_sector, "headline": i.headline, "breakdowns": list(breakdowns.supported(i.breakdowns)),
          "disclosure_controlled": i.disclosure_controlled, "formula": i.formula, "file": f"warehouse/indicators/{i.file}"}
         for n, i in enumerate(found, start=1)
     ], schema=INDICATOR_SCHEMA)
 
 
-def _cells(con: duckdb.DuckDBPyConnection, records_sql: str, calculation: str, breakdowns: list[str]) -> pl.DataFrame:
+FACTS_TABLE = "marts.indicator_facts"  # the public indicators' facts: published, read by the dashboard at view time
+ISSUE_FACTS_TABLE = "issue_indicator_facts"  # the issue indicators': restricted, a temporary table of the build's own
+
+
+def facts_ddl(table: str) -> str:
+    """The facts table's columns: the period, one column per breakdown (warehouse/breakdowns.py), what a record is
+    counted by, and its sums."""
+    columns = ", ".join(f"{b.key} varchar" for b in breakdowns.BREAKDOWNS)
+    return (f"create or replace {'temp ' if '.' not in table else ''}table {table} (indicator_id varchar, financial_year varchar, "
+            f"quarter integer, period_index integer, {columns}, stock_of varchar, subject varchar, numerator double, "
+            "denominator double, lacking bigint, records bigint, measures double[])")
+
+
+def facts_sql(table: str) -> str:
+    """warehouse/engine/facts.sql for `table`, with the breakdown columns of the registry (our own SQL)."""
+    return warehouse.sql("engine/facts.sql").replace("{facts_table}", table).replace(
+        "{breakdown_columns}", breakdowns.facts_columns())
+
+
+def figures_sql(table: str = FACTS_TABLE) -> str:
+    """warehouse/engine/figures.sql over `table`, with the registry's filters and breakdown (our own SQL)."""
+    return (warehouse.sql("engine/figures.sql").replace("{facts_table}", table)
+            .replace("{breakdown_case}", breakdowns.breakdown_case()).replace("{filter_clauses}", breakdowns.filter_clauses()))
+
+
+def figure_params(indicators: list[str] = (), windows: list[dict] = (), breakdown: str = "all",
+                  filters: dict[str, list[str]] | None = None) -> dict:
+    """The bound parameters of figures.sql: the indicators and windows wanted, the breakdown to split by, and the codes
+    chosen per breakdown (every breakdown not named: no filter)."""
+    filters = {k: list(v) for k, v in (filters or {}).items() if v}
+    return {"indicators": list(indicators), "windows": list(windows), "breakdown": breakdown, "filtered": sorted(filters)} | {
+        b.key: filters.get(b.key, []) for b in breakdowns.BREAKDOWNS}
+
+
+def add_facts(con: duckdb.DuckDBPyConnection, indicator: Indicator, table: str) -> None:
+    """Add one indicator's facts to `table`, from its formula over the marts in `con`."""
     con.execute(warehouse.sql("engine/records.sql"))
-    # records_sql is our own SQL (a file in warehouse/), never a value from a user or a file
+    # the formula is our own SQL (a file in warehouse/), never a value from a user or a file
     con.execute("create or replace temp view indicator_records as "
-                "select * from indicator_record_columns union all by name select * from (" + records_sql + ")")
-    cells = warehouse.sql("engine/cells.sql")
-    return pl.concat([con.sql(cells, params={"calculation": calculation, "breakdown": breakdown}).pl()
-                      for breakdown in breakdowns], how="vertical_relaxed")
+                "select * from indicator_record_columns union all by name select * from (" + indicator.formula + ")")
+    con.execute(facts_sql(table), {"indicator_id": indicator.id, "calculation": indicator.calculation})
 
 
-def indicator_cells(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> pl.DataFrame:
-    """One indicator's cells (before disclosure control), from its formula over the marts in `con`."""
-    cells = _cells(con, indicator.formula, indicator.calculation, list(indicator.breakdowns))
-    return cells.with_columns(pl.lit(indicator.id).alias("indicator_id"))
+def every_window(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
+    """Every financial year and every quarter the facts in `table` hold, as windows of figures.sql."""
+    years = [y for (y,) in con.execute(f"select distinct financial_year from {table} order by 1").fetchall()]
+    return [periods.window(year) for year in years] + [periods.window(year, q) for year in years for q in (1, 2, 3, 4)]
+
+
+def cells(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...], table: str) -> pl.DataFrame:
+    """Every cell of every breakdown each indicator supports, in every financial year and quarter (before disclosure
+    control), by the query-time engine."""
+    windows = every_window(con, table)
+    if not windows or not found:
+        return pl.DataFrame(schema=CELL_SCHEMA | {"indicator_id": pl.Utf8})
+    sql = figures_sql(table)
+    frames = []
+    for key in breakdowns.KEYS:
+        wanted = [i.id for i in found if key in breakdowns.supported(i.breakdowns) or key == "all"]
+        if wanted:
+            frames.append(con.sql(sql, params=figure_params(wanted, windows, key)).pl())
+    return pl.concat(frames, how="vertical_relaxed").drop("window_name", "records")
 
 
 def issue_structure(con: duckdb.DuckDBPyConnection, issue_indicators: list[Indicator]) -> disclosure.Structure:
@@ -149,28 +199,47 @@ def issue_values(indicator: Indicator, cells: pl.DataFrame, statuses: pl.DataFra
     )
 
 
+def indicator_cells(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> pl.DataFrame:
+    """One indicator's cells (before disclosure control), from its formula over the marts in `con`."""
+    con.execute(facts_ddl("one_indicator_facts"))
+    try:
+        add_facts(con, indicator, "one_indicator_facts")
+        return cells(con, (indicator,), "one_indicator_facts")
+    finally:
+        con.execute("drop table one_indicator_facts")
+
+
 def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = None) -> None:
-    """Create marts.indicators, marts.issue_figures and marts.indicator_values in `con` (the marts and meta.builds
-    must exist)."""
+    """Create marts.indicators, marts.indicator_facts, marts.issue_figures, marts.indicator_values and
+    marts.breakdown_names in `con` (the marts and meta.builds must exist)."""
     found = indicators() if found is None else found
     declared = declarations(found)
     con.execute("create or replace table marts.indicators as select * from declared")
-    public, controlled = [], {}
-    con.execute(warehouse.sql("engine/records.sql"))
-    for indicator in found:
-        cells = indicator_cells(con, indicator)
-        if indicator.disclosure_controlled:
-            controlled[indicator] = cells
-        else:
-            public.append(cells.with_columns(pl.lit(False).alias("suppressed")))
+    public = tuple(i for i in found if not i.disclosure_controlled)
+    controlled = tuple(i for i in found if i.disclosure_controlled)
+    for table, chosen in ((FACTS_TABLE, public), (ISSUE_FACTS_TABLE, controlled)):
+        con.execute(facts_ddl(table))
+        for indicator in chosen:
+            add_facts(con, indicator, table)
     con.execute("drop view if exists indicator_records")
     con.execute("drop table if exists indicator_record_columns")
+    # in the order the dashboard reads them: one indicator's rows together, by period
+    con.execute(f"create or replace table {FACTS_TABLE} as select * from {FACTS_TABLE} order by indicator_id, period_index")
+    public_cells = cells(con, public, FACTS_TABLE).with_columns(pl.lit(False).alias("suppressed"))
+    frames = [public_cells]
+    issue_cells = cells(con, controlled, ISSUE_FACTS_TABLE)
+    con.execute(f"drop table {ISSUE_FACTS_TABLE}")
     if controlled:  # with no issue loaded, there are no issue figures (not figures of none)
-        statuses = issue_figures(con, controlled)
+        by_indicator = {i: issue_cells.filter(pl.col("indicator_id") == i.id) for i in controlled}
+        statuses = issue_figures(con, by_indicator)
         if statuses.height:
-            public += [issue_values(indicator, cells, statuses) for indicator, cells in controlled.items()]
-    frames = [f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in public]
-    indicator_cells_frame = pl.concat(frames) if frames else pl.DataFrame(schema=CELL_SCHEMA)
+            frames += [issue_values(indicator, cells, statuses) for indicator, cells in by_indicator.items()]
+    indicator_cells_frame = pl.concat([f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in frames])
+    categories = load_contract("issue_events").dataset("issue_events").fields
+    categories = pl.DataFrame({"code": next(f.enum for f in categories if f.name == "category")}).with_row_index("sort_order", 1)
+    con.execute("create or replace table reference.issue_categories as "
+                "select code, upper(left(code, 1)) || substr(code, 2) as name, sort_order from categories")
+    con.execute("create or replace table marts.breakdown_names as " + breakdowns.names_sql())
     con.execute("create or replace temp table indicator_cells as select * from indicator_cells_frame")
     con.execute(warehouse.sql("engine/indicator_values.sql"))
     con.execute("drop table indicator_cells")

@@ -91,3 +91,14 @@ def financial_year_expr(date_column: str) -> pl.Expr:
 
 def financial_quarter_expr(date_column: str) -> pl.Expr:
     return ((pl.col(date_column).dt.month().cast(pl.Int16) - 4) % 12 // 3 + 1).cast(pl.Int8)
+
+
+def window(financial_year: str, quarter: int | None = None) -> dict:
+    """A financial year or one of its quarters as a window of the query-time engine (warehouse/engine/figures.sql),
+    whose quarters are numbered start year × 4 + quarter − 1."""
+    first = start_year(financial_year) * 4
+    if quarter is None:
+        return {"window_name": financial_year, "period_level": "year", "financial_year": financial_year, "quarter": None,
+                "first_index": first, "last_index": first + 3}
+    return {"window_name": f"{financial_year} Q{quarter}", "period_level": "quarter", "financial_year": financial_year,
+            "quarter": quarter, "first_index": first + quarter - 1, "last_index": first + quarter - 1}

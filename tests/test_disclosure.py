@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from data_contracts import load_contract
 from etl import disclosure, periods
 from etl import indicators as indicator_build
 from tests import attack
@@ -154,7 +155,12 @@ def test_nothing_issue_derived_is_published_outside_the_controlled_figures(built
     assert query(db, """select count(*) from information_schema.columns
                         where column_name in ('issue_ref', 'event_id', 'reporter_id', 'summary')""") == [(0,)]
     assert [t for (t,) in query(db, "select table_schema || '.' || table_name from information_schema.tables "
-                                    "where table_name like '%issue%'")] == ["marts.issue_figures"]
+                                    "where table_name like '%issue%' order by 1")] == ["marts.issue_figures", "reference.issue_categories"]
+    # the categories are the issue logs' contract's, not anything from a log
+    categories = next(f.enum for f in load_contract("issue_events").dataset("issue_events").fields if f.name == "category")
+    assert [c for (c,) in query(db, "select code from reference.issue_categories order by sort_order")] == list(categories)
+    assert query(db, """select count(*) from marts.indicator_facts join marts.indicators using (indicator_id)
+                        where disclosure_controlled or category is not null or measures is not null""") == [(0,)]
     files = table(db, "select * from meta.load_files where source = 'issues'")
     assert files.height >= 2
     assert files["path"].to_list() == [f"issues/file {n} (name withheld)" for n in range(1, files.height + 1)]

@@ -210,7 +210,7 @@ EXPECTED: dict[str, list[tuple[str, str, str | None, tuple]]] = {
         ("2025-26", "all", None, (110 / 140 * 100, 110000, 140000, 1)), ("2024-25", "all", None, (200 / 3, 40000, 60000, 0)),
         ("2025-26", "size_band", "small", (100, 10000, 10000, 0)), ("2025-26", "size_band", "medium", (0, 0, 30000, 0)),
         ("2025-26", "size_band", "large", (None, 0, 0, 1)), ("2025-26", "size_band", "unknown", (100, 100000, 100000, 0)),
-        ("2025-26", "smaller_organisation", "true", (25, 10000, 40000, 0)), ("2025-26 Q1", "all", None, (100, 110000, 110000, 0))],
+        ("2025-26", "smaller_organisation", "smaller", (25, 10000, 40000, 0)), ("2025-26 Q1", "all", None, (100, 110000, 110000, 0))],
     # reprisal issues not withdrawn in 2025-26: 5 (Barnsley reporters); organisations funded: CHC-1, CHC-2, COH-3,
     # 360G-DFE-ORG-1 (issue figures before disclosure control: see test_issue_figures_published_by_hand)
     "reprisal_issues_per_100_funded": [
@@ -246,7 +246,7 @@ EXPECTED: dict[str, list[tuple[str, str, str | None, tuple]]] = {
     "organisations_engaged": [
         ("2025-26", "all", None, (4, 4, None, 0)), ("2025-26", "public_body", "DFE", (1, 1, None, 0)),
         ("2025-26 Q2", "all", None, (3, 3, None, 0)), ("2025-26", "size_band", "unknown", (1, 1, None, 0)),
-        ("2025-26", "smaller_organisation", "true", (2, 2, None, 0)), ("2025-26", "smaller_organisation", None, (1, 1, None, 0))],
+        ("2025-26", "smaller_organisation", "smaller", (2, 2, None, 0)), ("2025-26", "smaller_organisation", None, (1, 1, None, 0))],
     # of CHC-1, CHC-2, COH-3 (known size) two are smaller; one record (the unknown organisation) lacks a size
     "organisations_engaged_smaller_share": [("2025-26", "all", None, (200 / 3, 2, 3, 1)),
                                             ("2025-26 Q2", "all", None, (200 / 3, 2, 3, 0))],
@@ -382,7 +382,7 @@ def test_period_completeness_and_names(hand: Path) -> None:
                                 and breakdown in ('public_body', 'size_band', 'smaller_organisation', 'district')"""))
     assert names["DCMS"] == "Department for Culture, Media and Sport"
     assert names["small"] == "Small (£10k to £100k)"
-    assert names["true"] == "Smaller organisations (income £500,000 and under)"
+    assert names["smaller"] == "Smaller organisations (income £500,000 and under)"
     assert names[CARDIFF] == "Cardiff"
 
 

@@ -45,6 +45,7 @@ TABLES: dict[str, tuple[str, dict[str, pl.DataType]]] = {
             "district_type": pl.Utf8,
             "region_code": pl.Utf8,
             "nation_code": pl.Utf8,
+            "combined_authority_code": pl.Utf8,  # the combined authority (E47) a district belongs to, if any
             "population": pl.Int64,
             "tile_col": pl.Int32,
             "tile_row": pl.Int32,

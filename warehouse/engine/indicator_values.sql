@@ -9,15 +9,7 @@ with cells as (
     from indicator_cells
 ),
 names as (
-    select 'public_body' as breakdown, code, name from reference.public_bodies
-    union all select 'body_type', code, name from reference.body_types
-    union all select 'nation', gss_code, name from reference.localities where level = 'nation'
-    union all select 'region', gss_code, name from reference.localities where level = 'region'
-    union all select 'district', gss_code, name from reference.localities where level = 'district'
-    union all select 'size_band', code, name from reference.size_bands
-    union all select 'smaller_organisation', 'true', 'Smaller organisations (income £500,000 and under)'
-    union all select 'smaller_organisation', 'false', 'Larger organisations (income over £500,000)'
-    union all select 'principle', code, name from reference.principles
+    select breakdown, code, name from marts.breakdown_names
 ),
 as_of as (
     select max(as_of) as as_of from meta.builds
@@ -37,7 +29,6 @@ select
     case
         when cells.breakdown = 'all' then 'All'
         when cells.breakdown_code is null then 'Not known'
-        when cells.breakdown = 'category' then upper(left(cells.breakdown_code, 1)) || substr(cells.breakdown_code, 2)
         else coalesce(names.name, cells.breakdown_code)
     end as breakdown_name,
     cells.value,

@@ -1,12 +1,12 @@
 -- The rows an indicator's formula returns, one per record it counts, before aggregation: `indicator_records`, a view
 -- over the formula of the indicator being built (etl/indicators.py makes it, in these columns: those a formula
 -- leaves out are null). A view, not a table: ten million award records would fill DuckDB's memory. A record counts
--- towards its quarter (when `quarter` is set) and towards its financial year (unless `for_year` is false: a stock
--- measured at the end of each quarter counts only its last quarter towards the year).
+-- towards its quarter and every range of quarters that holds it, unless it is a stock (`stock_of` set: what a body or
+-- place has at a quarter's end, such as an action plan or a population), which counts in a range only in the latest
+-- quarter the range holds for the same `stock_of`.
 create or replace temp table indicator_record_columns (
     financial_year varchar,
     quarter integer,
-    for_year boolean,
     body_code varchar,
     body_type varchar,
     nation_code varchar,
@@ -20,7 +20,8 @@ create or replace temp table indicator_record_columns (
     denominator double,
     lacking boolean,
     measure double,
-    subject varchar,
+    subject varchar,  -- what a count of different things counts (an organisation, a district)
+    stock_of varchar,  -- what a stock is of (a body, a district); null for a flow
     issue_ref varchar  -- the issue an issue-derived record comes from
 );
 

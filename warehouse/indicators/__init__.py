@@ -44,6 +44,7 @@ CALCULATIONS: dict[str, str] = {
     "count": "the sum of the numerator (the denominator, where given, is what it is counted out of)",
     "distinct_count": "the number of different subjects counted in the numerator",
     "distinct_share": "100 × the number of different subjects in the numerator ÷ the number in the denominator",
+    "distinct_absent": "the number of different subjects in the denominator never counted in the numerator",
     "median": "the median of the measure over the records that have one",
 }
 DIRECTIONS = ("higher", "lower", "none")  # which way is better
@@ -53,9 +54,9 @@ ISSUE_FIGURES = ("raised", "resolved", "open", "late", "reprisal")
 
 # the columns an indicator's SELECT may return (any it leaves out are null); see warehouse/engine/records.sql
 RECORD_COLUMNS = (
-    "financial_year", "quarter", "for_year", "body_code", "body_type", "nation_code", "region_code", "district_code",
+    "financial_year", "quarter", "body_code", "body_type", "nation_code", "region_code", "district_code",
     "size_band", "smaller_organisation", "principle", "category", "numerator", "denominator", "lacking", "measure",
-    "subject", "issue_ref",
+    "subject", "stock_of", "issue_ref",
 )
 REQUIRED = ("id", "principle", "name", "definition", "sources", "needs", "calculation", "unit", "direction", "basis",
             "proposed_by_sector", "breakdowns")

@@ -17,7 +17,7 @@
 -- breakdowns: [all, public_body, body_type]
 select
     financial_year, quarter, body_code, body_type,
-    quarter = max(quarter) over (partition by body_code, financial_year) as for_year,
+    body_code as stock_of,
     case when action_plan_published then 1 else 0 end as numerator,
     1 as denominator
 from marts.body_quarters

@@ -15,7 +15,7 @@
 -- breakdowns: [all, public_body, body_type, principle]
 select
     commitments.financial_year, commitments.quarter, commitments.body_code, bodies.body_type, commitments.principle,
-    commitments.quarter = max(commitments.quarter) over (partition by commitments.body_code, commitments.financial_year) as for_year,
+    commitments.body_code as stock_of,
     case when commitments.status in ('met', 'on track') then 1 else 0 end as numerator,
     1 as denominator
 from marts.commitments as commitments

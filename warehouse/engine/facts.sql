@@ -1,0 +1,27 @@
+-- One indicator's facts, added to `{facts_table}`: its records (`indicator_records`, warehouse/engine/records.sql)
+-- added up wherever their period, every breakdown (warehouse/breakdowns.py) and what they are counted by agree.
+-- Adding up is exact for any combination of filters and any range of quarters: a figure is a sum of numerators,
+-- denominators and records lacking a field; a count of different subjects keeps its subject; a stock (what a body
+-- has at a quarter's end) keeps what it is a stock of, since only its latest quarter in a range counts; a median keeps
+-- its measures. Parameters: $indicator_id, $calculation. A record with no financial year or quarter counts nowhere.
+insert into {facts_table} by name
+with places as (
+    select gss_code as district_code, combined_authority_code from reference.localities where level = 'district'
+)
+select
+    $indicator_id as indicator_id,
+    records.financial_year,
+    records.quarter,
+    cast(left(records.financial_year, 4) as integer) * 4 + records.quarter - 1 as period_index,
+    {breakdown_columns},
+    records.stock_of,
+    case when $calculation in ('distinct_count', 'distinct_share', 'distinct_absent', 'per_100') then records.subject end as subject,
+    sum(records.numerator) as numerator,
+    sum(records.denominator) as denominator,
+    count(*) filter (where records.lacking) as lacking,
+    count(*) as records,
+    case when $calculation = 'median' then list(records.measure) filter (where records.measure is not null) end as measures
+from indicator_records as records
+left join places on places.district_code = records.district_code
+where records.financial_year is not null and records.quarter is not null
+group by all
