@@ -97,10 +97,11 @@ def test_text_has_no_stray_whitespace() -> None:
 
 
 def test_levels_and_code_patterns(localities: pl.DataFrame) -> None:
-    assert set(localities["level"]) == {"nation", "region", "district"}
+    assert set(localities["level"]) == {"nation", "region", "combined_authority", "district"}
     patterns = {
         "nation": r"^[EWSN]92\d{6}$",
         "region": r"^E12\d{6}$",
+        "combined_authority": r"^E47\d{6}$",
         "district": r"^(E06|E07|E08|E09|W06|S12|N09)\d{6}$",
     }
     for level, pattern in patterns.items():
@@ -184,6 +185,10 @@ def test_named_districts_have_current_codes(districts: pl.DataFrame) -> None:
 
 
 def test_populations(localities: pl.DataFrame, districts: pl.DataFrame) -> None:
+    # a combined authority has no population of its own: a per-head figure for one adds up its districts
+    combined = localities.filter(pl.col("level") == "combined_authority")
+    assert combined.height == 10 and combined["population"].null_count() == combined.height
+    localities = localities.filter(pl.col("level") != "combined_authority")
     assert localities["population"].null_count() == 0
     assert (localities["population"] > 0).all()
     pop = dict(zip(localities["gss_code"], localities["population"]))
