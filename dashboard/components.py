@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import extracts
 from dashboard import format as fmt
+from warehouse import breakdowns
 
 # Okabe and Ito's colour-blind-safe palette; RAG is always written out as well as coloured
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -55,14 +56,14 @@ def chart(title: str, summary: str, figure: dict | None, table: pl.DataFrame, *,
             st.caption(left_out)
 
 
-def headline(column, row: dict, definition: str) -> None:
-    """One indicator's latest value as a metric, with its change since the previous period and the baseline and its
-    RAG status in words."""
+def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> None:
+    """One indicator's value as a metric, with its change since the same quarters a year before and since the
+    baseline (`baseline`: its period in words) and its RAG status in words."""
     value = fmt.indicator_value(row["value"], row["unit"], row["suppressed"])
     change = None if row["change_since_previous"] is None else fmt.indicator_change(row["change_since_previous"], row["unit"])
     colour = "normal" if row["direction"] == "higher" else "inverse" if row["direction"] == "lower" else "off"
     column.metric(row["name"], value, delta=change, delta_color=colour, help=definition)
-    notes = [f"Since 2024-25: {fmt.indicator_change(row['change_since_baseline'], row['unit'])}"
+    notes = [f"Since {baseline}: {fmt.indicator_change(row['change_since_baseline'], row['unit'])}"
              if row["change_since_baseline"] is not None else None,
              RAG_WORDS.get(row["rag"]) if row["rag"] else None,
              f"{fmt.count(row['lacking'])} records lacked {row.get('needs') or 'the field'}" if row.get("lacking") else None]
@@ -73,6 +74,37 @@ BREAKDOWN_WORDS = {"public_body": "public body", "body_type": "type of public bo
                    "district": "district", "size_band": "organisation size",
                    "smaller_organisation": "smaller and larger organisations", "principle": "principle",
                    "category": "issue category"}
+
+
+def view_headlines(selection, declared: pl.DataFrame, as_of) -> tuple[pl.DataFrame, str, str | None]:
+    """Every declared indicator's headline for the selection: funding and returns figures from the query-time engine
+    over the headline quarters with every filter; issue figures (disclosure-controlled, published by financial year one
+    breakdown at a time) for the financial year of the headline's last quarter in the one cell they follow. Also the
+    headline period and the baseline period, in words."""
+    from dashboard import figures, queries
+
+    first, last = selection.headline_span(as_of)
+    windows = figures.comparison_windows(first, last)
+    public = declared.filter(~pl.col("disclosure_controlled"))["indicator_id"].to_list()
+    rows = figures.headlines(queries.figures(public, windows, "all", selection.record_filters), declared, as_of)
+    controlled = declared.filter(pl.col("disclosure_controlled"))
+    if controlled.height:
+        breakdown, code = selection.issue_cell(controlled["breakdowns"][0].to_list())
+        year = figures.periods.financial_year_label(last // 4)
+        issues = queries.indicator_values(breakdown, code, f"{year} Q1", f"{year} Q4").filter(
+            pl.col("indicator_id").is_in(controlled["indicator_id"].to_list()))
+        issues = issues.join(declared.select("indicator_id", "needs", "rag_green", "rag_amber", "principle"), on="indicator_id",
+                             how="left", suffix="_declared")
+        rows = pl.concat([rows, issues.select([c for c in rows.columns if c in issues.columns])], how="diagonal_relaxed")
+    baseline = next((figures.span_name(w["first_index"], w["last_index"]) for w in windows if w["window_name"] == figures.BASELINE), None)
+    return rows.sort("sort_order"), figures.span_name(first, last), baseline
+
+
+def not_given(indicator: dict, selection) -> str:
+    """Why an indicator has no figure for the filters chosen: the breakdowns it is given by, in words."""
+    given = [breakdowns.BY_KEY[b].words for b in indicator["breakdowns"] if b != "all"]
+    return (f"Not given for {selection.who()}: this indicator is given by "
+            f"{', '.join(given) if given else 'the whole country only'}.")
 
 
 def shown(frame: pl.DataFrame, unit: str | None = None) -> pl.DataFrame:
@@ -128,20 +160,65 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
           "No record was left out for lacking a field.")
 
 
-def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = False) -> None:
-    """One indicator in one period, for every cell of a breakdown, ranked, as a chart block. `filtered`: the page
-    has a body, place or size chosen, which this chart (across everything) does not follow."""
-    from dashboard import queries
+def breakdown_cells(indicator: dict, by: str, selection, span: tuple[int, int]) -> tuple[pl.DataFrame, str]:
+    """One indicator's cells split by `by` over the quarters `span`, named, best first (sizes in their own order),
+    with their rank: funding and returns figures with every filter but those on `by` and the breakdowns inside it
+    (a ranking of districts keeps the region chosen); issue figures from what disclosure control publishes, by
+    financial year. Also the period in words."""
+    from dashboard import figures, queries
 
-    unit, words = indicator["unit"], BREAKDOWN_WORDS.get(by, by)
-    cells = shown(queries.indicator_breakdown(indicator["indicator_id"], by, period), unit)
+    first, last = span
+    if indicator["disclosure_controlled"]:
+        year = figures.periods.financial_year_label(last // 4)
+        cells, period = queries.indicator_breakdown(indicator["indicator_id"], by, year), year
+    else:
+        cells = queries.figures([indicator["indicator_id"]], [figures.span(figures.NOW, first, last)], by, selection.without(by))
+        names = queries.breakdown_names().filter(pl.col("breakdown") == by).select(
+            pl.col("code").alias("breakdown_code"), pl.col("name").alias("breakdown_name"))
+        cells = cells.join(names, on="breakdown_code", how="left").with_columns(
+            pl.col("breakdown_name").fill_null(pl.col("breakdown_code")).fill_null("Not known"),
+            pl.lit(False).alias("suppressed"), *(pl.lit(indicator[c]).alias(c) for c in ("rag_green", "rag_amber", "direction"))
+        ).with_columns(figures.rag(pl.col("value")).alias("rag"))
+        period = figures.span_name(first, last)
+    ranked = figures.ranked(cells, indicator["direction"])
+    if by in ("size_band", "smaller_organisation"):  # sizes in their natural order, smallest first
+        order = queries.breakdown_names().filter(pl.col("breakdown") == by).select(pl.col("code").alias("breakdown_code"), "sort_order")
+        ranked = ranked.join(order, on="breakdown_code", how="left").sort("sort_order", nulls_last=True).drop("sort_order")
+    return ranked, period
+
+
+def indicator_breakdown(indicator: dict, by: str, selection, span: tuple[int, int], highlight: str | None = None,
+                        peers: str | None = None) -> None:
+    """One indicator for every cell of a breakdown over the quarters `span`, ranked, as a chart block (ranking())."""
+    cells, period = breakdown_cells(indicator, by, selection, span)
+    words = breakdowns.BY_KEY[by].words
+    if indicator["disclosure_controlled"] and selection.record_filters:
+        note = f" Issue figures are published by {words} across all bodies and places, so this chart does not follow the other filters."
+    else:
+        note = " It follows the other filters chosen." if selection.without(by) else ""
+    ranking(indicator, cells, by, period, highlight, peers, note)
+
+
+def ranking(indicator: dict, cells: pl.DataFrame, by: str, period: str, highlight: str | None = None,
+            peers: str | None = None, note: str = "") -> None:
+    """One indicator's cells of a breakdown (breakdown_code, breakdown_name, value, ...), ranked, as a chart block,
+    with the cell `highlight` (a body or place chosen) marked wherever it ranks and its rank among `peers` (words:
+    'ministerial departments') said."""
+    from dashboard import figures
+
+    unit, words = indicator["unit"], breakdowns.BY_KEY[by].words
+    if "rank" not in cells.columns:
+        cells = figures.ranked(cells, indicator["direction"])
+    cells = shown(cells, unit)
     ranked = cells.filter(pl.col("value").is_not_null())
-    plotted = pl.concat([ranked.head(MOST_BARS // 2), ranked.tail(MOST_BARS // 2)]) if ranked.height > MOST_BARS else ranked
+    plotted = figures.shown_in_ranking(ranked, MOST_BARS, highlight)
     x_axis = axis(unit.capitalize())
     if plotted.height:  # room on the right for the values written beside the bars
         low, high = min(0, plotted["value"].min()), max(0, plotted["value"].max())
         x_axis["range"] = [low * 1.3, high * 1.3 or 1]
-    bars = figure([{"type": "bar", "x": plotted["value"].to_list(), "y": [fmt.chart_text(n) for n in plotted["breakdown_name"]],
+    colours = [PALETTE[1] if mine else PALETTE[0] for mine in plotted["highlighted"]]
+    labels = [("▶ " if mine else "") + fmt.chart_text(n) for n, mine in zip(plotted["breakdown_name"], plotted["highlighted"])]
+    bars = figure([{"type": "bar", "x": plotted["value"].to_list(), "y": labels, "marker": {"color": colours},
                     "orientation": "h", "text": plotted["shown"].to_list(), "textposition": "outside",
                     "hovertemplate": "%{y}: %{text}<extra></extra>"}],
                   yaxis={"autorange": "reversed"}, xaxis=x_axis, height=max(300, 24 * plotted.height + 80))
@@ -154,6 +231,11 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
         summary = f"In {period}, {'the one' if ranked.height == 1 else f'all {ranked.height}'} shown had {top['shown']}."
     else:
         summary = f"No {words} has a value to show in {period}."
+    mine = cells.filter(pl.col("breakdown_code") == highlight) if highlight else cells.clear()
+    if mine.height:
+        place = figures.rank_words(cells, highlight, peers or breakdowns.BY_KEY[by].plural)
+        summary += (f" {fmt.markdown_text(mine['breakdown_name'][0])} (marked ▶) is {place} ({mine['shown'][0]})." if place else
+                    f" {fmt.markdown_text(mine['breakdown_name'][0])} has no value to rank.")
     hidden = cells.filter(pl.col("value").is_null()).height
     suppressed = cells["suppressed"].sum()
     if hidden:
@@ -162,10 +244,9 @@ def indicator_breakdown(indicator: dict, by: str, period: str, filtered: bool = 
                     f"worked out from {'it' if hidden == 1 else 'them'}" if suppressed else " (nothing counted)")
         summary += f"{', the others with nothing counted' if 0 < suppressed < hidden else ''}."
     if plotted.height < ranked.height:
-        summary += f" The chart shows the {MOST_BARS // 2} highest and the {MOST_BARS // 2} lowest; the table has them all."
-    if filtered:
-        summary += " This chart is across all public bodies and places: figures are published one breakdown at a time."
+        summary += (f" The chart shows the {MOST_BARS // 2} highest and the {MOST_BARS // 2} lowest"
+                    f"{' and the one chosen' if plotted.height > MOST_BARS else ''}; the table has them all.")
     table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize())).insert_column(
-        1, cells["breakdown_code"].alias("Code"))
-    chart(f"{indicator['name']} by {words}, {period}", summary, bars if ranked.height else None, table,
-          file_stem=f"{indicator['indicator_id']}-by-{by}-{period}")
+        1, cells["breakdown_code"].alias("Code")).insert_column(0, cells["rank"].alias("Rank"))
+    chart(f"{indicator['name']} by {words}, {period}", summary + note, bars if ranked.height else None, table,
+          file_stem=f"{indicator['indicator_id']}-by-{by}-{period}" + (f"-{highlight}" if highlight else ""))

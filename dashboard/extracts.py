@@ -41,7 +41,8 @@ class Dataset:
 
 DATASETS: tuple[Dataset, ...] = (
     Dataset("indicator_values", "Indicator values", "marts.indicator_values",
-            "Every indicator for every period and breakdown, or for the body, place or size chosen."),
+            "Every indicator for every period and breakdown as published, or for the first body, place or size chosen "
+            "(the figures on the pages, which combine filters, are in each chart's own download)."),
     Dataset("awards", "Awards (360Giving)", "marts.awards", "Each award made by a public body, with its funding practice."),
     Dataset("body_quarters", "Returns: summary", "marts.body_quarters", "Each body's quarterly return: plan, leads, meetings, FOI."),
     Dataset("commitments", "Returns: commitments", "marts.commitments", "Each action plan commitment and its status."),

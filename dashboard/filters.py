@@ -1,22 +1,29 @@
-"""The global filters, declared once: period range, public body and body type, nation/region/district, size band,
-principle. Every filter lives in the URL (`?body=DCMS&from=2025-26+Q2`), so any view can be shared as a link and
-reopened exactly; a value the warehouse does not know is reported and ignored, never passed on.
+"""The global filters, derived from the breakdown registry (warehouse/breakdowns.py): period range, public body and
+type of body, district, combined authority, region and nation, organisation size (an NCVO band, or smaller or larger
+organisations), principle. Every filter lives in the URL (`?body=DCMS&from=2025-26+Q2`), so any view can be shared as a
+link and reopened exactly; a value the warehouse does not know is reported and ignored, never passed on. Each change
+is a browser history entry (Streamlit pushes one when the script changes the URL), and Back restores the filters of
+the entry it returns to. The pages' links carry the filters.
+
+Funding and returns figures follow every filter at once (the query-time engine). Issue figures are published under
+disclosure control one breakdown at a time, so they follow one filter (a body before its type, a region before its
+nation, then size), and the page says which.
 
 The period is a range of quarters ('2025-26 Q2' to '2026-27 Q1'; a bare financial year in a link means its first or
-last quarter). Quarterly figures and extracts follow it exactly; yearly figures cover every financial year it touches.
-
-Indicator values are published one breakdown at a time, so the figures follow the most specific place or body
-filter set (a body before its type, a district before its region and nation), then size band.
+last quarter). Figures cover the quarters chosen exactly; a choice of whole years shows the latest complete one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard import figures
 from dashboard import format as fmt
 from dashboard import queries
+from warehouse import breakdowns
 
 
 @dataclass(frozen=True)
@@ -24,21 +31,20 @@ class Filter:
     key: str  # its URL parameter and widget key
     label: str
     everything: str  # what "no choice" is called
-    breakdown: str | None  # the indicator breakdown it selects a cell of (None: it narrows something else)
+    breakdowns: tuple[str, ...]  # the breakdowns whose codes it chooses among
 
 
-# in order of precedence when several are set
-FILTERS: tuple[Filter, ...] = (
-    Filter("body", "Public body", "All public bodies", "public_body"),
-    Filter("body_type", "Type of public body", "All types of public body", "body_type"),
-    Filter("district", "District", "All districts", "district"),
-    Filter("region", "Region (England)", "All regions", "region"),
-    Filter("nation", "Nation", "All nations", "nation"),
-    Filter("size", "Organisation size", "All sizes", "size_band"),
-    Filter("principle", "Principle", "All principles", None),
-)
+FILTERS: tuple[Filter, ...] = tuple(
+    Filter(url, next(b for b in breakdowns.FILTERED if b.url_key == url).label,
+           next(b for b in breakdowns.FILTERED if b.url_key == url).everything,
+           tuple(b.key for b in breakdowns.FILTERED if b.url_key == url))
+    for url in breakdowns.URL_KEYS)
+BY_KEY = {f.key: f for f in FILTERS}
 PERIOD_KEYS = ("from", "to")
+URL_KEYS = tuple(f.key for f in FILTERS) + PERIOD_KEYS  # what a page link carries
 QUARTERS = (1, 2, 3, 4)
+WRITTEN = "_filters_written"  # session state: the filters this session last put in the URL
+GENERATION = "_filters_generation"  # session state: how many times the URL changed from elsewhere (the widgets' keys)
 
 
 def quarters_of(years: list[str]) -> list[str]:
@@ -53,6 +59,7 @@ class Selection:
     from_period: str  # the first quarter chosen: '2025-26 Q2'
     to_period: str  # the last quarter chosen
     years: tuple[str, ...] = ()  # every financial year the chosen quarters touch, oldest first
+    chosen_breakdowns: tuple[tuple[str, str, str], ...] = ()  # (filter key, breakdown, code) of each filter set
 
     @property
     def from_year(self) -> str:
@@ -74,84 +81,156 @@ class Selection:
         current = periods.financial_year(as_of)
         return next((y for y in reversed(self.years) if y != current), self.years[-1])
 
-    @property
-    def cell(self) -> tuple[str, str | None]:
-        """The indicator breakdown cell the figures come from: ('all', None) when no place, body or size is set."""
-        for f in FILTERS:
-            if f.breakdown and self.values.get(f.key):
-                return f.breakdown, self.values[f.key]
-        return "all", None
+    def headline_span(self, as_of: dt.date) -> tuple[int, int]:
+        """The quarters the headline figures cover (dashboard/figures.py)."""
+        return figures.headline_span(self.from_period, self.to_period, as_of)
 
     @property
-    def ignored(self) -> list[str]:
-        """Filters set but not applied to the figures (a more specific one is)."""
-        chosen = [f for f in FILTERS if f.breakdown and self.values.get(f.key)]
-        return [f.label for f in chosen[1:]]
+    def span(self) -> tuple[int, int]:
+        return figures.period_index(self.from_period), figures.period_index(self.to_period)
+
+    @property
+    def record_filters(self) -> dict[str, list[str]]:
+        """Breakdown key -> the codes chosen, for every filter on records (the principle filter chooses indicators)."""
+        return {breakdown: [code] for key, breakdown, code in self.chosen_breakdowns if breakdowns.BY_KEY[breakdown].filters_records}
+
+    def without(self, *dropped: str) -> dict[str, list[str]]:
+        """record_filters less the breakdowns `dropped` and every breakdown inside them (a ranking by region keeps no
+        district filter)."""
+        return {k: v for k, v in self.record_filters.items() if not any(breakdowns.within(k, d) for d in dropped)}
+
+    def chosen(self, breakdown: str) -> str | None:
+        """The code chosen in `breakdown` (None: none)."""
+        return next((code for _, b, code in self.chosen_breakdowns if b == breakdown), None)
+
+    def issue_cell(self, published: tuple[str, ...] | list[str]) -> tuple[str, str | None]:
+        """The one breakdown cell issue figures follow: the first filter set that issue figures are published by."""
+        return next(((b, code) for _, b, code in self.chosen_breakdowns
+                     if b in published and breakdowns.BY_KEY[b].filters_records), ("all", None))
+
+    def issue_note(self, published: tuple[str, ...] | list[str]) -> str | None:
+        """In words, which filters the issue figures follow and why (None when they follow every one)."""
+        followed, _ = self.issue_cell(published)
+        left = [self.names[key] for key, b, _ in self.chosen_breakdowns
+                if b != followed and breakdowns.BY_KEY[b].filters_records]
+        if not left:
+            return None
+        words = "follow " + (f"{self.names[next(k for k, b, _ in self.chosen_breakdowns if b == followed)]} only"
+                             if followed != "all" else "none of these filters")
+        return (f"Issue figures {fmt.markdown_text(words)}, not {fmt.markdown_text(', '.join(left))}: they are published "
+                "one breakdown at a time (and not by district or combined authority), because a combination of filters "
+                "would leave counts so small that someone who raised an issue could be identified.")
 
     @property
     def principle(self) -> str | None:
         return self.values.get("principle")
 
+    def who(self, markdown: bool = True) -> str:
+        """The bodies, places and sizes chosen in words: 'Local authority, North West, Small'."""
+        chosen = [self.names[f.key] for f in FILTERS if self.values.get(f.key) and f.key != "principle"]
+        text = ", ".join(chosen) or "All public bodies and places"
+        return fmt.markdown_text(text) if markdown else text
+
     def describe(self, markdown: bool = True) -> str:
-        """The selection in words: 'Department for Education, 2024-25 to 2026-27'; a name from a file escaped for
+        """The selection in words: 'Local authority, North West, 2024-25 to 2026-27'; a name from a file escaped for
         markdown (captions, alerts, summaries) unless `markdown` is False (file names, an extract's About sheet)."""
-        breakdown, code = self.cell
-        who = next((self.names[f.key] for f in FILTERS if f.breakdown == breakdown and code), "All public bodies and places")
-        who = fmt.markdown_text(who) if markdown else who
         first, last = (self.from_year, self.to_year) if self.whole_years else (self.from_period, self.to_period)
-        return f"{who}, {first} to {last}" if first != last else f"{who}, {first}"
+        return f"{self.who(markdown)}, {first} to {last}" if first != last else f"{self.who(markdown)}, {first}"
 
 
 def _options() -> dict[str, dict[str, str]]:
-    """Every filter's values (code -> name), by filter, in their order."""
-    by_filter = queries.filter_options().partition_by("filter", as_dict=True)
-    return {key: dict(zip(rows["code"], rows["name"], strict=True)) for (key,), rows in by_filter.items()}
+    """Every filter's values (code -> name), by filter, in their order; and 'year': every financial year."""
+    names = queries.breakdown_names()
+    found = {}
+    for f in FILTERS:
+        rows = names.filter(names["breakdown"].is_in(list(f.breakdowns)))
+        found[f.key] = dict(zip(rows["code"], rows["name"], strict=True))
+    found["year"] = {y: y for y in queries.filter_options().filter(queries.pl.col("filter") == "year")["code"]}
+    return found
+
+
+def _owner(f: Filter, code: str) -> str:
+    """The breakdown of a filter whose cells include `code`."""
+    names = queries.breakdown_names()
+    return names.filter((names["code"] == code) & names["breakdown"].is_in(list(f.breakdowns)))["breakdown"][0]
+
+
+def _from_url() -> dict[str, str]:
+    return {key: st.query_params[key] for key in URL_KEYS if key in st.query_params}
 
 
 def sidebar() -> Selection:
     """The filters in the sidebar, read from and written back to the URL."""
-    params = st.query_params
     every = _options()
     years = list(every.get("year", {}))
     if not years:
         st.info("The published warehouse has no figures yet: its inbox held no funding, returns or issue logs. "
                 "Add files to the inbox and run `covenant build`.")
         st.stop()
+    url = _from_url()
+    from_elsewhere = WRITTEN in st.session_state and st.session_state[WRITTEN] != url  # Back, Forward: the URL is the truth
     unknown = []
     values: dict[str, str | None] = {}
     names: dict[str, str] = {}
     st.sidebar.header("Filters")
-    st.sidebar.caption("Every filter is kept in the page's address, so a link reopens this exact view.")
+    st.sidebar.caption("Every filter is kept in the page's address, so a link reopens this exact view, and Back undoes "
+                       "a change.")
     quarters = quarters_of(years)
-    first = _period(params.get("from"), quarters, "from", unknown)
-    last = _period(params.get("to"), quarters, "to", unknown)
+    first = _period(url.get("from"), quarters, "from", unknown)
+    last = _period(url.get("to"), quarters, "to", unknown)
     if first > last:
         first, last = last, first
+    if from_elsewhere:  # new widgets, set from the URL (a widget keeps what a user chose until its key changes)
+        st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+    generation = st.session_state.get(GENERATION, 0)
+    suffix = f"_{generation}" if generation else ""
     first, last = st.sidebar.select_slider("Period (financial years and quarters)", options=quarters, value=(first, last),
-                                           key="period")
+                                           key=f"period{suffix}")
+    chosen = []
     for f in FILTERS:
         options = every.get(f.key, {})
-        wanted = params.get(f.key)
+        wanted = url.get(f.key)
         if wanted is not None and wanted not in options:
             unknown.append(f"{f.label.lower()} '{fmt.markdown_text(wanted[:40])}'")
             wanted = None
         choice = st.sidebar.selectbox(f.label, [None, *options], index=0 if wanted is None else list(options).index(wanted) + 1,
-                                      format_func=lambda c, o=options, e=f.everything: e if c is None else o[c], key=f"filter_{f.key}")
+                                      format_func=lambda c, o=options, e=f.everything: e if c is None else o[c],
+                                      key=f"filter_{f.key}{suffix}")
         values[f.key] = choice
         if choice is not None:
             names[f.key] = options[choice]
-    _write_url(values, first, last, quarters)
+            chosen.append((f.key, _owner(f, choice), choice))
+    written = _write_url(values, first, last, quarters)
+    st.session_state[WRITTEN] = written
     if unknown:
         st.warning("This link asks for " + "; ".join(unknown) + ", which the data does not have, so it is ignored.")
-    selection = Selection(values, names, first, last, tuple(y for y in years if first[:7] <= y <= last[:7]))
+    selection = Selection(values, names, first, last, tuple(y for y in years if first[:7] <= y <= last[:7]), tuple(chosen))
     if not selection.whole_years:
-        st.sidebar.caption(f"Quarterly figures and extracts follow the quarters chosen; yearly figures cover the "
-                           f"financial years they touch ({selection.years[0]}"
+        st.sidebar.caption(f"Figures cover the quarters chosen exactly; issue figures, published by financial year, cover "
+                           f"the years they touch ({selection.years[0]}"
                            + (f" to {selection.years[-1]})." if len(selection.years) > 1 else ")."))
-    if selection.ignored:
-        st.info(f"Figures are published for one breakdown at a time: these show {fmt.markdown_text(selection.names[_applied_key(selection)])}. "
-                f"Clear it to see the figures for the {', '.join(s.lower() for s in selection.ignored)} chosen.")
+    copy_link()
     return selection
+
+
+def copy_link() -> None:
+    """A button that copies the page's address (which holds every filter) to the clipboard; where the browser does not
+    allow it, the address is selected in a box to copy by hand."""
+    st.sidebar.html(COPY_LINK, unsafe_allow_javascript=True)
+
+
+COPY_LINK = """<div class="copy-link">
+<button type="button" id="copy-link-button" onclick="(function (button) {
+  var link = window.location.href, said = document.getElementById('copy-link-said');
+  function fallback() { var box = document.getElementById('copy-link-box'); box.hidden = false; box.value = link;
+    box.focus(); box.select(); said.textContent = 'Select and copy the link above.'; }
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(link).then(function () { said.textContent = 'Link copied: it reopens this view.'; }, fallback);
+  } else { fallback(); }
+})(this)">Copy link</button>
+<input id="copy-link-box" type="text" readonly hidden aria-label="Link to this view">
+<p id="copy-link-said" role="status" aria-live="polite"></p>
+</div>"""
 
 
 def _period(wanted: str | None, quarters: list[str], key: str, unknown: list[str]) -> str:
@@ -169,23 +248,24 @@ def _period(wanted: str | None, quarters: list[str], key: str, unknown: list[str
     return end
 
 
-def _applied_key(selection: Selection) -> str:
-    breakdown, _ = selection.cell
-    return next(f.key for f in FILTERS if f.breakdown == breakdown)
-
-
-def _write_url(values: dict[str, str | None], first: str, last: str, quarters: list[str]) -> None:
-    """Put the filters in the URL (and take out those cleared), leaving the page's own choices there."""
+def _write_url(values: dict[str, str | None], first: str, last: str, quarters: list[str]) -> dict[str, str]:
+    """Put the filters in the URL (and take out those cleared), leaving the page's own choices there; what is written."""
     wanted = {k: v for k, v in values.items() if v is not None}
     if first != quarters[0]:
         wanted["from"] = first
     if last != quarters[-1]:
         wanted["to"] = last
-    for key in [f.key for f in FILTERS] + list(PERIOD_KEYS):
+    for key in URL_KEYS:
         if key in wanted and st.query_params.get(key) != wanted[key]:
             st.query_params[key] = wanted[key]
         elif key not in wanted and key in st.query_params:
             del st.query_params[key]
+    return wanted
+
+
+def carried() -> dict[str, str]:
+    """The filters a link to another page carries: those in this page's URL."""
+    return _from_url()
 
 
 def page_choice(label: str, options: list[str], key: str, *, default: int = 0, format_func=str) -> str | None:

@@ -16,7 +16,8 @@ ATTRIBUTION = (
     "Sources: public bodies' 360Giving grants data, departmental returns and the issue reporting service. "
     "Contains public sector information licensed under the Open Government Licence v3.0. "
     "Contains National Statistics data © Crown copyright and database right. "
-    "Issue counts under 5 are suppressed and shown as [c]."
+    "Issue figures are under disclosure control: a count under 5, or one that could be worked out from others, is "
+    "shown as [c]."
 )
 
 
@@ -48,3 +49,13 @@ def data_status() -> dict | None:
 def footer() -> None:
     st.divider()
     st.caption(ATTRIBUTION)
+
+
+def navigation(pages: list) -> None:
+    """The pages, as links that carry the filters set (the period, bodies, places, size and principle), so the next
+    page shows the same selection."""
+    from dashboard import filters
+
+    carried = filters.carried()
+    for page in pages:
+        st.page_link(page, label=page.title, query_params=carried)

@@ -9,6 +9,7 @@ superseded (etl/build.py). A newly published warehouse is picked up on the next 
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from functools import cache
@@ -94,6 +95,46 @@ def filter_options() -> pl.DataFrame:
 
 def indicators() -> pl.DataFrame:
     return run("indicators")
+
+
+@cache
+def _figures_sql() -> str:
+    from etl import indicators  # our own SQL, generated from the breakdown registry (warehouse/breakdowns.py)
+
+    return indicators.figures_sql()
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _figures(path: str, asked: str) -> pl.DataFrame:
+    from etl import indicators
+
+    wanted = json.loads(asked)
+    cursor = _connection(path).cursor()
+    try:
+        found = cursor.sql(_figures_sql(), params=indicators.figure_params(**wanted)).pl()
+    finally:
+        cursor.close()
+    windows = pl.DataFrame(wanted["windows"], schema={"window_name": pl.Utf8, "first_index": pl.Int64, "last_index": pl.Int64})
+    return found.join(windows, on="window_name", how="left")
+
+
+def figures(indicators: list[str], windows: list[dict], breakdown: str = "all",
+            filters: dict[str, list[str]] | None = None) -> pl.DataFrame:
+    """The funding and returns indicators' figures (not issue figures: those are published under disclosure control,
+    marts.indicator_values) for any filters (breakdown key -> codes chosen) and windows of quarters (dashboard/figures.py),
+    split by `breakdown`, computed now from marts.indicator_facts by warehouse/engine/figures.sql, every value bound."""
+    path = database()
+    if path is None:
+        raise NoWarehouse()
+    asked = {"indicators": sorted(indicators), "windows": [{k: w[k] for k in ("window_name", "period_level", "financial_year",
+             "quarter", "first_index", "last_index")} for w in windows], "breakdown": breakdown,
+             "filters": {k: sorted(v) for k, v in sorted((filters or {}).items()) if v}}
+    return _figures(str(path), json.dumps(asked, sort_keys=True))
+
+
+def breakdown_names() -> pl.DataFrame:
+    """Every cell of every breakdown: breakdown, code, name, parent, sort_order."""
+    return run("breakdown_names")
 
 
 def indicator_values(breakdown: str, code: str | None, from_period: str, to_period: str, period_level: str = "year") -> pl.DataFrame:

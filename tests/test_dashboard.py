@@ -20,13 +20,14 @@ def app(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return AppTest.from_file(APP, default_timeout=60)
 
 
-def headline_values(database: Path, breakdown: str = "all", code: str | None = None) -> dict[str, str]:
-    """What the overview should show for each headline indicator: its latest year's value, formatted."""
+def headline_values(database: Path, breakdown: str = "all", code: str | None = None, year: str = "2025-26") -> dict[str, str]:
+    """What the overview should show for each headline indicator: its value in the latest complete financial year
+    (2025-26 in the demo), formatted; – where it has none."""
     rows = query(database, """
-        select i.name, v.value, v.unit, v.suppressed from marts.indicator_values v join marts.indicators i using (indicator_id)
-        where i.headline and v.period_level = 'year' and v.breakdown = ? and v.breakdown_code is not distinct from ?
-          and v.period_complete
-        qualify row_number() over (partition by v.indicator_id order by v.financial_year desc) = 1""", [breakdown, code])
+        select i.name, v.value, i.unit, coalesce(v.suppressed, false) from marts.indicators i
+        left join marts.indicator_values v on v.indicator_id = i.indicator_id and v.period_level = 'year'
+         and v.financial_year = ? and v.breakdown = ? and v.breakdown_code is not distinct from ?
+        where i.headline""", [year, breakdown, code])
     return {name: fmt.indicator_value(value, unit, suppressed) for name, value, unit, suppressed in rows}
 
 
@@ -41,7 +42,8 @@ def test_overview_shows_each_principles_headline_figures(built_warehouse, monkey
     assert [s.value for s in at.header][:5] == ["Recognition and value", "Partnership and collaboration",
                                                    "Participation and inclusion", "Transparency", "Accountability"]
     assert shown_metrics(at) == headline_values(built_warehouse.database)
-    assert any("in 2025-26 (the latest complete financial year" in c.value for c in at.caption)  # 2026-27 is not over
+    assert any("All public bodies and places, 2025-26 (the latest complete financial year" in c.value
+               for c in at.caption)  # 2026-27 is not over
 
 
 def test_choosing_a_body_changes_the_numbers_and_the_url(built_warehouse, monkeypatch):
@@ -76,7 +78,8 @@ def test_a_link_with_a_range_of_quarters_reopens_it(built_warehouse, monkeypatch
     assert at.select_slider(key="period").value == ("2025-26 Q2", "2026-27 Q1")
     trend = next(frame.value for frame in at.dataframe if "Quarter" in frame.value.columns)
     assert [q.removesuffix(" (to date)") for q in trend["Quarter"]] == ["2025-26 Q2", "2025-26 Q3", "2025-26 Q4", "2026-27 Q1"]
-    assert any("yearly figures cover the financial years they touch (2025-26 to 2026-27)" in c.value for c in at.sidebar.caption)
+    assert any("issue figures, published by financial year, cover the years they touch (2025-26 to 2026-27)" in c.value
+               for c in at.sidebar.caption)
     at.select_slider(key="period").set_value(("2025-26 Q3", "2025-26 Q4")).run()
     assert (at.query_params["from"], at.query_params["to"]) in ((["2025-26 Q3"], ["2025-26 Q4"]), ("2025-26 Q3", "2025-26 Q4"))
 
@@ -255,7 +258,7 @@ def test_every_view_of_a_principle_draws_its_first_published_indicators_charts(b
     at.query_params["principle"] = "participation"
     at.run()
     at.switch_page("app_pages/principles.py").run()
-    for key, value in (("filter_size", "small"), ("filter_region", "E12000003"), ("filter_size", None), ("filter_region", None)):
+    for key, value in (("filter_size", "small"), ("filter_size", None), ("filter_region", "E12000003"), ("filter_region", None)):
         at.selectbox(key=key).select(value).run()  # the first indicator published changes with the view
         assert not at.exception
         subheaders = [s.value for s in at.subheader]
@@ -384,7 +387,7 @@ def test_the_localities_map_shows_every_nation_and_region(built_warehouse, monke
     at.run()
     at.switch_page("app_pages/localities.py").run()
     assert not at.exception
-    assert at.selectbox(key="place_year").value == "2025-26"  # the latest complete year
+    assert any(s.value == "Funding per head of population by nation and region, 2025-26" for s in at.subheader)  # the latest complete year
     table = next(f.value for f in at.dataframe if "Place" in f.value.columns)
     assert len(table) == 12  # nine English regions and three nations
     (yorkshire,) = query(built_warehouse.database, """select value from marts.indicator_values where indicator_id = 'funding_per_head'

@@ -30,6 +30,8 @@ class Breakdown:
     everything: str = ""  # what its filter calls no choice
     parent: str | None = None  # the breakdown whose cells hold this one's cells
     from_district: bool = False  # worked out from the district of a record
+    plural: str = ""  # its cells in running text: 'types of public body'
+    filters_records: bool = True  # its filter keeps the records in the cells chosen (False: it chooses indicators)
 
     @property
     def words(self) -> str:
@@ -41,48 +43,49 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
     Breakdown(
         "public_body", "Public body", "records.body_code",
         "select code, name, body_type as parent, row_number() over (order by name) as sort_order from reference.public_bodies",
-        url_key="body", everything="All public bodies", parent="body_type"),
+        url_key="body", everything="All public bodies", parent="body_type", plural="public bodies"),
     Breakdown(
         "body_type", "Type of public body", "records.body_type",
         "select code, name, null as parent, sort_order from reference.body_types",
-        url_key="body_type", everything="All types of public body"),
+        url_key="body_type", everything="All types of public body", plural="types of public body"),
     Breakdown(
         "district", "District", "records.district_code",
         "select gss_code as code, name, coalesce(region_code, nation_code) as parent, row_number() over (order by name) "
         "as sort_order from reference.localities where level = 'district'",
-        url_key="district", everything="All districts", parent="region"),
+        url_key="district", everything="All districts", parent="region", plural="districts"),
     Breakdown(
         "combined_authority", "Combined authority", "places.combined_authority_code",
         "select gss_code as code, name, region_code as parent, row_number() over (order by name) as sort_order "
         "from reference.localities where level = 'combined_authority'",
-        url_key="combined_authority", everything="All combined authorities", parent="region", from_district=True),
+        url_key="combined_authority", everything="All combined authorities", parent="region", from_district=True,
+        plural="combined authorities"),
     Breakdown(
         "region", "Region (England)", "records.region_code",
         "select gss_code as code, name, nation_code as parent, row_number() over (order by name) as sort_order "
         "from reference.localities where level = 'region'",
-        url_key="region", everything="All regions", parent="nation"),
+        url_key="region", everything="All regions", parent="nation", plural="regions"),
     Breakdown(
         "nation", "Nation", "records.nation_code",
         "select gss_code as code, name, null as parent, row_number() over (order by gss_code) as sort_order "
         "from reference.localities where level = 'nation'",
-        url_key="nation", everything="All nations"),
+        url_key="nation", everything="All nations", plural="nations"),
     Breakdown(
         "size_band", "Organisation size", "records.size_band",
         "select code, name, null as parent, sort_order from reference.size_bands",
-        url_key="size", everything="All sizes"),
+        url_key="size", everything="All sizes", plural="sizes of organisation"),
     Breakdown(
         "smaller_organisation", "Smaller or larger organisation",
         "case when records.smaller_organisation then 'smaller' when not records.smaller_organisation then 'larger' end",
         "select 'smaller' as code, 'Smaller organisations (income £500,000 and under)' as name, null as parent, "
         "100 as sort_order union all select 'larger', 'Larger organisations (income over £500,000)', null, 101",
-        url_key="size", everything="All sizes"),
+        url_key="size", everything="All sizes", plural="groups of organisation by size"),
     Breakdown(
         "principle", "Principle", "records.principle",
         "select code, name, null as parent, sort_order from reference.principles",
-        url_key="principle", everything="All principles"),
+        url_key="principle", everything="All principles", filters_records=False, plural="principles"),
     Breakdown(
         "category", "Issue category", "records.category",
-        "select code, name, null as parent, sort_order from reference.issue_categories"),
+        "select code, name, null as parent, sort_order from reference.issue_categories", plural="issue categories"),
 )
 BY_KEY = {b.key: b for b in BREAKDOWNS}
 KEYS = ("all", *BY_KEY)  # "all": the total of every record
@@ -92,6 +95,15 @@ URL_KEYS = tuple(dict.fromkeys(b.url_key for b in FILTERED))  # one filter per U
 
 def label(key: str) -> str:
     return "All" if key == "all" else BY_KEY[key].label
+
+
+def within(key: str, outer: str) -> bool:
+    """`key` is `outer` or lies inside it (its parent, or its parent's parent, ... is `outer`)."""
+    while key is not None:
+        if key == outer:
+            return True
+        key = BY_KEY[key].parent
+    return False
 
 
 def supported(declared: tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components, extracts, filters, layout, queries
+from warehouse import breakdowns
 
 layout.page_header(
     "Data and downloads",
@@ -19,12 +20,13 @@ if layout.data_status() is None:
 selection = filters.sidebar()
 database = queries.database()
 titles = {d.key: d for d in extracts.DATASETS}
+EVERY = breakdowns.KEYS  # indicator values are published one breakdown at a time: the extract has the first filter's cells
 
 st.header("Build an extract")
 key = filters.page_choice("Dataset", list(titles), "dataset", format_func=lambda k: titles[k].title)
 dataset = titles[key]
 st.markdown(f"{dataset.description} Filters: {selection.describe()}.")
-preview = extracts.rows(database, key, selection.values, selection.from_period, selection.to_period, selection.cell, limit=201)
+preview = extracts.rows(database, key, selection.values, selection.from_period, selection.to_period, selection.issue_cell(EVERY), limit=201)
 if preview.is_empty():
     st.warning("No rows match these filters. Widen the financial years or clear a filter.")
 else:
@@ -41,7 +43,7 @@ else:
 
     st.download_button(
         f"Download {dataset.title.lower()} ({fmt_key.upper()})",
-        data=partial(build_file, key, dict(selection.values), selection.from_period, selection.to_period, selection.cell,
+        data=partial(build_file, key, dict(selection.values), selection.from_period, selection.to_period, selection.issue_cell(EVERY),
                      fmt_key, selection.describe(markdown=False)),
         file_name=f"covenant-{key}-{components.slug(selection.describe(markdown=False))}.{fmt_key}", mime=extracts.MIME[fmt_key],
         key="extract_download", on_click="ignore")

@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboard import components, filters, layout, queries
+from dashboard import components, figures, filters, layout, queries
 from dashboard import format as fmt
 
 ISSUE_INDICATORS = ("issues_raised", "issues_resolved_share", "issues_median_days_to_resolve", "issues_unresolved_after_90_days")
@@ -50,14 +50,16 @@ info = layout.data_status()
 if info is None:
     st.stop()
 selection = filters.sidebar()
-breakdown, code = selection.cell
 declared = {row["indicator_id"]: row for row in queries.indicators().iter_rows(named=True)}
+published = declared["issues_raised"]["breakdowns"]
+breakdown, code = selection.issue_cell(published)
+note = selection.issue_note(published)
+if note:
+    st.info(note)
 years = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period).filter(
     pl.col("indicator_id").is_in(ISSUE_INDICATORS))
 if years.is_empty():
-    st.warning(f"There are no issue figures for {selection.describe()}: issue figures are published for the whole "
-               "country and by public body, type of body, nation, region, the reporter's size, principle and category, "
-               "one at a time, and not by district, where most counts are under 5 and could identify who raised an issue.")
+    st.warning(f"There are no issue figures for {selection.describe()} in the financial years chosen.")
     st.stop()
 
 latest = components.latest_years(years)
@@ -76,11 +78,12 @@ for indicator in ("issues_raised", "issues_resolved_share", "issues_median_days_
     if series.height:
         components.indicator_trend(declared[indicator], series, selection.describe(), level="year")
 
-period = latest["period"].max()
+year = latest["period"].max()
+span = (figures.period_index(f"{year} Q1"), figures.period_index(f"{year} Q4"))
 for by in ("category", "principle", "body_type"):
-    if by in declared["issues_raised"]["breakdowns"]:
-        components.indicator_breakdown(declared["issues_raised"], by, period, filtered=breakdown != "all")
-components.indicator_breakdown(declared["issues_resolved_share"], "body_type", period, filtered=breakdown != "all")
+    if by in published:
+        components.indicator_breakdown(declared["issues_raised"], by, selection, span, highlight=selection.chosen(by))
+components.indicator_breakdown(declared["issues_resolved_share"], "body_type", selection, span, highlight=selection.chosen("body_type"))
 
 still_open = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period, period_level="quarter").filter(
     pl.col("indicator_id") == "issues_still_open")

@@ -7,9 +7,8 @@ from urllib.parse import quote
 import polars as pl
 import streamlit as st
 
-from dashboard import components, filters, layout, queries
+from dashboard import compare, components, figures, filters, layout, queries
 from dashboard import format as fmt
-from etl import periods
 
 layout.page_header(
     "Localities",
@@ -20,25 +19,29 @@ info = layout.data_status()
 if info is None:
     st.stop()
 selection = filters.sidebar()
-declared = queries.indicators().filter(pl.col("breakdowns").list.contains("region"))
+declared = queries.indicators().filter(pl.col("breakdowns").list.contains("region") & ~pl.col("disclosure_controlled"))
 names = dict(zip(declared["indicator_id"], declared["name"], strict=True))
 indicator_id = filters.page_choice("Indicator", list(names), "place_indicator", format_func=names.get,
                                   default=list(names).index("funding_per_head") if "funding_per_head" in names else 0)
 indicator = declared.filter(pl.col("indicator_id") == indicator_id).row(0, named=True)
-years = list(selection.years)
-current = periods.financial_year(info["as_of"])
-period = filters.page_choice("Financial year", years[::-1], "place_year",
-                             default=1 if len(years) > 1 and years[-1] == current else 0,  # the latest complete year
-                             format_func=lambda y: f"{y} (to date)" if y == current else y)
+span = selection.headline_span(info["as_of"])
+period = figures.span_name(*span)
 unit = indicator["unit"]
-hexes = queries.run("hex_values", indicator=indicator_id, period=period)
+window = [figures.span(figures.NOW, *span)]
+hexes = queries.run("hex_layout")
 level = "districts" if hexes.height and st.radio("Map", ["nations and regions", "districts"], horizontal=True,
                                                  key="place_map") == "districts" else "nations and regions"
-
-
-
+places = ("district",) if level == "districts" else ("region", "nation")
+kept = selection.without("nation", "combined_authority")  # the map shows every place, with the other filters
+values = pl.concat([queries.figures([indicator_id], window, b, kept) for b in places], how="vertical_relaxed").select(
+    pl.col("breakdown_code").alias("gss_code"), "value", "numerator", "denominator", "lacking", pl.lit(False).alias("suppressed"))
+if not set(selection.record_filters) <= set(indicator["breakdowns"]):
+    st.info(components.not_given(indicator, selection))
+others = [selection.names[key] for key, b, _ in selection.chosen_breakdowns if b not in compare.PLACES and key != "principle"]
+if others:
+    st.caption(f"The map and rankings follow the {fmt.markdown_text(', '.join(others))} chosen.")
 if level == "districts":
-    cells = components.shown(hexes, unit)
+    cells = components.shown(hexes.join(values, on="gss_code", how="left"), unit)
     odd = cells["layout"][0] in ("odd-r", "odd-q")
     x = [q + (0.5 if (r % 2 == 1) == odd else 0) for q, r in zip(cells["q"], cells["r"])]
     y = [-r * math.sqrt(3) / 2 for r in cells["r"]]
@@ -50,7 +53,7 @@ if level == "districts":
     height, y_axis = 640, {"scaleanchor": "x"}
 else:
     # a tile per English region and per other nation, laid out roughly as on a map
-    cells = components.shown(queries.run("tile_values", indicator=indicator_id, period=period), unit)
+    cells = components.shown(queries.run("tiles").join(values, on="gss_code", how="left"), unit)
     rows, cols = int(cells["tile_row"].max()) + 1, int(cells["tile_col"].max()) + 1
     z = [[None] * cols for _ in range(rows)]
     text = [[""] * cols for _ in range(rows)]
@@ -80,7 +83,11 @@ components.chart(f"{indicator['name']} by {'district' if level == 'districts' el
                            + ("" if hexes.height else " Load a HexJSON district layout into the inbox to see a district map.")))
 
 st.header("Districts ranked")
-components.indicator_breakdown(indicator, "district", period, filtered=selection.cell[0] != "all")
+if "district" in indicator["breakdowns"]:
+    components.indicator_breakdown(indicator, "district", selection, span, highlight=selection.chosen("district"))
+else:
+    st.markdown(components.not_given(indicator, selection))
+compare.places(selection, queries.indicators(), span)
 
 place = next((selection.values[k] for k in ("district", "region", "nation") if selection.values.get(k)), None)
 if place:

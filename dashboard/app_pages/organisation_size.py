@@ -4,7 +4,7 @@ smaller organisations (income £500,000 and under) fare."""
 import polars as pl
 import streamlit as st
 
-from dashboard import components, filters, layout, queries
+from dashboard import components, figures, filters, layout, queries
 from dashboard import format as fmt
 from etl import periods
 
@@ -18,13 +18,15 @@ info = layout.data_status()
 if info is None:
     st.stop()
 selection = filters.sidebar()
-current = periods.financial_year(info["as_of"])
-year = selection.latest_complete_year(info["as_of"])
-st.caption(f"{selection.describe()}; the size charts are for {year}{' (to date)' if year == current else ''}.")
+span = selection.headline_span(info["as_of"])
+year = figures.span_name(*span) + ("" if figures.last_day(span[1]) <= info["as_of"] else " (to date)")
+st.caption(f"{selection.who()}, {year}" + (" (the latest complete financial year of those chosen)" if selection.whole_years
+                                         and selection.from_year != selection.to_year else "") + ".")
 
-sizes = queries.run("funding_by_size", financial_year=year, body=selection.values.get("body"),
-                    body_type=selection.values.get("body_type"), district=selection.values.get("district"),
-                    region=selection.values.get("region"), nation=selection.values.get("nation"))
+chosen = {f: selection.chosen(f) for f in ("public_body", "body_type", "district", "region", "nation", "combined_authority")}
+sizes = queries.run("funding_by_size", from_period=figures.period_name(span[0]), to_period=figures.period_name(span[1]),
+                    body=chosen["public_body"], body_type=chosen["body_type"], district=chosen["district"],
+                    region=chosen["region"], nation=chosen["nation"], combined_authority=chosen["combined_authority"])
 total_amount, total_awards = sizes["amount"].sum(), sizes["awards"].sum()
 if total_awards == 0:
     st.warning(f"No awards match {selection.describe()} in {year}. Widen the financial years or clear a filter.")
@@ -51,24 +53,28 @@ table = sizes.select(pl.col("name").alias("Size"), pl.col("awards").alias("Award
                      pl.col("median_months").alias("Median length (months)"))
 unknown = sizes.filter(pl.col("size_band") == "unknown")["awards"].sum()
 st.header("Funding by size of organisation")
+if selection.values.get("size"):
+    st.caption("This chart compares every size of organisation, so it does not follow the size chosen; the rest of the "
+               "page marks it.")
 components.chart(f"Awards and funding by recipient size, {year}", summary, figure, table,
                  file_stem=f"funding-by-size-{year}-{selection.describe()}",
                  left_out=f"{fmt.count(unknown)} awards went to organisations whose income is not known (shown as Unknown income).")
 
-declared = {row["indicator_id"]: row for row in queries.indicators().iter_rows(named=True)}
+indicators = queries.indicators()
+declared = {row["indicator_id"]: row for row in indicators.iter_rows(named=True)}
 for indicator_id in ("awards_two_years_or_more", "awards_paid_in_advance", "full_cost_recovery_funding_share"):
-    components.indicator_breakdown(declared[indicator_id], "size_band", year, filtered=selection.cell[0] != "all")
+    components.indicator_breakdown(declared[indicator_id], "size_band", selection, span, highlight=selection.chosen("size_band"))
 
 st.header("Smaller organisations")
-breakdown, code = selection.cell
-values = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period)
+smaller = ("funding_to_smaller_organisations", "awards_to_smaller_organisations")
+values, _, baseline = components.view_headlines(selection, indicators.filter(pl.col("indicator_id").is_in(smaller)), info["as_of"])
 columns = st.columns(2)
-for column, indicator_id in zip(columns, ("funding_to_smaller_organisations", "awards_to_smaller_organisations")):
-    rows = values.filter((pl.col("indicator_id") == indicator_id) & (pl.col("financial_year") == year))
+for column, indicator_id in zip(columns, smaller):
+    rows = values.filter(pl.col("indicator_id") == indicator_id)
     if rows.height:
         components.headline(column, rows.row(0, named=True) | {"needs": declared[indicator_id]["needs"]},
-                            declared[indicator_id]["definition"])
+                            declared[indicator_id]["definition"], baseline or periods.BASELINE_FINANCIAL_YEAR)
     else:
-        column.info(f"{declared[indicator_id]['name']}: not published for {selection.describe()}.")
-components.indicator_breakdown(declared["awards_paid_in_advance"], "smaller_organisation", year,
-                               filtered=selection.cell[0] != "all")
+        column.info(f"{declared[indicator_id]['name']}: {components.not_given(declared[indicator_id], selection)}")
+components.indicator_breakdown(declared["awards_paid_in_advance"], "smaller_organisation", selection, span,
+                               highlight=selection.chosen("smaller_organisation"))

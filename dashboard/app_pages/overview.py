@@ -10,45 +10,51 @@ from etl import periods
 
 layout.page_header(
     "Overview",
-    "How public bodies are doing against the Civil Society Covenant: the headline figure for each principle in the "
-    "latest financial year, its change since the year before and since the 2024-25 baseline, and its RAG status "
-    "where a standard sets a threshold. Use the filters to see one public body, type of body, place or size of "
-    "organisation.",
+    "How public bodies are doing against the Civil Society Covenant: the headline figure for each principle over the "
+    "quarters chosen (or the latest complete financial year), its change since the same quarters a year before and "
+    "since the 2024-25 baseline, and its RAG status where a standard sets a threshold. The filters combine: choose "
+    "a type of body, a region and a size of organisation to see exactly those awards.",
 )
 info = layout.data_status()
 if info is None:
     st.stop()
 selection = filters.sidebar()
-breakdown, code = selection.cell
 declared = queries.indicators()
-values = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period)
 if selection.principle:
     declared = declared.filter(pl.col("principle") == selection.principle)
-    values = values.filter(pl.col("principle") == selection.principle)
-if values.is_empty():
-    st.warning(f"There are no figures for {selection.describe()}. Widen the financial years or clear a filter.")
-    st.stop()
-
-values = values.with_columns(
-    pl.when(pl.col("period_complete")).then(pl.col("period")).otherwise(pl.format("{} (to date)", "period")).alias("period_label"))
-latest = components.latest_years(values)
-definitions = dict(zip(declared["indicator_id"], declared["definition"], strict=True))
-latest = latest.with_columns(pl.col("indicator_id").is_in(declared.filter(pl.col("headline"))["indicator_id"].to_list())
+latest, period, baseline = components.view_headlines(selection, declared, info["as_of"])
+latest = latest.with_columns(pl.lit(period if latest["period_complete"].all() else f"{period} (to date)").alias("period_label"),
+                             pl.col("indicator_id").is_in(declared.filter(pl.col("headline"))["indicator_id"].to_list())
                              .alias("headline_indicator"))
+if latest.filter(pl.col("value").is_not_null() | pl.col("suppressed")).is_empty():
+    st.warning(f"There are no figures for {selection.describe()}. Widen the period or clear a filter.")
+    st.stop()
+definitions = dict(zip(declared["indicator_id"], declared["definition"], strict=True))
 needs = dict(zip(declared["indicator_id"], declared["needs"], strict=True))
-st.caption(f"Figures for {selection.describe()}, in {latest['period_label'].max()}"
-           + (" (the latest complete financial year; the Principles page shows the year to date)." if latest["period_complete"].all() else "."))
+st.caption(f"Figures for {selection.who()}, {period}"
+           + (" (the latest complete financial year of those chosen)" if selection.whole_years and not selection.from_year == selection.to_year
+              and len(period) == 7 else "")
+           + f", compared with the same quarters a year before{f' and of the {baseline} baseline' if baseline else ''}.")
+issue_ids = declared.filter(pl.col("disclosure_controlled"))
+note = selection.issue_note(issue_ids["breakdowns"][0].to_list()) if issue_ids.height else None
+if note:
+    st.caption(note)
 
-principles = queries.filter_options().filter(pl.col("filter") == "principle")
+principles = queries.breakdown_names().filter(pl.col("breakdown") == "principle")
 for principle, name in zip(principles["code"], principles["name"], strict=True):
-    chosen = declared.filter((pl.col("principle") == principle) & pl.col("headline"))
-    rows = latest.filter(pl.col("indicator_id").is_in(chosen["indicator_id"].to_list())).sort("sort_order")
-    if rows.is_empty():
+    chosen = declared.filter((pl.col("principle") == principle) & pl.col("headline")).sort("sort_order")
+    if chosen.is_empty():
         continue
     st.header(name)
-    columns = st.columns(max(rows.height, 2))
-    for column, row in zip(columns, rows.iter_rows(named=True)):
-        components.headline(column, row | {"needs": needs[row["indicator_id"]]}, definitions[row["indicator_id"]])
+    columns = st.columns(max(chosen.height, 2))
+    for column, indicator in zip(columns, chosen.iter_rows(named=True)):
+        rows = latest.filter(pl.col("indicator_id") == indicator["indicator_id"])
+        if rows.height:
+            components.headline(column, rows.row(0, named=True) | {"needs": needs[indicator["indicator_id"]]},
+                                definitions[indicator["indicator_id"]], baseline or periods.BASELINE_FINANCIAL_YEAR)
+        else:
+            column.metric(indicator["name"], "–", help=definitions[indicator["indicator_id"]])
+            column.caption(components.not_given(indicator, selection))
 
 # what changed most: the change since the previous year, the right way round for each indicator
 sign = pl.when(pl.col("direction") == "lower").then(-1).when(pl.col("direction") == "higher").then(1).otherwise(None)
@@ -56,7 +62,7 @@ moved = (latest.filter(pl.col("change_since_previous").is_not_null() & (pl.col("
          .with_columns((pl.col("change_since_previous") * sign).alias("better_by"))
          .filter(pl.col("unit").is_in(fmt.PERCENT_UNITS)).sort("better_by", "sort_order"))  # ties in a fixed order
 if moved.height:
-    st.header("What changed most since the year before")
+    st.header("What changed most since the same quarters a year before")
     worse, better = moved.head(3).filter(pl.col("better_by") < 0), moved.tail(3).reverse().filter(pl.col("better_by") > 0)
     for title, group in (("Improved most", better), ("Worsened most", worse)):
         if group.height:
@@ -65,20 +71,20 @@ if moved.height:
                 f"- {r['name']}: {fmt.indicator_value(r['value'], r['unit'])} in {r['period_label']} "
                 f"({fmt.indicator_change(r['change_since_previous'], r['unit'])})" for r in group.iter_rows(named=True)))
 
-# where each headline percentage stands now against the 2024-25 baseline
-now = latest.filter(pl.col("headline_indicator") & pl.col("unit").is_in(fmt.PERCENT_UNITS)
+# where each headline percentage stands now against the same quarters of the 2024-25 baseline (funding and returns)
+now = latest.filter(~pl.col("indicator_id").is_in(issue_ids["indicator_id"].to_list()) & pl.col("headline_indicator") & pl.col("unit").is_in(fmt.PERCENT_UNITS)
                     & pl.col("value").is_not_null() & pl.col("baseline_value").is_not_null()).sort("sort_order")
-if now.height and now["period_label"].max() == periods.BASELINE_FINANCIAL_YEAR:
-    st.caption(f"The years chosen end in the {periods.BASELINE_FINANCIAL_YEAR} baseline itself: choose later years to see "
-               "the headline percentages against it.")
+if not baseline:
+    st.caption(f"The quarters chosen end in the {periods.BASELINE_FINANCIAL_YEAR} baseline itself: choose a later period "
+               "to see the headline percentages against it.")
 elif now.height:
     year = now["period_label"].max()
     lines = [{"type": "scatter", "x": [row["baseline_value"], row["value"]], "y": [row["name"], row["name"]], "mode": "lines",
               "line": {"color": "#b1b4b6", "width": 3}, "showlegend": False, "hoverinfo": "skip"} for row in now.iter_rows(named=True)]
     figure = components.figure(lines + [
         {"type": "scatter", "x": now["baseline_value"].to_list(), "y": now["name"].to_list(), "mode": "markers",
-         "name": "2024-25 (baseline)", "marker": {"symbol": "circle-open", "size": 12, "color": "#0b0c0c", "line": {"width": 2}},
-         "hovertemplate": "%{y}: %{x:.1f}% in 2024-25<extra></extra>"},
+         "name": f"{baseline} (baseline)", "marker": {"symbol": "circle-open", "size": 12, "color": "#0b0c0c", "line": {"width": 2}},
+         "hovertemplate": "%{y}: %{x:.1f}% in " + baseline + "<extra></extra>"},
         {"type": "scatter", "x": now["value"].to_list(), "y": now["name"].to_list(), "mode": "markers", "name": year,
          "marker": {"symbol": "circle", "size": 12, "color": "#0072B2"},
          "hovertemplate": "%{y}: %{x:.1f}% in " + year + "<extra></extra>"},
@@ -86,10 +92,10 @@ elif now.height:
         height=max(320, 44 * now.height + 100), legend={"orientation": "h", "y": -0.2})
     better = now.filter(((pl.col("direction") == "higher") & (pl.col("value") > pl.col("baseline_value")))
                         | ((pl.col("direction") == "lower") & (pl.col("value") < pl.col("baseline_value"))))
-    summary = f"{better.height} of the {now.height} headline percentages are better in {year} than in the 2024-25 baseline."
-    table = now.select(pl.col("name").alias("Indicator"), pl.col("baseline_value").round(1).alias("2024-25 (%)"),
+    summary = f"{better.height} of the {now.height} headline percentages are better in {year} than in the {baseline} baseline."
+    table = now.select(pl.col("name").alias("Indicator"), pl.col("baseline_value").round(1).alias(f"{baseline} (%)"),
                        pl.col("value").round(1).alias(f"{year} (%)"), pl.col("change_since_baseline").round(1).alias("Change (points)"),
                        pl.col("rag").alias("RAG"), pl.col("lacking").alias("Records lacking the field"))
-    components.chart(f"Headline percentages: {year} against the 2024-25 baseline", summary, figure, table,
+    components.chart(f"Headline percentages: {year} against the {baseline} baseline", summary, figure, table,
                      file_stem=f"headline-percentages-{selection.describe()}",
                      left_out=f"Records left out for lacking the field they need: {fmt.count(now['lacking'].sum())} across these figures in {year}.")

@@ -3,8 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import components, filters, layout, queries
+from dashboard import components, figures, filters, layout, queries
 from dashboard import format as fmt
+from etl import periods
+from warehouse import breakdowns
 
 layout.page_header(
     "Principles",
@@ -13,38 +15,48 @@ layout.page_header(
     "(and any other filter) in the filters. The first indicator's charts are shown; open any other's to see its "
     "charts (a link keeps the ones you opened).",
 )
-if layout.data_status() is None:
+info = layout.data_status()
+if info is None:
     st.stop()
 selection = filters.sidebar()
-breakdown, code = selection.cell
-principles = queries.filter_options().filter(pl.col("filter") == "principle")
+principles = queries.breakdown_names().filter(pl.col("breakdown") == "principle")
 names = dict(zip(principles["code"], principles["name"], strict=True))
 principle = selection.principle or principles["code"][0]
 declared = queries.indicators().filter(pl.col("principle") == principle)
 st.header(names[principle])
 if not selection.principle:
     st.caption("Showing the first principle; choose another in the filters.")
+as_of = info["as_of"]
+span = selection.headline_span(as_of)
+glance, period, baseline = components.view_headlines(selection, declared, as_of)
 
-quarters = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period, period_level="quarter")
-years = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period)
-
-# the principle at a glance: every indicator's latest complete year (a year to date when that is all there is)
-glance = declared.select("indicator_id", "name", "unit", "sort_order").join(
-    components.latest_years(years).drop("name", "unit", "sort_order"), on="indicator_id", how="inner").sort("sort_order")
+# the principle at a glance: every indicator over the headline quarters, with every filter
 if glance.height:
-    st.markdown(f"**At a glance: {selection.describe()}** (each indicator's latest complete financial year)")
+    st.markdown(f"**At a glance: {selection.who()}, {period}**")
     glance = components.shown(glance)
     st.dataframe(glance.select(
         pl.col("name").alias("Indicator"),
-        pl.col("period").alias("Year"),
         pl.col("shown").alias("Value"),
-        fmt.text_column("Since the year before", fmt.indicator_change, glance, "change_since_previous", "unit"),
-        fmt.text_column("Since 2024-25", fmt.indicator_change, glance, "change_since_baseline", "unit"),
+        fmt.text_column("Since the same quarters a year before", fmt.indicator_change, glance, "change_since_previous", "unit"),
+        fmt.text_column(f"Since {baseline or periods.BASELINE_FINANCIAL_YEAR}", fmt.indicator_change, glance, "change_since_baseline", "unit"),
         pl.col("rag").str.to_titlecase().fill_null("No threshold").alias("RAG"),
     ), hide_index=True)
+controlled = declared.filter(pl.col("disclosure_controlled"))
+note = selection.issue_note(controlled["breakdowns"][0].to_list()) if controlled.height else None
+if note:
+    st.caption(note)
 
+first, last = selection.span
+public = declared.filter(~pl.col("disclosure_controlled"))["indicator_id"].to_list()
+quarters = figures.series(queries.figures(public, figures.series_windows(first, last, "quarter"), "all", selection.record_filters),
+                          declared, as_of)
+if controlled.height:
+    breakdown, code = selection.issue_cell(controlled["breakdowns"][0].to_list())
+    issue_years = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period).filter(
+        pl.col("indicator_id").is_in(controlled["indicator_id"].to_list()))  # published by financial year
+    quarters = pl.concat([quarters, issue_years.select([c for c in quarters.columns if c in issue_years.columns])],
+                         how="diagonal_relaxed")
 quarters_of = {key: rows for (key,), rows in quarters.partition_by("indicator_id", as_dict=True).items()}
-years_of = {key: rows for (key,), rows in years.partition_by("indicator_id", as_dict=True).items()}
 shown = False  # the first published indicator's charts are drawn as the page opens; the others' when opened
 for indicator in declared.iter_rows(named=True):
     st.subheader(indicator["name"])
@@ -53,8 +65,7 @@ for indicator in declared.iter_rows(named=True):
                                                     if indicator["proposed_by_sector"] else ""))
     series = quarters_of.get(indicator["indicator_id"], quarters.clear())
     if series.is_empty():
-        st.info(f"Not published for {selection.describe()}: this indicator is given by "
-                f"{', '.join(components.BREAKDOWN_WORDS.get(b, b) for b in indicator['breakdowns'] if b != 'all')}.")
+        st.info(components.not_given(indicator, selection))
         continue
     if shown:  # closed unless opened (kept in the link); never open by default, so a view's first stays its own
         charts = st.expander(f"Trend by quarter and comparison: {indicator['name']}", key=f"charts-{indicator['indicator_id']}",
@@ -64,12 +75,11 @@ for indicator in declared.iter_rows(named=True):
     else:
         charts, shown = st.container(), True
     with charts:
-        components.indicator_trend(indicator, series, selection.describe())
+        components.indicator_trend(indicator, series, selection.describe(),
+                                   level="year" if indicator["disclosure_controlled"] else "quarter")
         options = sorted((b for b in indicator["breakdowns"] if b != "all"), key=lambda b: b != "body_type")  # peers first
-        year_rows = years_of.get(indicator["indicator_id"], years.clear())
-        if not options or year_rows.is_empty():
+        if not options:
             continue
-        latest = year_rows.filter(pl.col("period_complete")).select(pl.col("period").max()).item() or year_rows["period"].max()
-        by = filters.page_choice(f"Compare {indicator['name'].lower()} in {latest} by", options, f"by-{indicator['indicator_id']}",
-                                 format_func=lambda b: components.BREAKDOWN_WORDS.get(b, b))
-        components.indicator_breakdown(indicator, by, latest, filtered=breakdown != "all")
+        by = filters.page_choice(f"Compare {indicator['name'].lower()} in {period} by", options, f"by-{indicator['indicator_id']}",
+                                 format_func=lambda b: breakdowns.BY_KEY[b].words)
+        components.indicator_breakdown(indicator, by, selection, span, highlight=selection.chosen(by))

@@ -6,7 +6,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from dashboard import components, extracts, filters, layout, queries
+from dashboard import compare, components, extracts, figures, filters, layout, queries
 from dashboard import format as fmt
 
 layout.page_header(
@@ -19,23 +19,53 @@ info = layout.data_status()
 if info is None:
     st.stop()
 selection = filters.sidebar()
-options = queries.filter_options()
-types = options.filter(pl.col("filter") == "body_type")
-type_names = dict(zip(types["code"], types["name"], strict=True))
+names = queries.breakdown_names()
+type_names = dict(names.filter(pl.col("breakdown") == "body_type").select("code", "name").iter_rows())
+bodies = names.filter(pl.col("breakdown") == "public_body")
+body_names = dict(bodies.select("code", "name").iter_rows())
 body = selection.values.get("body")
-bodies = options.filter(pl.col("filter") == "body")
-body_type = dict(zip(bodies["code"], bodies["parent"], strict=True)).get(body) if body else selection.values.get("body_type")
+body_type = dict(bodies.select("code", "parent").iter_rows()).get(body) if body else selection.values.get("body_type")
+declared = queries.indicators().filter(pl.col("breakdowns").list.contains("public_body"))
+span = selection.headline_span(info["as_of"])
+period = figures.span_name(*span)
 
-year = selection.latest_complete_year(info["as_of"])
-scorecard = queries.body_scorecard(year, body_type)
+# the peers: bodies of the same type, or of the same type in the same region (local bodies)
+regions = queries.run("body_regions")
+body_region = dict(regions.select("code", "region_code").iter_rows()).get(body) if body else None
+peers_by = filters.page_choice("Compare with", ["type", "region"] if body_region else ["type"], "peers",
+                               format_func=lambda p: {"type": "Bodies of the same type",
+                                                      "region": "Bodies of the same type in the same region"}[p]) if body else "type"
+kept = selection.without("body_type") | ({"body_type": [body_type]} if body_type else {})
+cells = queries.figures(declared.filter(~pl.col("disclosure_controlled"))["indicator_id"].to_list(),
+                        [figures.span(figures.NOW, *span)], "public_body", kept)
+year = figures.periods.financial_year_label(span[1] // 4)
+issue_cells = queries.body_scorecard(year, body_type).filter(
+    pl.col("indicator_id").is_in(declared.filter(pl.col("disclosure_controlled"))["indicator_id"].to_list()))
+cells = pl.concat([
+    cells.select(pl.col("breakdown_code").alias("body_code"), "indicator_id", "value", "numerator", "denominator", "lacking",
+                 pl.lit(False).alias("suppressed")),
+    issue_cells.select("body_code", "indicator_id", "value", "numerator", "denominator", "lacking", "suppressed"),
+], how="vertical_relaxed").join(bodies.select(pl.col("code").alias("body_code"), pl.col("name").alias("body_name"),
+                                              pl.col("parent").alias("body_type")), on="body_code")
+if peers_by == "region":
+    same = regions.filter(pl.col("region_code") == body_region)["code"].to_list()
+    cells = cells.filter(pl.col("body_code").is_in(same))
+scorecard = figures.peer_medians(cells.join(declared.select(
+    "indicator_id", pl.col("name").alias("indicator_name"), "principle", "direction", "sort_order", "unit", "rag_green", "rag_amber"),
+    on="indicator_id").with_columns(pl.col("body_type").alias("peer_group")))
 if scorecard.is_empty():
-    st.warning(f"No public body has figures in {selection.describe()}. Widen the financial years or clear a filter.")
+    st.warning(f"No public body has figures for {selection.describe()}. Widen the period or clear a filter.")
     st.stop()
+scorecard = scorecard.with_columns(figures.rag(pl.col("value")).alias("rag")).sort("sort_order", "body_name")
 scorecard = scorecard.with_columns(fmt.text_column("shown", fmt.indicator_value, scorecard, "value", "unit", "suppressed"),
                                    fmt.text_column("peer_shown", fmt.indicator_value, scorecard, "peer_median", "unit"))
+others = [k for k in selection.record_filters if k not in ("public_body", "body_type")]
+if others:
+    st.caption(f"Funding and returns figures follow the {', '.join(selection.names[k] for k, b, _ in selection.chosen_breakdowns if b in others)} "
+               "chosen; issue figures by public body are published by financial year across all places and sizes.")
 
 if body is None:
-    st.header(f"Scorecard, {year}")
+    st.header(f"Scorecard, {period}")
     st.markdown("Each body's value on every indicator published by public body, with the median of its peers. "
                 "[c]: suppressed to protect the confidentiality of issue reporters; –: nothing to count.")
     reds = (scorecard.group_by("body_type", "body_name").agg((pl.col("rag") == "red").sum().alias("red"),
@@ -55,16 +85,21 @@ if body is None:
         with st.expander(f"{type_names[type_code]}: {group['body_code'].n_unique()} bodies", expanded=body_type is not None or number == 0):
             st.dataframe(table, hide_index=True)
     download = scorecard.select("body_code", "body_name", "body_type", "indicator_id", "indicator_name", "value", "unit",
-                                "suppressed", "rag", "peer_median", "numerator", "denominator", "lacking")
-    st.download_button(f"Download the scorecard, {year} (CSV)", partial(extracts.csv_bytes, download),  # made on click
-                       file_name=f"covenant-scorecard-{year}{'-' + body_type if body_type else ''}.csv", mime="text/csv",
-                       on_click="ignore")
+                                "suppressed", "rag", "peer_median", "rank", "numerator", "denominator", "lacking")
+    st.download_button(f"Download the scorecard, {period} (CSV)", partial(extracts.csv_bytes, download),  # made on click
+                       file_name=f"covenant-scorecard-{components.slug(period)}{'-' + body_type if body_type else ''}.csv",
+                       mime="text/csv", on_click="ignore")
+    compare.bodies(selection, declared, span, body_names)
     st.stop()
 
 # --- one body's profile ---------------------------------------------------------------------------------------------
 name = selection.names["body"]
 st.header(name)
-st.caption(f"{type_names.get(body_type, 'Public body')}. Compared with the median of the other {fmt.plural_noun(type_names.get(body_type, 'body').lower())}.")
+peer_words = fmt.plural_noun(type_names.get(body_type, "public body").lower())
+if peers_by == "region":
+    region_name = names.filter((pl.col("breakdown") == "region") & (pl.col("code") == body_region))["name"]
+    peer_words += f" in {region_name[0] if region_name.len() else 'its region'}"
+st.caption(f"{type_names.get(body_type, 'Public body')}. Compared with the other {peer_words}, {period}.")
 returns = queries.body_returns(body)
 if returns.height:
     last = returns.row(-1, named=True)
@@ -80,6 +115,8 @@ else:
     st.info(f"{name} has made no return yet, so there is nothing on its plan, leads, meetings or commitments.")
 
 mine = scorecard.filter(pl.col("body_code") == body)
+mine = mine.with_columns(fmt.text_column("rank_words", lambda rank, peers: None if rank is None else f"{figures.ordinal(rank)} of {peers}",
+                                         mine, "rank", "peers_with_value"))
 if mine.height:
     comparable = mine.filter(pl.col("value").is_not_null() & pl.col("peer_median").is_not_null()
                              & pl.col("unit").is_in(fmt.PERCENT_UNITS))
@@ -95,16 +132,32 @@ if mine.height:
                                | ((pl.col("direction") == "lower") & (pl.col("value") < pl.col("peer_median"))))
     worse = comparable.filter(((pl.col("direction") == "higher") & (pl.col("value") < pl.col("peer_median")))
                               | ((pl.col("direction") == "lower") & (pl.col("value") > pl.col("peer_median"))))
-    summary = (f"In {year}, {name} did better than the median of its peers on {better.height} of {comparable.height} "
-               f"percentages and worse on {worse.height}.")
+    ranks = mine.filter(pl.col("rank_words").is_not_null())
+    summary = (f"In {period}, {name} did better than the median of its peers on {better.height} of {comparable.height} "
+               f"percentages and worse on {worse.height}."
+               + (f" Its rank among the {peer_words}: " + "; ".join(f"{r['indicator_name'].lower()} {r['rank_words']}"
+                                                                 for r in ranks.head(3).iter_rows(named=True))
+                  + ("; the table has every rank." if ranks.height > 3 else ".") if ranks.height else ""))
     table = mine.select(pl.col("indicator_name").alias("Indicator"), pl.col("shown").alias(name),
+                        pl.col("rank_words").fill_null("–").alias(f"Rank among {peer_words}"),
                         pl.col("peer_shown").alias("Median of its peers"), pl.col("rag").alias("RAG"),
                         pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
                         pl.col("lacking").alias("Records lacking the field"))
-    components.chart(f"{name} against its peers, {year}", summary, figure, table,
-                     file_stem=f"{body}-against-peers-{year}",
+    components.chart(f"{name} against its peers, {period}", summary, figure, table,
+                     file_stem=f"{body}-against-peers-{period}",
                      left_out=f"{fmt.count(mine['lacking'].sum())} records left out for lacking the field an indicator needs.")
+    ranked_ids = mine.filter(pl.col("rank").is_not_null())["indicator_id"].to_list()
+    if ranked_ids:
+        st.subheader(f"{name} among its peers")
+        indicator_names = dict(declared.select("indicator_id", "name").iter_rows())
+        chosen = filters.page_choice("Indicator to rank", ranked_ids, "rank_indicator", format_func=indicator_names.get)
+        peers = scorecard.filter(pl.col("indicator_id") == chosen).select(
+            pl.col("body_code").alias("breakdown_code"), pl.col("body_name").alias("breakdown_name"), "value", "numerator",
+            "denominator", "lacking", "suppressed", "rag")
+        components.ranking(declared.filter(pl.col("indicator_id") == chosen).row(0, named=True), peers, "public_body", period,
+                           highlight=body, peers=peer_words)
 
+compare.bodies(selection, declared, span, body_names, first=body)
 commitments = queries.body_commitments(body)
 if commitments.height:
     st.subheader(f"Commitments, as reported for {commitments['period'][0]}")

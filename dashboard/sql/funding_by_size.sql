@@ -1,14 +1,17 @@
--- Awards and funding by the recipient's size band in one financial year, for the chosen funder and place: the awards
--- chosen are aggregated first, then joined to the bands (every band shown, with none where it has no award).
+-- Awards and funding by the recipient's size band in the quarters $from_period to $to_period, for the chosen funder
+-- and place: the awards chosen are aggregated first, then joined to the bands (every band shown, with none where it
+-- has no award).
 with chosen as (
-    select size_band, count(*) as awards, sum(amount_gbp) as amount, median(amount_gbp) as median_amount,
-           median(duration_months) as median_months
-    from marts.awards
-    where financial_year = $financial_year
-      and ($body is null or body_code = $body) and ($body_type is null or body_type = $body_type)
-      and ($district is null or district_code = $district) and ($region is null or region_code = $region)
-      and ($nation is null or nation_code = $nation)
-    group by size_band
+    select awards.size_band, count(*) as awards, sum(awards.amount_gbp) as amount, median(awards.amount_gbp) as median_amount,
+           median(awards.duration_months) as median_months
+    from marts.awards as awards
+    left join reference.localities as places on places.gss_code = awards.district_code
+    where awards.period between $from_period and $to_period
+      and ($body is null or awards.body_code = $body) and ($body_type is null or awards.body_type = $body_type)
+      and ($district is null or awards.district_code = $district) and ($region is null or awards.region_code = $region)
+      and ($nation is null or awards.nation_code = $nation)
+      and ($combined_authority is null or places.combined_authority_code = $combined_authority)
+    group by awards.size_band
 )
 select
     bands.code as size_band, bands.name, bands.sort_order,

@@ -1,0 +1,204 @@
+"""The figures a view shows, from what the query-time engine returns (warehouse/engine/figures.sql): the periods a
+view asks for, its headline figures with their changes and RAG status, a series over quarters or years, cells ranked
+with a body's or place's rank among its peers, and bodies or places side by side.
+
+Pure functions over polars frames (tested on tiny frames in tests/test_figures.py); the pages only draw them.
+
+A period is a range of quarters, numbered start year × 4 + quarter − 1 (2025-26 Q2 is 2025 × 4 + 1). A view's
+headline covers the quarters chosen exactly; a choice of whole financial years shows the latest complete one. Its
+change is against the same quarters a year before, and against the same quarters of the 2024-25 baseline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from etl import periods
+
+NOW, YEAR_BEFORE, BASELINE = "now", "year before", "baseline"
+
+
+def period_index(period: str) -> int:
+    """'2025-26 Q2' -> 8101; a financial year alone ('2025-26') is its first quarter."""
+    year, _, quarter = period.partition(" Q")
+    return periods.start_year(year) * 4 + (int(quarter) - 1 if quarter else 0)
+
+
+def period_name(index: int) -> str:
+    """8101 -> '2025-26 Q2'."""
+    return f"{periods.financial_year_label(index // 4)} Q{index % 4 + 1}"
+
+
+def span_name(first: int, last: int) -> str:
+    """A range of quarters in words: '2025-26', '2025-26 Q2', '2025-26 Q2 to Q3', '2025-26 Q4 to 2026-27 Q1'."""
+    if first % 4 == 0 and last == first + 3:
+        return periods.financial_year_label(first // 4)
+    if first == last:
+        return period_name(first)
+    if first // 4 == last // 4:
+        return f"{period_name(first)} to Q{last % 4 + 1}"
+    if first % 4 == 0 and last % 4 == 3:
+        return f"{periods.financial_year_label(first // 4)} to {periods.financial_year_label(last // 4)}"
+    return f"{period_name(first)} to {period_name(last)}"
+
+
+def span(name: str, first: int, last: int) -> dict:
+    """A window of the engine: the quarters first to last, called `name`."""
+    whole_year = first % 4 == 0 and last == first + 3
+    return {"window_name": name, "period_level": "year" if whole_year else "quarter" if first == last else "range",
+            "financial_year": periods.financial_year_label(last // 4), "quarter": None if whole_year or first != last else last % 4 + 1,
+            "first_index": first, "last_index": last}
+
+
+def last_day(index: int) -> dt.date:
+    return periods.quarter_bounds(index // 4, index % 4 + 1)[1]
+
+
+def last_complete(as_of: dt.date) -> int:
+    """The last quarter over on `as_of`."""
+    current = period_index(periods.period_label(as_of))
+    return current if last_day(current) <= as_of else current - 1
+
+
+def headline_span(first_period: str, last_period: str, as_of: dt.date) -> tuple[int, int]:
+    """The quarters a view's headline covers: those chosen, or for whole financial years the latest one over on
+    `as_of` (the latest chosen when none is)."""
+    first, last = period_index(first_period), period_index(last_period)
+    if first % 4 or last % 4 != 3:
+        return first, last
+    years = range(first // 4, last // 4 + 1)
+    year = next((y for y in reversed(years) if last_day(y * 4 + 3) <= as_of), years[-1])
+    return year * 4, year * 4 + 3
+
+
+def comparison_windows(first: int, last: int) -> list[dict]:
+    """The headline's window, the same quarters a year before, and the same quarters of the 2024-25 baseline (none
+    when the headline starts in it or before)."""
+    found = [span(NOW, first, last), span(YEAR_BEFORE, first - 4, last - 4)]
+    shift = first // 4 - periods.start_year(periods.BASELINE_FINANCIAL_YEAR)
+    if shift >= 1:  # (a shift of one: the year before is the baseline)
+        found.append(span(BASELINE, first - 4 * shift, last - 4 * shift))
+    return found
+
+
+def series_windows(first: int, last: int, level: str) -> list[dict]:
+    """Every quarter of the range, or every financial year it touches (`level`: quarter or year)."""
+    if level == "quarter":
+        return [span(period_name(i), i, i) for i in range(first, last + 1)]
+    return [span(periods.financial_year_label(y), y * 4, y * 4 + 3) for y in range(first // 4, last // 4 + 1)]
+
+
+def rag(value: pl.Expr) -> pl.Expr:
+    """Green, amber or red against the indicator's thresholds (columns rag_green, rag_amber, direction)."""
+    higher, lower = pl.col("direction") == "higher", pl.col("direction") == "lower"
+    return (pl.when(value.is_null() | pl.col("rag_green").is_null()).then(None)
+            .when(higher & (value >= pl.col("rag_green")) | lower & (value <= pl.col("rag_green"))).then(pl.lit("green"))
+            .when(higher & (value >= pl.col("rag_amber")) | lower & (value <= pl.col("rag_amber"))).then(pl.lit("amber"))
+            .when(higher | lower).then(pl.lit("red")))
+
+
+DECLARED = ("indicator_id", "name", "principle", "unit", "direction", "rag_green", "rag_amber", "sort_order", "needs")
+
+
+def headlines(figures: pl.DataFrame, declared: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """One row per indicator with a figure in the headline window (`figures`: the engine's rows for
+    comparison_windows): its value, numerator and denominator, the change since the same quarters a year before and
+    since the baseline, RAG status, and whether its period is over."""
+    def side(name: str, column: str) -> pl.DataFrame:
+        return figures.filter(pl.col("window_name") == name).select("indicator_id", "breakdown_code", pl.col("value").alias(column))
+
+    now = figures.filter(pl.col("window_name") == NOW)
+    if now.is_empty():
+        return now.join(declared.select(DECLARED), on="indicator_id")
+    last = int(now["last_index"][0]) if "last_index" in now.columns else None
+    now = (now.join(side(YEAR_BEFORE, "previous_value"), on=["indicator_id", "breakdown_code"], how="left", nulls_equal=True)
+              .join(side(BASELINE, "baseline_value"), on=["indicator_id", "breakdown_code"], how="left", nulls_equal=True)
+              .join(declared.select(DECLARED), on="indicator_id"))
+    if "baseline_value" not in now.columns:
+        now = now.with_columns(pl.lit(None, pl.Float64).alias("baseline_value"))
+    return now.with_columns(
+        (pl.col("value") - pl.col("previous_value")).alias("change_since_previous"),
+        (pl.col("value") - pl.col("baseline_value")).alias("change_since_baseline"),
+        rag(pl.col("value")).alias("rag"),
+        pl.lit(False).alias("suppressed"),
+        pl.lit(last is None or last_day(last) <= as_of).alias("period_complete"),
+    ).sort("sort_order", "breakdown_code", nulls_last=True)
+
+
+def series(figures: pl.DataFrame, declared: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """The engine's rows for series_windows as a series: period (the window's name), value, its RAG status and
+    whether the period is over, oldest first."""
+    return figures.join(declared.select(DECLARED), on="indicator_id").with_columns(
+        pl.col("window_name").alias("period"),
+        rag(pl.col("value")).alias("rag"),
+        pl.lit(False).alias("suppressed"),
+        (pl.col("last_index") <= last_complete(as_of)).alias("period_complete"),
+    ).sort("sort_order", "first_index")
+
+
+ORDINAL = {1: "st", 2: "nd", 3: "rd"}
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 12 -> '12th', 22 -> '22nd'."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else ORDINAL.get(n % 10, 'th')}"
+
+
+def ranked(cells: pl.DataFrame, direction: str) -> pl.DataFrame:
+    """Cells of one indicator (breakdown_code, value, ...) best first, with `rank` (1 the best; equal values share a
+    rank) among those with a value; a cell with none has no rank and comes last. With no better direction, highest
+    first."""
+    valued = pl.col("value").is_not_null()
+    descending = direction != "lower"
+    rank = pl.when(valued).then(pl.col("value").rank("min", descending=descending)).cast(pl.Int64)
+    return (cells.with_columns(rank.alias("rank"))
+            .sort(["rank", "breakdown_code"], nulls_last=True))
+
+
+def rank_words(cells: pl.DataFrame, code: str, peers: str) -> str | None:
+    """'12th of 24 ministerial departments' for the cell `code` among `cells` (ranked()); None when it has no rank."""
+    mine = cells.filter(pl.col("breakdown_code") == code)
+    if mine.is_empty() or mine["rank"][0] is None:
+        return None
+    valued = cells["rank"].is_not_null().sum()
+    return f"{ordinal(int(mine['rank'][0]))} of {valued} {peers}" + (f" with a value (of {cells.height})" if valued < cells.height else "")
+
+
+def shown_in_ranking(cells: pl.DataFrame, most: int, highlight: str | None) -> pl.DataFrame:
+    """The cells a ranking chart draws: all of them, or the top and bottom `most` // 2 of a longer list, and the
+    highlighted cell wherever it ranks; `highlighted` marks it."""
+    valued = cells.filter(pl.col("value").is_not_null())
+    if valued.height > most:
+        ends = pl.concat([valued.head(most // 2), valued.tail(most // 2)])
+        mine = valued.filter(pl.col("breakdown_code") == highlight) if highlight is not None else valued.clear()
+        if mine.height and highlight not in ends["breakdown_code"].to_list():
+            ends = pl.concat([valued.head(most // 2), mine, valued.tail(most // 2)])
+        valued = ends
+    mine = pl.lit(False) if highlight is None else (pl.col("breakdown_code") == highlight).fill_null(False)
+    return valued.with_columns(mine.alias("highlighted"))
+
+
+def side_by_side(figures: pl.DataFrame, declared: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """Indicators down, the chosen bodies or places across (`figures`: the engine's rows split by their breakdown,
+    one window; `names`: code -> name, in the order chosen): one row per indicator with a value column per choice."""
+    rows = figures.filter(pl.col("breakdown_code").is_in(list(names))).join(declared.select(DECLARED), on="indicator_id")
+    wide = rows.pivot(on="breakdown_code", index=["indicator_id", "name", "unit", "direction", "sort_order"], values="value")
+    for code in names:
+        if code not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, pl.Float64).alias(code))
+    return wide.sort("sort_order").select("indicator_id", "name", "unit", "direction", *names)
+
+
+def peer_medians(cells: pl.DataFrame) -> pl.DataFrame:
+    """`cells` (one row per body and indicator, with its peer group in `peer_group`) with the median of its peers'
+    values and how many peers have one, and its rank among them (1 the best, by the indicator's `direction`)."""
+    better_high = pl.col("direction") != "lower"
+    score = pl.when(better_high).then(-pl.col("value")).otherwise(pl.col("value"))
+    group = ["indicator_id", "peer_group"]
+    return cells.with_columns(
+        pl.col("value").median().over(group).alias("peer_median"),
+        pl.col("value").count().over(group).alias("peers_with_value"),
+        pl.when(pl.col("value").is_not_null()).then(score.rank("min").over(group)).cast(pl.Int64).alias("rank"),
+    )

@@ -1,0 +1,116 @@
+"""dashboard/figures.py on tiny frames: periods and windows, headlines with their changes, ranks, side by side."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from dashboard import figures
+
+DECLARED = pl.DataFrame({
+    "indicator_id": ["paid_early", "late"], "name": ["Paid early", "Late"], "principle": ["partnership", "partnership"],
+    "unit": ["percent", "percent"], "direction": ["higher", "lower"], "rag_green": [80.0, 5.0], "rag_amber": [60.0, 10.0],
+    "sort_order": [1, 2], "needs": ["a date", "a date"]})
+
+
+@pytest.mark.parametrize("period,index,back", [("2025-26 Q1", 8100, "2025-26 Q1"), ("2025-26 Q4", 8103, "2025-26 Q4"),
+                                               ("2024-25 Q2", 8097, "2024-25 Q2"), ("2026-27", 8104, "2026-27 Q1")])
+def test_period_index_and_name(period, index, back):
+    assert figures.period_index(period) == index
+    assert figures.period_name(index) == back
+
+
+@pytest.mark.parametrize("first,last,words", [
+    (8100, 8103, "2025-26"), (8101, 8101, "2025-26 Q2"), (8101, 8102, "2025-26 Q2 to Q3"),
+    (8103, 8104, "2025-26 Q4 to 2026-27 Q1"), (8096, 8103, "2024-25 to 2025-26")])
+def test_span_names(first, last, words):
+    assert figures.span_name(first, last) == words
+
+
+def test_a_range_of_quarters_is_its_own_headline_and_whole_years_give_the_latest_complete_one():
+    as_of = dt.date(2026, 11, 25)
+    assert figures.headline_span("2025-26 Q2", "2025-26 Q3", as_of) == (8101, 8102)
+    assert figures.headline_span("2024-25 Q1", "2026-27 Q4", as_of) == (8100, 8103)  # 2026-27 is not over
+    assert figures.headline_span("2026-27 Q1", "2026-27 Q4", as_of) == (8104, 8107)  # only the year to date chosen
+
+
+def test_comparison_windows_are_the_same_quarters_a_year_before_and_in_the_baseline():
+    windows = {w["window_name"]: (w["first_index"], w["last_index"], w["period_level"])
+               for w in figures.comparison_windows(8105, 8106)}  # 2026-27 Q2 to Q3
+    assert windows == {"now": (8105, 8106, "range"), "year before": (8101, 8102, "range"),
+                       "baseline": (8097, 8098, "range")}
+    assert [w["window_name"] for w in figures.comparison_windows(8096, 8099)] == ["now", "year before"]  # 2024-25 itself
+
+
+def test_series_windows():
+    assert [w["window_name"] for w in figures.series_windows(8102, 8104, "quarter")] == ["2025-26 Q3", "2025-26 Q4", "2026-27 Q1"]
+    assert [w["window_name"] for w in figures.series_windows(8102, 8104, "year")] == ["2025-26", "2026-27"]
+    assert figures.series_windows(8100, 8103, "year")[0]["period_level"] == "year"
+
+
+def engine_rows(rows):
+    return pl.DataFrame(rows, schema={"indicator_id": pl.Utf8, "window_name": pl.Utf8, "breakdown_code": pl.Utf8,
+                                      "value": pl.Float64, "first_index": pl.Int64, "last_index": pl.Int64}, orient="row")
+
+
+def test_headlines_have_changes_and_rag_in_the_right_direction():
+    found = engine_rows([("paid_early", "now", None, 70.0, 8105, 8106), ("paid_early", "year before", None, 50.0, 8101, 8102),
+                         ("paid_early", "baseline", None, 40.0, 8097, 8098), ("late", "now", None, 4.0, 8105, 8106)])
+    rows = figures.headlines(found, DECLARED, dt.date(2026, 11, 25)).rows_by_key("indicator_id", named=True, unique=True)
+    early, late = rows["paid_early"], rows["late"]
+    assert (early["change_since_previous"], early["change_since_baseline"], early["rag"]) == (20.0, 30.0, "amber")
+    assert (late["change_since_previous"], late["rag"]) == (None, "green")
+    assert early["period_complete"] is False  # 2026-27 Q3 ends on 31 December 2026
+    assert figures.headlines(found, DECLARED, dt.date(2027, 1, 1))["period_complete"].to_list() == [True, True]
+
+
+def test_rag_red_below_amber_and_none_without_a_value():
+    frame = pl.DataFrame({"value": [90.0, 65.0, 10.0, None], "direction": ["higher"] * 4, "rag_green": [80.0] * 4,
+                          "rag_amber": [60.0] * 4})
+    assert frame.select(figures.rag(pl.col("value")).alias("rag"))["rag"].to_list() == ["green", "amber", "red", None]
+
+
+def test_ranks_follow_the_better_direction_share_ties_and_say_of_how_many():
+    cells = pl.DataFrame({"breakdown_code": ["a", "b", "c", "d", "e"], "value": [10.0, 30.0, 30.0, None, 5.0]})
+    higher = figures.ranked(cells, "higher")
+    assert higher["breakdown_code"].to_list() == ["b", "c", "a", "e", "d"]
+    assert higher["rank"].to_list() == [1, 1, 3, 4, None]
+    assert figures.rank_words(higher, "a", "councils") == "3rd of 4 councils with a value (of 5)"
+    assert figures.rank_words(higher, "d", "councils") is None
+    lower = figures.ranked(cells, "lower")
+    assert lower.filter(pl.col("breakdown_code") == "e")["rank"].item() == 1
+    assert figures.rank_words(lower.filter(pl.col("value").is_not_null()), "b", "councils") == "3rd of 4 councils"
+
+
+@pytest.mark.parametrize("n,words", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+                                     (13, "13th"), (21, "21st"), (22, "22nd"), (101, "101st"), (111, "111th")])
+def test_ordinals(n, words):
+    assert figures.ordinal(n) == words
+
+
+def test_a_ranking_chart_keeps_the_highlighted_cell_outside_the_top_and_bottom():
+    cells = figures.ranked(pl.DataFrame({"breakdown_code": [f"c{i:02d}" for i in range(40)],
+                                         "value": [float(i) for i in range(40)]}), "higher")
+    drawn = figures.shown_in_ranking(cells, 30, "c20")
+    assert drawn.height == 31 and drawn.filter(pl.col("highlighted"))["breakdown_code"].to_list() == ["c20"]
+    assert drawn["breakdown_code"].to_list()[15] == "c20"  # between the top and the bottom, in rank order
+    assert figures.shown_in_ranking(cells, 30, "c39").height == 30  # already among the top
+    assert figures.shown_in_ranking(cells, 30, None)["highlighted"].sum() == 0
+
+
+def test_peer_medians_and_ranks_are_within_each_peer_group():
+    cells = pl.DataFrame({"indicator_id": ["x"] * 5, "peer_group": ["dept", "dept", "dept", "council", "council"],
+                          "direction": ["higher"] * 5, "value": [10.0, 20.0, 60.0, 5.0, None]})
+    found = figures.peer_medians(cells)
+    assert found["peer_median"].to_list() == [20.0, 20.0, 20.0, 5.0, 5.0]
+    assert found["peers_with_value"].to_list() == [3, 3, 3, 1, 1]
+    assert found["rank"].to_list() == [3, 2, 1, 1, None]
+
+
+def test_side_by_side_has_a_column_per_choice_in_the_order_chosen():
+    found = pl.DataFrame({"indicator_id": ["paid_early", "paid_early", "late"], "breakdown_code": ["B", "A", "A"],
+                          "value": [50.0, 70.0, 3.0]})
+    wide = figures.side_by_side(found, DECLARED, {"A": "Alpha", "B": "Beta", "C": "Gamma"})
+    assert wide.columns == ["indicator_id", "name", "unit", "direction", "A", "B", "C"]
+    assert wide.rows() == [("paid_early", "Paid early", "percent", "higher", 70.0, 50.0, None),
+                           ("late", "Late", "percent", "lower", 3.0, None, None)]
