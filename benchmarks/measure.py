@@ -3,7 +3,7 @@
     python -m benchmarks.measure <step> <json arguments>
 
 prints one line of JSON: the step's wall time, its peak resident memory (sampled every 50 ms, and the kernel's
-high-water mark), and what the step reports. Steps: demo, build, floor, naive_pipeline, pages, naive_dashboard.
+high-water mark), and what the step reports. Steps: demo, build, floor, naive_pipeline, pages, combinations, browser, naive_dashboard.
 """
 
 from __future__ import annotations
@@ -193,6 +193,74 @@ def pages(sampler: Sampler, warehouse: str) -> dict:
     return {"page_ms": timings, "process_mb": round(rss_mb())}
 
 
+COMBINATIONS = 6  # random views per page and number of filters
+FILTERED_PAGES = ("overview", "principles", "public_bodies", "localities", "organisation_size", "issues")
+URL_OF = {"public_body": "body", "body_type": "body_type", "district": "district", "combined_authority": "combined_authority",
+          "region": "region", "nation": "nation", "size_band": "size", "smaller_organisation": "size"}
+
+
+def combination_views(database: str, count: int, seed: int = 17) -> list[dict[str, str]]:
+    """`count` views with two filters and `count` with three (each a different URL key, with codes that have awards),
+    every one over a random range of quarters: the same views for the same warehouse and seed."""
+    import random
+
+    import duckdb
+
+    con = duckdb.connect(database, read_only=True)
+    try:
+        codes = {}
+        for key in URL_OF:  # codes with facts: a view of nothing would flatter the timing
+            codes[key] = [c for (c,) in con.execute(  # our own registry's keys: identifiers, not values
+                f"select distinct {key} from marts.indicator_facts where {key} is not null order by 1").fetchall()]
+        quarters = [q for (q,) in con.execute("select distinct period from marts.awards order by 1").fetchall()]
+    finally:
+        con.close()
+    chance = random.Random(seed)
+    views = []
+    for filters in (2, 3):
+        for _ in range(count):
+            keys = []
+            for key in chance.sample(sorted(URL_OF), len(URL_OF)):
+                if URL_OF[key] not in {URL_OF[k] for k in keys} and codes[key]:
+                    keys.append(key)
+                if len(keys) == filters:
+                    break
+            first, last = sorted(chance.sample(quarters, 2))
+            views.append({URL_OF[k]: chance.choice(codes[k]) for k in keys} | {"from": first, "to": last})
+    return views
+
+
+def combinations(sampler: Sampler, warehouse: str) -> dict:
+    """Each filtered page's server-side time (cold: every query's cache emptied first) over random views of two and
+    three filters with a range of quarters (combination_views): median and slowest per page, and every view."""
+    import os
+    import statistics
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["COVENANT_WAREHOUSE"] = warehouse
+    app = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+    views = combination_views(str(Path(warehouse) / "current" / "covenant.duckdb"), COMBINATIONS)
+    timings: dict[str, list[int]] = {}
+    for page in FILTERED_PAGES:
+        for view in views:
+            at = AppTest.from_file(app, default_timeout=600)
+            for key, value in view.items():
+                at.query_params[key] = value
+            at.run()  # untimed: loads the modules and the connection
+            st.cache_data.clear()
+            started = time.perf_counter()
+            at.switch_page(f"app_pages/{page}.py").run()
+            seconds = time.perf_counter() - started
+            if at.exception:
+                raise RuntimeError(f"{page} {view} raised: {at.exception[0].message}")
+            timings.setdefault(page, []).append(round(seconds * 1000))
+    return {"views": views, "view_ms": timings,
+            "page_ms": {page: {"median": round(statistics.median(ms)), "slowest": max(ms)} for page, ms in timings.items()},
+            "process_mb": round(rss_mb())}
+
+
 BROWSER_STARTS = 3  # the first chart varies by a few tenths of a second from start to start: the median of three
 
 
@@ -264,7 +332,7 @@ def naive_dashboard(sampler: Sampler, inbox: str) -> dict:
 
 
 STEPS = {"naive_dashboard": naive_dashboard, "demo": demo, "build": build, "floor": floor, "naive_pipeline": naive_pipeline, "pages": pages,
-         "browser": browser}
+         "browser": browser, "combinations": combinations}
 
 
 def main() -> None:

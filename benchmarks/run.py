@@ -70,7 +70,7 @@ def machine() -> dict:
             "system": platform.platform(), "versions": versions}
 
 
-def measure_size(awards: int, work: Path) -> dict:
+def measure_size(awards: int, work: Path, only: list[str] | None = None) -> dict:
     folder = work / f"{awards}"
     inbox, warehouse = folder / "inbox", folder / "warehouse"
     print(f"{awards:,} awards in {folder}", flush=True)
@@ -79,6 +79,9 @@ def measure_size(awards: int, work: Path) -> dict:
         figures["demo"] = step("demo", inbox=str(inbox), awards=awards)
     figures["build"] = step("build", inbox=str(inbox), warehouse=str(warehouse))
     database = str(warehouse / "current" / "covenant.duckdb")
+    figures["combinations"] = step("combinations", warehouse=str(warehouse))
+    if only:  # the demo and build, and the steps asked for
+        return figures
     figures["floor"] = step("floor", inbox=str(inbox))
     figures["naive_pipeline"] = step("naive_pipeline", memory_cap=NAIVE_MEMORY_CAP, timeout=NAIVE_TIMEOUT, inbox=str(inbox),
                                      database=str(folder / "naive.duckdb"), warehouse_db=database)
@@ -110,7 +113,7 @@ def targets(sizes: list[dict]) -> list[tuple[str, str, bool | None]]:
     rows = []
     one, ten = by.get(1_000_000), by.get(10_000_000)
     if one and not one["build"].get("error"):
-        b, n = one["build"], one["naive_pipeline"]
+        b, n = one["build"], one.get("naive_pipeline") or {"error": "not measured"}
         rows.append(("Build, 1M awards: ≤ 20 s", f"{b['seconds']:.1f} s", b["seconds"] <= 20))
         rows.append(("Build, 1M awards: ≤ 1.5 GB peak", _gb(b["peak_mb"]), b["peak_mb"] <= 1536))
         if not n.get("error"):
@@ -125,12 +128,18 @@ def targets(sizes: list[dict]) -> list[tuple[str, str, bool | None]]:
         if one and not one["build"].get("error"):
             growth = b["seconds"] / one["build"]["seconds"]
             rows.append(("Build grows no worse than linearly from 1M to 10M (≤ 10×)", f"{growth:.1f}×", growth <= 10))
+    combined = [s for s in sizes if s.get("combinations") and not s["combinations"].get("error")]
+    if combined:
+        largest = combined[-1]
+        page, ms = max(largest["combinations"]["page_ms"].items(), key=lambda kv: kv[1]["slowest"])
+        rows.append((f"Every page ≤ 300 ms server-side with two or three filters and a range of quarters ({largest['awards']:,} awards)",
+                     f"slowest {page}: {ms['slowest']} ms (median {ms['median']} ms)", ms["slowest"] <= 300))
     largest = sizes[-1] if sizes else None
-    if largest and not largest["pages"].get("error"):
+    if largest and largest.get("pages") and not largest["pages"].get("error"):
         slowest = max(largest["pages"]["page_ms"].items(), key=lambda kv: kv[1])
         rows.append((f"Every page ≤ 300 ms server-side, default and filtered ({largest['awards']:,} awards)",
                      f"slowest {slowest[0]}: {slowest[1]} ms", slowest[1] <= 300))
-        naive = largest["naive_dashboard"]
+        naive = largest.get("naive_dashboard") or {"error": "not measured"}
         if not naive.get("error"):
             ours = max(largest["pages"]["page_ms"].values())
             theirs = max(naive["view_ms"].values())
@@ -139,7 +148,7 @@ def targets(sizes: list[dict]) -> list[tuple[str, str, bool | None]]:
             server = largest["browser"].get("server_mb") or largest["pages"]["process_mb"]
             rows.append(("Dashboard process ≤ a fifth of the naive dashboard's memory",
                          f"{server} MB vs {naive['process_mb']} MB", server <= naive["process_mb"] / 5))
-    charted = [s for s in sizes if not s["browser"].get("error")]
+    charted = [s for s in sizes if not s.get("browser", {"error": "not measured"}).get("error")]
     if charted:  # judged at every size: the slowest median, and the slowest single start said beside it
         slowest = max(charted, key=lambda s: s["browser"]["first_chart_seconds"])
         worst = max(charted, key=lambda s: _slowest_start(s["browser"]))
@@ -160,6 +169,43 @@ def _first_chart(browser: dict) -> str:
     runs = browser.get("first_chart_runs")
     spread = f"{min(runs)} to {max(runs)} s over {len(runs)} starts; " if runs else ""
     return f"{browser['first_chart_seconds']} s ({spread}a later view {browser['first_chart_again_seconds']} s)"
+
+
+def combined_lines(sizes: list[dict]) -> list[str]:
+    """The report's section on pages with combined filters (the combinations step), with how the time grows."""
+    combined = [s for s in sizes if s.get("combinations")]
+    if not combined:
+        return []
+    lines = ["", "## Pages with combined filters, server-side (ms): median / slowest of the random views", "",
+             "Each filtered page, cold (every query's cache emptied), over the same random views at every size: "
+             f"{len(combined[0]['combinations'].get('views', []))} views, half with two filters and half with three, "
+             "each over a random range of quarters (benchmarks/measure.py, combination_views).", "",
+             "| Awards | " + " | ".join(combined[0]["combinations"].get("page_ms", {})) + " |",
+             "|---:|" + "---:|" * len(combined[0]["combinations"].get("page_ms", {}))]
+    for s in combined:
+        c = s["combinations"]
+        lines.append(f"| {s['awards']:,} | " + (" | ".join(f"{ms['median']} / {ms['slowest']}" for ms in c["page_ms"].values())
+                                                if not c.get("error") else f"failed: {c['error'][:80]}") + " |")
+    if len(combined) > 1 and not any(s["combinations"].get("error") for s in combined):
+        first, last = combined[0], combined[-1]
+        growth = {page: last["combinations"]["page_ms"][page]["median"] / max(1, ms["median"])
+                  for page, ms in first["combinations"]["page_ms"].items()}
+        lines += ["", f"Growth of the median from {first['awards']:,} to {last['awards']:,} awards "
+                  f"({last['awards'] / first['awards']:.0f}× the data): "
+                  + ", ".join(f"{page} {g:.2f}×" for page, g in growth.items()) + "."]
+    return lines
+
+
+def combined_markdown(result: dict) -> str:
+    """The report of a run of the combinations step alone (--only combinations)."""
+    m = result["machine"]
+    lines = [f"# Combined filters, {result['date']}", "",
+             f"Machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}. Command: `{result['command']}`", "",
+             "| Target | Measured | Met |", "|---|---|---|"]
+    lines += [f"| {name} | {figure} | {'yes' if met else 'no'} |" for name, figure, met in result["targets"]]
+    lines += [f"", "Builds: " + "; ".join(f"{s['awards']:,} awards {_s(s['build'])}, peak {_gb(s['build'].get('peak_mb'))}"
+                                         for s in result["sizes"]) + "."]
+    return "\n".join(lines + combined_lines(result["sizes"])) + "\n"
 
 
 def markdown(result: dict) -> str:
@@ -198,6 +244,7 @@ def markdown(result: dict) -> str:
             lines.append(f"| {s['awards']:,} | {page} | {ms[f'{page}/default/cold']} / {ms[f'{page}/default/warm']} | "
                          f"{ms[f'{page}/filtered/cold']} / {ms[f'{page}/filtered/warm']} | "
                          f"{naive.get(f'{page}/default', '–')} | {naive.get(f'{page}/filtered', '–')} |")
+    lines += combined_lines(result["sizes"])
     lines += ["", "## Dashboard process", "",
               "| Awards | First chart in Chromium, median of the server's starts (range; a later view) | Dashboard process after every page | Naive dashboard process | Naive dashboard load |",
               "|---:|---:|---:|---:|---:|"]
@@ -229,10 +276,22 @@ def main() -> None:
                         help="keep the sizes of the results already in OUT that this run does not measure")
     parser.add_argument("--render", action="store_true",
                         help="write OUT/latest.md again from OUT/latest.json (after notes were added to its \"notes\" list)")
+    parser.add_argument("--only", choices=["combinations"],
+                        help="the demo, the build and this step alone, reported in OUT/combined-filters.md")
     args = parser.parse_args()
     if args.render:
         result = json.loads((args.out / "latest.json").read_text(encoding="utf-8"))
         (args.out / "latest.md").write_text(markdown(result), encoding="utf-8")
+        return
+    if args.only:
+        sizes = [measure_size(n, args.work, only=[args.only]) for n in args.sizes]
+        result = {"date": dt.date.today().isoformat(), "machine": machine(), "sizes": sizes,
+                  "command": f"python -m benchmarks.run --only {args.only} --sizes " + " ".join(map(str, args.sizes))}
+        result["targets"] = [t for t in targets(sizes) if "filters" in t[0]]
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "combined-filters.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+        (args.out / "combined-filters.md").write_text(combined_markdown(result), encoding="utf-8")
+        print(combined_markdown(result))
         return
     sizes = [measure_size(n, args.work) for n in args.sizes]
     result = {"date": dt.date.today().isoformat(), "command": "python -m benchmarks.run --sizes " + " ".join(map(str, args.sizes)),

@@ -110,9 +110,7 @@ def headlines(figures: pl.DataFrame, declared: pl.DataFrame, as_of: dt.date) -> 
         return figures.filter(pl.col("window_name") == name).select("indicator_id", "breakdown_code", pl.col("value").alias(column))
 
     now = figures.filter(pl.col("window_name") == NOW)
-    if now.is_empty():
-        return now.join(declared.select(DECLARED), on="indicator_id")
-    last = int(now["last_index"][0]) if "last_index" in now.columns else None
+    last = int(now["last_index"][0]) if now.height else None
     now = (now.join(side(YEAR_BEFORE, "previous_value"), on=["indicator_id", "breakdown_code"], how="left", nulls_equal=True)
               .join(side(BASELINE, "baseline_value"), on=["indicator_id", "breakdown_code"], how="left", nulls_equal=True)
               .join(declared.select(DECLARED), on="indicator_id"))

@@ -220,17 +220,28 @@ def copy_link() -> None:
 
 
 COPY_LINK = """<div class="copy-link">
-<button type="button" id="copy-link-button" onclick="(function (button) {
-  var link = window.location.href, said = document.getElementById('copy-link-said');
-  function fallback() { var box = document.getElementById('copy-link-box'); box.hidden = false; box.value = link;
-    box.focus(); box.select(); said.textContent = 'Select and copy the link above.'; }
-  if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(link).then(function () { said.textContent = 'Link copied: it reopens this view.'; }, fallback);
-  } else { fallback(); }
-})(this)">Copy link</button>
+<button type="button" id="copy-link-button">Copy link</button>
 <input id="copy-link-box" type="text" readonly hidden aria-label="Link to this view">
 <p id="copy-link-said" role="status" aria-live="polite"></p>
-</div>"""
+</div>
+<script>
+(function () {
+  var button = document.getElementById('copy-link-button');
+  if (!button || button.dataset.ready) return;
+  button.dataset.ready = 'yes';
+  button.addEventListener('click', function () {
+    var link = window.location.href, said = document.getElementById('copy-link-said');
+    function byHand() {
+      var box = document.getElementById('copy-link-box');
+      box.hidden = false; box.value = link; box.focus(); box.select();
+      said.textContent = 'Copy the link selected above (Ctrl+C).';
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(link).then(function () { said.textContent = 'Link copied: it reopens this view.'; }, byHand);
+    } else { byHand(); }
+  });
+})();
+</script>"""
 
 
 def _period(wanted: str | None, quarters: list[str], key: str, unknown: list[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import pytest
 
 from etl import periods
@@ -81,12 +82,20 @@ def test_combined_authority_is_supported_by_way_of_district():
     assert "combined_authority" not in breakdowns.supported(("all", "public_body"))
 
 
-def figures(db, indicator: str, year: str, breakdown: str, filters: dict | None = None) -> dict:
-    rows = query(db, figures_sql(), figure_params([indicator], [periods.window(year)], breakdown, filters))
+@pytest.fixture(scope="module")
+def con(built_warehouse):
+    """One read-only connection to the built warehouse for the engine's many small queries."""
+    connection = duckdb.connect(str(built_warehouse.database), read_only=True)
+    yield connection
+    connection.close()
+
+
+def figures(con, indicator: str, year: str, breakdown: str, filters: dict | None = None) -> dict:
+    rows = con.execute(figures_sql(), figure_params([indicator], [periods.window(year)], breakdown, filters)).fetchall()
     return {code: (numerator, denominator, records) for (_, _, _, _, _, _, code, numerator, denominator, _, records, _) in rows}
 
 
-def test_combined_authority_split_equals_its_districts_filtered(built_warehouse):
+def test_combined_authority_split_equals_its_districts_filtered(built_warehouse, con):
     db = built_warehouse.database
     wanted = [i for (i,) in query(db, """select indicator_id from marts.indicators
         where not disclosure_controlled and list_contains(breakdowns, 'combined_authority') order by sort_order""")]
@@ -97,10 +106,10 @@ def test_combined_authority_split_equals_its_districts_filtered(built_warehouse)
     for indicator in wanted:
         ((year,),) = query(db, """select financial_year from marts.indicator_facts where indicator_id = ?
             group by 1 order by sum(records) desc limit 1""", [indicator])
-        split = figures(db, indicator, year, "combined_authority")
+        split = figures(con, indicator, year, "combined_authority")
         assert any(code is not None and records > 0 for code, (_, _, records) in split.items()), indicator
         for authority, districts in authorities:
-            filtered = figures(db, indicator, year, "all", {"district": districts})
+            filtered = figures(con, indicator, year, "all", {"district": districts})
             assert set(filtered) <= {None}
             expected = split.get(authority)
             assert (filtered.get(None) is None) == (expected is None), (indicator, authority)
@@ -108,15 +117,15 @@ def test_combined_authority_split_equals_its_districts_filtered(built_warehouse)
                 assert filtered[None] == pytest.approx(expected), (indicator, authority)
 
 
-def test_unsupported_breakdown_gives_no_figures(built_warehouse):
+def test_unsupported_breakdown_gives_no_figures(built_warehouse, con):
     db = built_warehouse.database
     ((body,),) = query(db, "select min(code) from marts.breakdown_names where breakdown = 'public_body'")
     ((district,),) = query(db, """select district from marts.indicator_facts where indicator_id = 'funding_per_head'
         and district is not null group by 1 order by sum(numerator) desc limit 1""")
-    assert figures(db, "funding_per_head", "2025-26", "all", {"district": [district]})  # supported: figures
-    assert figures(db, "funding_per_head", "2025-26", "all", {"public_body": [body]}) == {}
-    assert figures(db, "funding_per_head", "2025-26", "public_body") == {}
-    assert figures(db, "funding_per_head", "2025-26", "all", {"public_body": [body], "district": [district]}) == {}
+    assert figures(con, "funding_per_head", "2025-26", "all", {"district": [district]})  # supported: figures
+    assert figures(con, "funding_per_head", "2025-26", "all", {"public_body": [body]}) == {}
+    assert figures(con, "funding_per_head", "2025-26", "public_body") == {}
+    assert figures(con, "funding_per_head", "2025-26", "all", {"public_body": [body], "district": [district]}) == {}
 
 
 def test_generated_sql_names_keys_and_binds_codes():

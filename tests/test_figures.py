@@ -114,3 +114,10 @@ def test_side_by_side_has_a_column_per_choice_in_the_order_chosen():
     assert wide.columns == ["indicator_id", "name", "unit", "direction", "A", "B", "C"]
     assert wide.rows() == [("paid_early", "Paid early", "percent", "higher", 70.0, 50.0, None),
                            ("late", "Late", "percent", "lower", 3.0, None, None)]
+
+
+def test_no_figure_in_the_window_gives_no_headline_rows_with_every_column():
+    found = engine_rows([("paid_early", "year before", None, 50.0, 8101, 8102)])
+    rows = figures.headlines(found, DECLARED, dt.date(2026, 11, 25))
+    assert rows.is_empty()
+    assert {"value", "change_since_previous", "change_since_baseline", "rag", "period_complete", "name"} <= set(rows.columns)

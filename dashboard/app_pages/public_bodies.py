@@ -30,6 +30,8 @@ span = selection.headline_span(info["as_of"])
 period = figures.span_name(*span)
 
 # the peers: bodies of the same type, or of the same type in the same region (local bodies)
+if body:
+    st.header(selection.names["body"])
 regions = queries.run("body_regions")
 body_region = dict(regions.select("code", "region_code").iter_rows()).get(body) if body else None
 peers_by = filters.page_choice("Compare with", ["type", "region"] if body_region else ["type"], "peers",
@@ -94,7 +96,6 @@ if body is None:
 
 # --- one body's profile ---------------------------------------------------------------------------------------------
 name = selection.names["body"]
-st.header(name)
 peer_words = fmt.plural_noun(type_names.get(body_type, "public body").lower())
 if peers_by == "region":
     region_name = names.filter((pl.col("breakdown") == "region") & (pl.col("code") == body_region))["name"]

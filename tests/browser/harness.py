@@ -187,7 +187,7 @@ def focused(page) -> dict:
         const style = getComputedStyle(e);
         const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
         const label = e.getAttribute('aria-label') || e.innerText || e.value || '';
-        const area = e.closest('[data-testid="stSidebarNav"]') ? 'pages'
+        const area = e.closest('[data-testid="stPageLink"]') ? 'pages'
                    : e.closest('[data-testid="stSidebarUserContent"]') ? 'filters'
                    : e.closest('[data-testid="stDownloadButton"]') ? 'download' : 'main';
         const widget = e.closest('[data-testid="stSelectbox"], [data-testid="stSlider"], [data-testid="stDownloadButton"]');

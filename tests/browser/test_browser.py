@@ -17,6 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser import harness
 from tests.browser.screenshots import whole_page
+from dashboard import format as fmt
 from tests.conftest import query
 
 SCREENSHOTS = harness.ROOT / "build" / "screenshots"
@@ -117,6 +118,63 @@ def test_a_deep_link_restores_the_view(base, page):
                               "to": ["2026-27 Q2"]}
 
 
+def metric(page, label: str) -> str:
+    """The value a headline metric shows."""
+    block = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True))
+    return block.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_filters_combine_travel_with_links_and_go_back(base, page, built_warehouse):
+    """A council's civil servant: Local authority + North West shows the funding-to-smaller-organisations share of
+    exactly those awards; adding Small, awards paid in advance of exactly those; a page link keeps all three; Back
+    after changing the region returns to the earlier one; Copy link copies the view's address."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    open_page(page, base, "?body_type=local_authority&region=E12000002&from=2025-26+Q1&to=2025-26+Q4")
+    chosen = "body_type = 'local_authority' and region_code = 'E12000002' and financial_year = '2025-26'"
+    (share,) = query(built_warehouse.database, f"""select 100 * sum(amount_gbp) filter (where smaller_organisation)
+        / sum(amount_gbp) from marts.awards where {chosen} and smaller_organisation is not null and amount_gbp is not null""")[0]
+    assert metric(page, "Funding to smaller organisations") == fmt.indicator_value(share, "percent of value")
+
+    choose(page, "Organisation size", "Small (£10k to £100k)")
+    page.wait_for_function("() => location.search.includes('size=small')", timeout=30_000)
+    (paid,) = query(built_warehouse.database, f"""select 100 * count(*) filter (where paid_in_advance)
+        / count(paid_in_advance) from marts.awards where {chosen} and size_band = 'small'""")[0]
+    assert metric(page, "Awards paid in advance") == fmt.indicator_value(paid, "percent")
+
+    page.locator('[data-testid="stPageLink"] a', has_text="Organisation size").click()
+    page.wait_for_url(re.compile(r"/organisation-size\?"), timeout=30_000)
+    harness.wait_until_drawn(page)
+    assert query_of(page) == {"body_type": ["local_authority"], "region": ["E12000002"], "size": ["small"],
+                              "from": ["2025-26 Q1"], "to": ["2025-26 Q4"]}
+    assert page.get_by_role("combobox", name="Organisation size", exact=True).input_value() == "Small (£10k to £100k)"
+    assert "Small (£10k to £100k) (marked ▶) is" in page.locator("body").inner_text()  # ranked among the sizes
+
+    choose(page, "Region (England)", "North East")
+    page.wait_for_function("() => location.search.includes('E12000001')", timeout=30_000)
+    page.go_back()
+    page.wait_for_function("() => location.search.includes('E12000002')", timeout=30_000)
+    harness.wait_until_drawn(page)
+    page.wait_for_function("() => document.querySelector('input[aria-label*=\"Region\"]') !== null", timeout=30_000)
+    assert page.get_by_role("combobox", name="Region (England)", exact=True).input_value() == "North West"
+    assert query_of(page)["region"] == ["E12000002"] and "/organisation-size" in page.url
+
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_text("Link copied: it reopens this view.").wait_for(timeout=10_000)
+    assert page.evaluate("navigator.clipboard.readText()") == page.url
+
+
+def test_a_body_is_ranked_among_its_peers_and_put_side_by_side_with_others(base, page):
+    open_page(page, base, "public-bodies?body=DCMS&compare=DCMS,DFE,HO")
+    text = page.locator("body").inner_text()
+    assert re.search(r"Its rank among the ministerial departments: .+ \d+(st|nd|rd|th) of \d+", text)
+    assert re.search(r"Department for Culture, Media and Sport \(marked ▶\) is \d+(st|nd|rd|th) of \d+ ministerial departments", text)
+    side = page.locator('[class*="st-key-chart-block-side-by-side"]')
+    side.locator('[data-testid="stPlotlyChart"] svg.main-svg').first.wait_for(timeout=60_000)
+    legend = side.locator(".legendtext").all_inner_texts()
+    assert legend == ["Department for Culture, Media and Sport", "Department for Education", "Home Office"]
+    assert harness.page_problems(page) == []
+
+
 def test_a_download_holds_the_rows_the_filters_ask_for(base, page, built_warehouse):
     open_page(page, base, "downloads?dataset=awards&region=E12000003&size=small&from=2025-26+Q2&to=2025-26+Q3")
     button = page.get_by_role("button", name=re.compile(r"^Download awards.*\(CSV\)$"))
@@ -198,13 +256,14 @@ def test_the_keyboard_alone_reaches_the_pages_the_filters_and_the_downloads(base
     assert {"Overview", "Principles", "Issues", "Data and downloads", "Accessibility statement"} <= pages
     filters = [f for f in seen if f["area"] == "filters"]
     assert {f["label"] for f in filters if f["widget"] == "stSelectbox"} == {
-        "Public body", "Type of public body", "District", "Region (England)", "Nation", "Organisation size", "Principle"}
+        "Public body", "Type of public body", "District", "Combined authority", "Region (England)", "Nation",
+        "Organisation size", "Principle"}
     assert len({f["label"] for f in filters if f["widget"] == "stSlider"}) == 2  # the period's two ends
     assert any(f["area"] == "download" and f["label"].startswith("Download the data of") for f in seen)
     # focus is visible wherever it lands
     assert [f for f in seen if f["tag"] != "body" and not f["ring"]] == []
     # and the keyboard alone opens a page
-    link = page.locator('[data-testid="stSidebarNav"] a', has_text="Data quality")
+    link = page.locator('[data-testid="stPageLink"] a', has_text="Data quality")
     link.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/data-quality"), timeout=30_000)
