@@ -70,10 +70,6 @@ def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> N
     column.caption(" · ".join(n for n in notes if n) or " ")
 
 
-BREAKDOWN_WORDS = {"public_body": "public body", "body_type": "type of public body", "nation": "nation", "region": "region",
-                   "district": "district", "size_band": "organisation size",
-                   "smaller_organisation": "smaller and larger organisations", "principle": "principle",
-                   "category": "issue category"}
 
 
 def view_headlines(selection, declared: pl.DataFrame, as_of) -> tuple[pl.DataFrame, str, str | None]:

@@ -145,7 +145,7 @@ def _options() -> dict[str, dict[str, str]]:
     for f in FILTERS:
         rows = names.filter(names["breakdown"].is_in(list(f.breakdowns)))
         found[f.key] = dict(zip(rows["code"], rows["name"], strict=True))
-    found["year"] = {y: y for y in queries.filter_options().filter(queries.pl.col("filter") == "year")["code"]}
+    found["year"] = {y: y for y in queries.financial_years()}
     return found
 
 

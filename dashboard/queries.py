@@ -88,9 +88,9 @@ def build_info() -> dict:
     return frame.row(0, named=True) if frame.height else {}
 
 
-def filter_options() -> pl.DataFrame:
-    """Every value a global filter can take: filter, code, name, parent, sort_order."""
-    return run("filter_options")
+def financial_years() -> list[str]:
+    """Every financial year the published figures cover, oldest first."""
+    return run("financial_years")["financial_year"].to_list()
 
 
 def indicators() -> pl.DataFrame:

@@ -29,9 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
 PAGES = sorted(p.name for p in (ROOT / "dashboard" / "app_pages").glob("*.py"))
 # every SQL text the dashboard may run: its files, exactly as written
-SQL_FILES = {p.read_text(encoding="utf-8") for p in (ROOT / "dashboard" / "sql").rglob("*.sql")}
+# and the query-time engine: warehouse/engine/figures.sql with the breakdown registry's columns (no value in it)
+SQL_FILES = {p.read_text(encoding="utf-8") for p in (ROOT / "dashboard" / "sql").rglob("*.sql")} | {indicator_build.figures_sql()}
 URL_KEYS = ([f.key for f in filters.FILTERS] + list(filters.PERIOD_KEYS)
-            + ["place_indicator", "place_year", "dataset", "dictionary_source", "quarantine_dataset"])
+            + ["place_indicator", "dataset", "dictionary_source", "quarantine_dataset", "peers", "rank_indicator", "compare",
+               "compare_places"])
 NASTY = ["' OR 1=1 --", "DCMS'; DROP TABLE marts.awards; --", "DCMS' UNION SELECT reporter_id FROM staging.issue_events --",
          "x" * 20_000, "<script>alert(1)</script>", "$from_period", "?", "%27%20OR%201%3D1", "../../../etc/passwd",
          "2025-26 Q9", "2025-26' --", "\u202eevil", "NaN", "null", "E12000003 ", "dcms", "[x](https://evil.example/)",

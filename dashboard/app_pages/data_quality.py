@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import extracts, layout, queries
 from dashboard import format as fmt
+from warehouse import breakdowns
 
 layout.page_header(
     "Data quality",
@@ -73,8 +74,7 @@ disclosure = queries.run("disclosure_summary")
 if disclosure.is_empty():
     st.markdown("This build has no issue figures.")
 else:
-    BREAKDOWN_WORDS = {"all": "All issues", "public_body": "Public body", "body_type": "Type of public body", "nation": "Nation",
-                       "region": "Region", "size_band": "Reporter's size", "principle": "Principle", "category": "Category"}
+    BREAKDOWN_WORDS = {"all": "All issues"} | {b.key: b.label for b in breakdowns.BREAKDOWNS}
     shown = disclosure.with_columns((1 - pl.col("published") / pl.col("counts")).alias("not published"))
     st.markdown(
         f"Of {fmt.count(disclosure['counts'].sum())} counts of issues (raised, resolved, still open, late and about "
