@@ -46,6 +46,7 @@ import numpy as np
 import polars as pl
 
 from etl import periods
+from warehouse import breakdowns as registry
 
 SMALLEST_SAFE = 5  # counts from 1 to SMALLEST_SAFE - 1 are never published
 PROTECTION = 5  # an attacker's range for such a count must be at least this wide
@@ -79,16 +80,24 @@ def family(figure: str) -> str:
 @dataclass(frozen=True)
 class Structure:
     """What a reader knows of the published issue figures: every code of each breakdown (its "not known" cell is
-    added), the type of each public body, the nation of each region, the breakdowns each family of figures is
-    published by (by year; by quarter for the whole country only), the financial years, and the data's date."""
+    added), the cell each code lies in (by the breakdown registry's parents: the type of each public body, the nation
+    of each region), the breakdowns each family of figures is published by (by year; by quarter for the whole
+    country only), the financial years, and the data's date."""
 
     codes: dict[str, tuple[str, ...]]
-    body_types: dict[str, str | None]
-    region_nations: dict[str, str]
+    parents: dict[str, dict[str, str | None]]  # breakdown -> its code -> the code of its parent breakdown's cell
     breakdowns: dict[str, tuple[str, ...]]  # family -> its breakdowns ("all" first)
     years: tuple[str, ...]
     as_of: dt.date
     quarterly: tuple[str, ...] = ("all",)
+
+    @property
+    def body_types(self) -> dict[str, str | None]:
+        return self.parents.get("public_body", {})
+
+    @property
+    def region_nations(self) -> dict[str, str | None]:
+        return self.parents.get("region", {})
 
     def cells(self, fam: str, year: str) -> list[tuple]:
         """Every published cell of a family in a financial year: (period_level, year, quarter, breakdown, code)."""
@@ -140,22 +149,25 @@ def relations(structure: Structure, fam: str, year: str) -> tuple[list[tuple[lis
             parts = [(level, y, q, b, c) for c in structure._codes(b)]
             equal.append(([total], parts))
             groups.append(Group(total, parts))
-        if {"public_body", "body_type"} <= set(breakdowns):
-            for t in structure._codes("body_type"):
-                parts = [(level, y, q, "public_body", body) for body in structure._codes("public_body")
-                         if structure.body_types.get(body) == t]
-                equal.append(([(level, y, q, "body_type", t)], parts))
-                if len(parts) > 1:  # a type of one body is that body: the same count, not a group
-                    groups.append(Group((level, y, q, "body_type", t), parts))
-        if {"region", "nation"} <= set(breakdowns):
-            with_regions = sorted(set(structure.region_nations.values()))
-            for nation in with_regions:
-                parts = [(level, y, q, "region", r) for r in structure.codes["region"] if structure.region_nations[r] == nation]
-                equal.append(([(level, y, q, "nation", nation)], parts))
-                if len(parts) > 1:
-                    groups.append(Group((level, y, q, "nation", nation), parts))
-            elsewhere = [(level, y, q, "nation", n) for n in structure._codes("nation") if n not in with_regions]
-            equal.append(([(level, y, q, "region", None)], elsewhere))
+        for inner in registry.BREAKDOWNS:  # a cell and the cells of the breakdown inside it (a type and its bodies)
+            if inner.parent is None or not {inner.key, inner.parent} <= set(breakdowns):
+                continue
+            inside = structure.parents[inner.key]
+            if inner.covers_parent:  # every issue in a cell of the parent is in one of its cells ("not known" in "not known")
+                for p in structure._codes(inner.parent):
+                    parts = [(level, y, q, inner.key, c) for c in structure._codes(inner.key) if inside.get(c) == p]
+                    equal.append(([(level, y, q, inner.parent, p)], parts))
+                    if len(parts) > 1:  # a type of one body is that body: the same count, not a group
+                        groups.append(Group((level, y, q, inner.parent, p), parts))
+            else:  # parent cells with no cells inside (a nation with no regions) are its "not known" cell
+                with_inner = sorted({p for p in inside.values() if p is not None})
+                for p in with_inner:
+                    parts = [(level, y, q, inner.key, c) for c in structure.codes[inner.key] if inside[c] == p]
+                    equal.append(([(level, y, q, inner.parent, p)], parts))
+                    if len(parts) > 1:
+                        groups.append(Group((level, y, q, inner.parent, p), parts))
+                elsewhere = [(level, y, q, inner.parent, p) for p in structure._codes(inner.parent) if p not in with_inner]
+                equal.append(([(level, y, q, inner.key, None)], elsewhere))
     quarters = [("quarter", year, q, "all", None) for q in structure.quarters(year)]
     if quarters:
         equal.append(([("year", year, None, "all", None)], quarters))

@@ -129,8 +129,9 @@ def issue_structure(con: duckdb.DuckDBPyConnection, issue_indicators: list[Indic
             raise ValueError(f"{indicator.file}: breakdowns differ from those of the other indicators counting the same issues")
     years = tuple(r for (r,) in con.execute("select distinct financial_year from reference.periods order by 1").fetchall())
     ((as_of,),) = con.execute("select max(as_of) from meta.builds").fetchall()
-    return disclosure.Structure(codes=codes, body_types=dict(zip(bodies["code"], bodies["body_type"])),
-                                region_nations=dict(zip(regions["gss_code"], regions["nation_code"])),
+    names = con.sql("select breakdown, code, parent from marts.breakdown_names order by breakdown, code").pl()
+    parents = {b: dict(zip(rows["code"], rows["parent"])) for (b,), rows in names.partition_by("breakdown", as_dict=True).items()}
+    return disclosure.Structure(codes=codes, parents=parents,
                                 breakdowns=breakdowns, years=years, as_of=as_of)
 
 
@@ -215,6 +216,11 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
     found = indicators() if found is None else found
     declared = declarations(found)
     con.execute("create or replace table marts.indicators as select * from declared")
+    categories = load_contract("issue_events").dataset("issue_events").fields
+    categories = pl.DataFrame({"code": next(f.enum for f in categories if f.name == "category")}).with_row_index("sort_order", 1)
+    con.execute("create or replace table reference.issue_categories as "
+                "select code, upper(left(code, 1)) || substr(code, 2) as name, sort_order from categories")
+    con.execute("create or replace table marts.breakdown_names as " + breakdowns.names_sql())
     public = tuple(i for i in found if not i.disclosure_controlled)
     controlled = tuple(i for i in found if i.disclosure_controlled)
     for table, chosen in ((FACTS_TABLE, public), (ISSUE_FACTS_TABLE, controlled)):
@@ -235,11 +241,6 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
         if statuses.height:
             frames += [issue_values(indicator, cells, statuses) for indicator, cells in by_indicator.items()]
     indicator_cells_frame = pl.concat([f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in frames])
-    categories = load_contract("issue_events").dataset("issue_events").fields
-    categories = pl.DataFrame({"code": next(f.enum for f in categories if f.name == "category")}).with_row_index("sort_order", 1)
-    con.execute("create or replace table reference.issue_categories as "
-                "select code, upper(left(code, 1)) || substr(code, 2) as name, sort_order from categories")
-    con.execute("create or replace table marts.breakdown_names as " + breakdowns.names_sql())
     con.execute("create or replace temp table indicator_cells as select * from indicator_cells_frame")
     con.execute(warehouse.sql("engine/indicator_values.sql"))
     con.execute("drop table indicator_cells")

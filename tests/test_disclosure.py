@@ -189,8 +189,8 @@ def tiny_structure(**changes) -> disclosure.Structure:
     structure = dict(
         codes={"public_body": ("D1", "D2", "D3", "C1", "C2"), "body_type": ("department", "council"), "nation": ("E", "W"),
                "region": ("R1", "R2"), "size_band": ("small", "large"), "principle": ("p1", "p2"), "category": ("c1", "c2")},
-        body_types={"D1": "department", "D2": "department", "D3": "department", "C1": "council", "C2": "council"},
-        region_nations={"R1": "E", "R2": "E"},
+        parents={"public_body": {"D1": "department", "D2": "department", "D3": "department", "C1": "council", "C2": "council"},
+                 "region": {"R1": "E", "R2": "E"}},
         breakdowns={"issues": ("all", "public_body", "body_type"), "reprisal": ("all",)},
         years=("2025-26",), as_of=AS_OF, quarterly=())
     return disclosure.Structure(**(structure | changes))

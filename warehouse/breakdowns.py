@@ -30,6 +30,7 @@ class Breakdown:
     everything: str = ""  # what its filter calls no choice
     parent: str | None = None  # the breakdown whose cells hold this one's cells
     from_district: bool = False  # worked out from the district of a record
+    covers_parent: bool = True  # every record in a cell of its parent has a code of it (False: a Welsh record has no region)
     plural: str = ""  # its cells in running text: 'types of public body'
     filters_records: bool = True  # its filter keeps the records in the cells chosen (False: it chooses indicators)
 
@@ -52,18 +53,18 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
         "district", "District", "records.district_code",
         "select gss_code as code, name, coalesce(region_code, nation_code) as parent, row_number() over (order by name) "
         "as sort_order from reference.localities where level = 'district'",
-        url_key="district", everything="All districts", parent="region", plural="districts"),
+        url_key="district", everything="All districts", parent="region", covers_parent=False, plural="districts"),
     Breakdown(
         "combined_authority", "Combined authority", "places.combined_authority_code",
         "select gss_code as code, name, region_code as parent, row_number() over (order by name) as sort_order "
         "from reference.localities where level = 'combined_authority'",
         url_key="combined_authority", everything="All combined authorities", parent="region", from_district=True,
-        plural="combined authorities"),
+        covers_parent=False, plural="combined authorities"),
     Breakdown(
         "region", "Region (England)", "records.region_code",
         "select gss_code as code, name, nation_code as parent, row_number() over (order by name) as sort_order "
         "from reference.localities where level = 'region'",
-        url_key="region", everything="All regions", parent="nation", plural="regions"),
+        url_key="region", everything="All regions", parent="nation", covers_parent=False, plural="regions"),
     Breakdown(
         "nation", "Nation", "records.nation_code",
         "select gss_code as code, name, null as parent, row_number() over (order by gss_code) as sort_order "
