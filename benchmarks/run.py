@@ -287,7 +287,9 @@ def main() -> None:
         sizes = [measure_size(n, args.work, only=[args.only]) for n in args.sizes]
         result = {"date": dt.date.today().isoformat(), "machine": machine(), "sizes": sizes,
                   "command": f"python -m benchmarks.run --only {args.only} --sizes " + " ".join(map(str, args.sizes))}
-        result["targets"] = [t for t in targets(sizes) if "filters" in t[0]]
+        if args.keep_other_sizes and (args.out / "combined-filters.json").is_file():
+            result = merged(json.loads((args.out / "combined-filters.json").read_text(encoding="utf-8")), result)
+        result["targets"] = [t for t in targets(result["sizes"]) if "filters" in t[0]]
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "combined-filters.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
         (args.out / "combined-filters.md").write_text(combined_markdown(result), encoding="utf-8")

@@ -99,3 +99,79 @@ def test_the_overview_shows_exactly_the_awards_of_a_type_region_and_size(built_w
     assert metrics["Awards paid in advance"] == fmt.indicator_value(100 * known["paid_in_advance"].sum() / known.height, "percent")
     assert metrics["Funding to smaller organisations"] == "–"  # not given within one size
     assert any("Issue figures follow Local authority only" in c.value for c in at.caption)
+
+
+def app_at(built_warehouse, monkeypatch, page: str, **params) -> AppTest:
+    monkeypatch.setenv("COVENANT_WAREHOUSE", str(built_warehouse.path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_body_is_ranked_among_the_bodies_of_its_type_and_marked_in_their_ranking(built_warehouse, monkeypatch):
+    at = app_at(built_warehouse, monkeypatch, "public_bodies", body="DCMS", **{"from": "2025-26", "to": "2025-26"})
+    table = next(f.value for f in at.dataframe if "Rank among ministerial departments" in f.value.columns)
+    con = duckdb.connect(str(built_warehouse.database), read_only=True)
+    try:
+        shares = con.sql(indicators.figures_sql(), params=indicators.figure_params(
+            ["awards_paid_in_advance"], [figures.span(figures.NOW, 8100, 8103)], "public_body",
+            {"body_type": ["ministerial_department"]})).pl().filter(pl.col("value").is_not_null())
+    finally:
+        con.close()
+    better = shares.filter(pl.col("value") > shares.filter(pl.col("breakdown_code") == "DCMS")["value"]).height
+    row = table[table["Indicator"] == "Awards paid in advance"]
+    assert row["Rank among ministerial departments"].tolist() == [f"{figures.ordinal(better + 1)} of {shares.height}"]
+    ranking = " ".join(m.value for m in at.markdown if "(marked ▶)" in m.value)
+    assert "Department for Culture, Media and Sport (marked ▶) is" in ranking
+
+
+def test_up_to_four_bodies_side_by_side_with_the_engines_values(built_warehouse, monkeypatch):
+    at = app_at(built_warehouse, monkeypatch, "public_bodies", compare="DCMS,DFE,HO", **{"from": "2025-26", "to": "2025-26"})
+    side = next(f.value for f in at.dataframe if {"Department for Education", "Home Office"} <= set(f.value.columns))
+    assert list(side.columns) == ["Indicator", "Department for Culture, Media and Sport", "Department for Education", "Home Office"]
+    con = duckdb.connect(str(built_warehouse.database), read_only=True)
+    try:
+        found = con.sql(indicators.figures_sql(), params=indicators.figure_params(
+            ["awards_paid_in_advance"], [figures.span(figures.NOW, 8100, 8103)], "public_body", {"public_body": ["HO"]})).pl()
+    finally:
+        con.close()
+    row = side[side["Indicator"] == "Awards paid in advance"]
+    assert row["Home Office"].tolist() == [fmt.indicator_value(found["value"][0], "percent")]
+    assert at.multiselect(key="compare_DCMS,DFE,HO").value == ["DCMS", "DFE", "HO"]
+
+
+def test_places_side_by_side_and_a_district_marked_among_its_regions_districts(built_warehouse, monkeypatch):
+    at = app_at(built_warehouse, monkeypatch, "localities", region="E12000003", district="E08000038",
+                compare_places="E12000003,E12000002,W92000004")
+    side = next(f.value for f in at.dataframe if "Wales (nation)" in f.value.columns)
+    assert list(side.columns) == ["Indicator", "Yorkshire and The Humber (region)", "North West (region)", "Wales (nation)"]
+    ranking = " ".join(m.value for m in at.markdown if "(marked ▶)" in m.value)
+    assert "Barnsley (marked ▶) is" in ranking and "districts" in ranking
+    districts = next(f.value for f in at.dataframe if "District" in f.value.columns and "Rank" in f.value.columns)
+    con = duckdb.connect(str(built_warehouse.database), read_only=True)
+    try:
+        inside = {c for (c,) in con.execute("select gss_code from reference.localities where level = 'district' "
+                                            "and region_code = 'E12000003'").fetchall()}
+    finally:
+        con.close()
+    assert set(districts["Code"]) <= inside  # the ranking keeps the region chosen
+
+
+def test_a_range_of_quarters_is_added_up_exactly_and_compared_with_the_same_quarters_a_year_before(built_warehouse, monkeypatch):
+    at = app_at(built_warehouse, monkeypatch, "overview", **{"from": "2025-26 Q2", "to": "2025-26 Q3"})
+    assert any("All public bodies and places, 2025-26 Q2 to Q3, compared with the same quarters a year before" in c.value
+               for c in at.caption)
+    values = {url: None for url in set(URL_OF.values())}
+    now = extracts.rows(built_warehouse.database, "awards", values, "2025-26 Q2", "2025-26 Q3")
+    before = extracts.rows(built_warehouse.database, "awards", values, "2024-25 Q2", "2024-25 Q3")
+
+    def share(rows):
+        known = rows.filter(pl.col("paid_in_advance").is_not_null())
+        return 100 * known["paid_in_advance"].sum() / known.height
+
+    shown = next(m for m in at.metric if m.label == "Awards paid in advance")
+    assert shown.value == fmt.indicator_value(share(now), "percent")
+    assert shown.delta == fmt.indicator_change(share(now) - share(before), "percent")
