@@ -58,16 +58,27 @@ def facts_ddl(table: str) -> str:
             "denominator double, lacking bigint, records bigint, measures double[])")
 
 
-def facts_sql(table: str) -> str:
-    """warehouse/engine/facts.sql for `table`, with the breakdown columns of the registry (our own SQL)."""
-    return warehouse.sql("engine/facts.sql").replace("{facts_table}", table).replace(
-        "{breakdown_columns}", breakdowns.facts_columns())
+NO_MEASURES = "cast(null as double[])"
 
 
-def figures_sql(table: str = FACTS_TABLE) -> str:
-    """warehouse/engine/figures.sql over `table`, with the registry's filters and breakdown (our own SQL)."""
+def facts_sql(table: str, median: bool = False) -> str:
+    """warehouse/engine/facts.sql for `table`, with the breakdown columns of the registry, and a median's measures
+    (`median`) or none (our own SQL)."""
+    return (warehouse.sql("engine/facts.sql").replace("{facts_table}", table)
+            .replace("{breakdown_columns}", breakdowns.facts_columns())
+            .replace("{measures}", "list(records.measure) filter (where records.measure is not null)" if median else NO_MEASURES))
+
+
+def figures_sql(table: str = FACTS_TABLE, medians: bool | None = None) -> str:
+    """warehouse/engine/figures.sql over `table`, with the registry's filters and breakdown, gathering medians'
+    measures when `medians` (by default: when a public indicator is a median, as marts.indicator_facts holds only
+    public indicators) (our own SQL)."""
+    if medians is None:
+        medians = any(i.calculation == "median" and not i.disclosure_controlled for i in indicators())
     return (warehouse.sql("engine/figures.sql").replace("{facts_table}", table)
-            .replace("{breakdown_case}", breakdowns.breakdown_case()).replace("{filter_clauses}", breakdowns.filter_clauses()))
+            .replace("{breakdown_case}", breakdowns.breakdown_case()).replace("{filter_clauses}", breakdowns.filter_clauses())
+            .replace("{subject_measures}", "flatten(list(measures) filter (where measures is not null))" if medians else NO_MEASURES)
+            .replace("{cell_measures}", "flatten(list(measures))" if medians else NO_MEASURES))
 
 
 def figure_params(indicators: list[str] = (), windows: list[dict] = (), breakdown: str = "all",
@@ -85,7 +96,8 @@ def add_facts(con: duckdb.DuckDBPyConnection, indicator: Indicator, table: str) 
     # the formula is our own SQL (a file in warehouse/), never a value from a user or a file
     con.execute("create or replace temp view indicator_records as "
                 "select * from indicator_record_columns union all by name select * from (" + indicator.formula + ")")
-    con.execute(facts_sql(table), {"indicator_id": indicator.id, "calculation": indicator.calculation})
+    con.execute(facts_sql(table, indicator.calculation == "median"),
+                {"indicator_id": indicator.id, "calculation": indicator.calculation})
 
 
 def every_window(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
@@ -100,7 +112,7 @@ def cells(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...], table: s
     windows = every_window(con, table)
     if not windows or not found:
         return pl.DataFrame(schema=CELL_SCHEMA | {"indicator_id": pl.Utf8})
-    sql = figures_sql(table)
+    sql = figures_sql(table, any(i.calculation == "median" for i in found))
     frames = []
     for key in breakdowns.KEYS:
         wanted = [i.id for i in found if key in breakdowns.supported(i.breakdowns) or key == "all"]

@@ -162,7 +162,8 @@ def test_places_side_by_side_and_a_district_marked_among_its_regions_districts(b
 
 def test_a_range_of_quarters_is_added_up_exactly_and_compared_with_the_same_quarters_a_year_before(built_warehouse, monkeypatch):
     at = app_at(built_warehouse, monkeypatch, "overview", **{"from": "2025-26 Q2", "to": "2025-26 Q3"})
-    assert any("All public bodies and places, 2025-26 Q2 to Q3, compared with the same quarters a year before" in c.value
+    assert any("All public bodies and places, 2025-26 Q2 to Q3, compared with 2024-25 Q2 to Q3: the same quarters a year "
+               "before, and the baseline" in c.value
                for c in at.caption)
     values = {url: None for url in set(URL_OF.values())}
     now = extracts.rows(built_warehouse.database, "awards", values, "2025-26 Q2", "2025-26 Q3")

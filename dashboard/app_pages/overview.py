@@ -4,7 +4,7 @@ data was loaded and whether it passed validation."""
 import polars as pl
 import streamlit as st
 
-from dashboard import components, filters, layout, queries
+from dashboard import components, figures, filters, layout, queries
 from dashboard import format as fmt
 from etl import periods
 
@@ -23,6 +23,8 @@ declared = queries.indicators()
 if selection.principle:
     declared = declared.filter(pl.col("principle") == selection.principle)
 latest, period, baseline = components.view_headlines(selection, declared, info["as_of"])
+first, last = selection.headline_span(info["as_of"])
+before = figures.span_name(first - 4, last - 4)  # the same quarters a year before
 latest = latest.with_columns(pl.lit(period if latest["period_complete"].all() else f"{period} (to date)").alias("period_label"),
                              pl.col("indicator_id").is_in(declared.filter(pl.col("headline"))["indicator_id"].to_list())
                              .alias("headline_indicator"))
@@ -34,7 +36,8 @@ needs = dict(zip(declared["indicator_id"], declared["needs"], strict=True))
 st.caption(f"Figures for {selection.who()}, {period}"
            + (" (the latest complete financial year of those chosen)" if selection.whole_years and not selection.from_year == selection.to_year
               and len(period) == 7 else "")
-           + f", compared with the same quarters a year before{f' and of the {baseline} baseline' if baseline else ''}.")
+           + (f", compared with {baseline}: the same quarters a year before, and the baseline." if baseline == before else
+              f", compared with the same quarters a year before{f' and of the {baseline} baseline' if baseline else ''}."))
 issue_ids = declared.filter(pl.col("disclosure_controlled"))
 note = selection.issue_note(issue_ids["breakdowns"][0].to_list()) if issue_ids.height else None
 if note:

@@ -3,7 +3,8 @@
 -- Adding up is exact for any combination of filters and any range of quarters: a figure is a sum of numerators,
 -- denominators and records lacking a field; a count of different subjects keeps its subject; a stock (what a body
 -- has at a quarter's end) keeps what it is a stock of, since only its latest quarter in a range counts; a median keeps
--- its measures. Parameters: $indicator_id, $calculation. A record with no financial year or quarter counts nowhere.
+-- its measures ({measures}: their list for a median, else no list, whose state for every group would not spill
+-- and ran out of memory at 10M awards). Parameters: $indicator_id, $calculation. A record with no financial year or quarter counts nowhere.
 insert into {facts_table} by name
 with places as (
     select gss_code as district_code, combined_authority_code from reference.localities where level = 'district'
@@ -20,7 +21,7 @@ select
     sum(records.denominator) as denominator,
     count(*) filter (where records.lacking) as lacking,
     count(*) as records,
-    case when $calculation = 'median' then list(records.measure) filter (where records.measure is not null) end as measures
+    {measures} as measures
 from indicator_records as records
 left join places on places.district_code = records.district_code
 where records.financial_year is not null and records.quarter is not null

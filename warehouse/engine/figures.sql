@@ -12,7 +12,9 @@
 --
 -- In a window, flows (awards, consultations, meetings) add up over its quarters; a stock (a body's action plan,
 -- a district's population) counts in its latest quarter in the window only. A record with a null breakdown column
--- falls in that breakdown's "not known" cell, and is left out by any filter on that breakdown.
+-- falls in that breakdown's "not known" cell, and is left out by any filter on that breakdown. Medians' measures are
+-- gathered only when a median is among the indicators the SQL is made for ({subject_measures}, {cell_measures}: else
+-- no list, whose state for every group would not spill to disk).
 with windows as (
     select unnest($windows, recursive := true)
 ),
@@ -52,7 +54,7 @@ subject_cells as (
         sum(denominator) as denominator_sum,
         bool_or(numerator > 0) as in_numerator,
         bool_or(denominator > 0) as in_denominator,
-        flatten(list(measures) filter (where measures is not null)) as measures
+        {subject_measures} as measures
     from placed
     group by all
 ),
@@ -66,7 +68,7 @@ cells as (
         count(subject) filter (where in_numerator) as numerator_subjects,
         count(subject) filter (where in_denominator) as denominator_subjects,
         count(subject) filter (where in_denominator and not in_numerator) as absent_subjects,
-        flatten(list(measures)) as measures
+        {cell_measures} as measures
     from subject_cells
     group by all
 ),
