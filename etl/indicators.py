@@ -96,8 +96,10 @@ def add_facts(con: duckdb.DuckDBPyConnection, indicator: Indicator, table: str) 
     # the formula is our own SQL (a file in warehouse/), never a value from a user or a file
     con.execute("create or replace temp view indicator_records as "
                 "select * from indicator_record_columns union all by name select * from (" + indicator.formula + ")")
-    con.execute(facts_sql(table, indicator.calculation == "median"),
-                {"indicator_id": indicator.id, "calculation": indicator.calculation})
+    sql = facts_sql(table, indicator.calculation == "median")
+    years = con.execute("select distinct financial_year from indicator_records where financial_year is not null order by 1").fetchall()
+    for (year,) in years:  # a year at a time: a record's facts never span years
+        con.execute(sql, {"indicator_id": indicator.id, "calculation": indicator.calculation, "financial_year": year})
 
 
 def every_window(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:

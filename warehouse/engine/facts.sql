@@ -4,7 +4,9 @@
 -- denominators and records lacking a field; a count of different subjects keeps its subject; a stock (what a body
 -- has at a quarter's end) keeps what it is a stock of, since only its latest quarter in a range counts; a median keeps
 -- its measures ({measures}: their list for a median, else no list, whose state for every group would not spill
--- and ran out of memory at 10M awards). Parameters: $indicator_id, $calculation. A record with no financial year or quarter counts nowhere.
+-- and ran out of memory at 10M awards). Parameters: $indicator_id, $calculation, $financial_year (one year at a time:
+-- a year's groups are a third of the whole, and grouping every year at once ran out of memory at 10M awards).
+-- A record with no financial year or quarter counts nowhere.
 insert into {facts_table} by name
 with places as (
     select gss_code as district_code, combined_authority_code from reference.localities where level = 'district'
@@ -24,5 +26,5 @@ select
     {measures} as measures
 from indicator_records as records
 left join places on places.district_code = records.district_code
-where records.financial_year is not null and records.quarter is not null
+where records.financial_year = $financial_year and records.quarter is not null
 group by all
