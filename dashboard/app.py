@@ -27,27 +27,37 @@ pages = [
     st.Page(PAGES_DIR / "accessibility.py", title="Accessibility statement", url_path="accessibility"),
 ]
 CHARTED = {"", "principles", "public-bodies", "localities", "organisation-size", "issues"}  # may draw charts ("": the overview)
-page = st.navigation(pages, position="hidden")  # drawn by layout.navigation: its links carry the filters
-if page.url_path in CHARTED:
-    chart_code.ask_early()
 
-import pandas  # noqa: E402, F401  imported once before any chart: two sessions importing it at once broke Plotly's check of it
 
-from dashboard import queries  # noqa: E402
-from dashboard.layout import FOCUS_STYLE, SERVICE_NAME, footer, navigation  # noqa: E402
+def main() -> None:
+    """One page view: the page chosen, drawn with the menu, the filters and the footer."""
+    page = st.navigation(pages, position="hidden")  # drawn by layout.navigation: its links carry the filters
+    if page.url_path in CHARTED:
+        chart_code.ask_early()
 
-if not gc.get_freeze_count():  # once per process: the libraries just loaded are never garbage, so set them aside;
-    gc.freeze()  # Streamlit's full collection after every page run took about 85 ms over them, holding up the server
+    import pandas  # noqa: F401  imported once before any chart: two sessions importing it at once broke Plotly's check of it
 
-queries.pin_release()  # the whole view reads the release published as it starts
-st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state="expanded")
-st.html(FOCUS_STYLE)
-menu = st.sidebar.container()  # above the filters
-body = st.container()
-footer()  # below the page's body, drawn first so that a page stopping early (no data, nothing matches) still has it
-with body:
-    try:
-        page.run()
-    finally:  # after the page has put its filters in the URL, so the links carry them; also when it stops early
-        with menu:
-            navigation(pages)
+    from dashboard import queries
+    from dashboard.layout import FOCUS_STYLE, SERVICE_NAME, footer, navigation
+
+    if not gc.get_freeze_count():  # once per process: the libraries just loaded are never garbage, so set them aside;
+        gc.freeze()  # Streamlit's full collection after every page run took about 85 ms over them, holding up the server
+
+    queries.pin_release()  # the whole view reads the release published as it starts
+    st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state="expanded")
+    st.html(FOCUS_STYLE)
+    menu = st.sidebar.container()  # above the filters
+    body = st.container()
+    footer()  # below the page's body, drawn first so that a page stopping early (no data, nothing matches) still has it
+    with body:
+        try:
+            page.run()
+        finally:  # after the page has put its filters in the URL, so the links carry them; also when it stops early
+            with menu:
+                navigation(pages)
+
+
+# Streamlit runs this file as __main__. A process spawned from one that ran it (a test process that used AppTest, whose
+# __main__ it stays) imports it as __mp_main__ and must not draw a page: a spawned demo writer died doing so, and its pool hung.
+if __name__ == "__main__":
+    main()
