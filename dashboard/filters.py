@@ -74,13 +74,6 @@ class Selection:
         """The range starts at a first quarter and ends at a last one."""
         return self.from_period.endswith("Q1") and self.to_period.endswith("Q4")
 
-    def latest_complete_year(self, as_of) -> str:
-        """The latest financial year chosen that is over on `as_of` (the current one only when it is all there is)."""
-        from etl import periods
-
-        current = periods.financial_year(as_of)
-        return next((y for y in reversed(self.years) if y != current), self.years[-1])
-
     def headline_span(self, as_of: dt.date) -> tuple[int, int]:
         """The quarters the headline figures cover (dashboard/figures.py)."""
         return figures.headline_span(self.from_period, self.to_period, as_of)
