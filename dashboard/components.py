@@ -48,12 +48,18 @@ def chart(title: str, summary: str, figure: dict | None, table: pl.DataFrame, *,
         if figure is not None:
             st.plotly_chart(figure, config={"displayModeBar": False, "staticPlot": False}, key=f"chart-{slug(file_stem)}")
         with st.expander(f"Table: {title}"):
-            st.dataframe(table, hide_index=True)
+            show_table(table)
         st.download_button(f"Download the data of “{title}” (CSV)", partial(extracts.csv_bytes, table),  # made on click,
                            file_name=f"{slug(file_stem)}.csv", mime="text/csv", key=f"download-{slug(file_stem)}",
                            on_click="ignore")  # with no rerun, which could revoke the file being made
         if left_out:
             st.caption(left_out)
+
+
+def show_table(table: pl.DataFrame) -> None:
+    """A table as Arrow, which Streamlit sends as it is (a polars frame is converted through pandas first: a third
+    of a chart's drawing time, and whole numbers with a gap became decimals)."""
+    st.dataframe(table.to_arrow(), hide_index=True)
 
 
 def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> None:
@@ -72,17 +78,27 @@ def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> N
 
 
 
-def view_headlines(selection, declared: pl.DataFrame, as_of) -> tuple[pl.DataFrame, str, str | None]:
+def view_figures(selection, declared: pl.DataFrame, as_of, also: list[dict] = ()) -> pl.DataFrame:
+    """The engine's rows for the declared funding and returns indicators with every filter of the selection, in the
+    headline's comparison windows and the windows `also` (a page's series), in one query."""
+    from dashboard import figures, queries
+
+    public = declared.filter(~pl.col("disclosure_controlled"))["indicator_id"].to_list()
+    return queries.figures(public, figures.comparison_windows(*selection.headline_span(as_of)) + list(also), "all",
+                           selection.record_filters)
+
+
+def view_headlines(selection, declared: pl.DataFrame, as_of, also: list[dict] = ()) -> tuple[pl.DataFrame, str, str | None]:
     """Every declared indicator's headline for the selection: funding and returns figures from the query-time engine
-    over the headline quarters with every filter; issue figures (disclosure-controlled, published by financial year one
-    breakdown at a time) for the financial year of the headline's last quarter in the one cell they follow. Also the
-    headline period and the baseline period, in words."""
+    over the headline quarters with every filter (view_figures(), with the windows `also` a page reads next);
+    issue figures (disclosure-controlled, published by financial year one breakdown at a time) for the financial year
+    of the headline's last quarter in the one cell they follow. Also the headline period and the baseline period, in
+    words."""
     from dashboard import figures, queries
 
     first, last = selection.headline_span(as_of)
     windows = figures.comparison_windows(first, last)
-    public = declared.filter(~pl.col("disclosure_controlled"))["indicator_id"].to_list()
-    rows = figures.headlines(queries.figures(public, windows, "all", selection.record_filters), declared, as_of)
+    rows = figures.headlines(view_figures(selection, declared, as_of, also), declared, as_of)
     controlled = declared.filter(pl.col("disclosure_controlled"))
     if controlled.height:
         breakdown, code = selection.issue_cell(controlled["breakdowns"][0].to_list())
@@ -156,11 +172,12 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
           "No record was left out for lacking a field.")
 
 
-def breakdown_cells(indicator: dict, by: str, selection, span: tuple[int, int]) -> tuple[pl.DataFrame, str]:
+def breakdown_cells(indicator: dict, by: str, selection, span: tuple[int, int], together: tuple[str, ...] = ()) -> tuple[pl.DataFrame, str]:
     """One indicator's cells split by `by` over the quarters `span`, named, best first (sizes in their own order),
     with their rank: funding and returns figures with every filter but those on `by` and the breakdowns inside it
     (a ranking of districts keeps the region chosen); issue figures from what disclosure control publishes, by
-    financial year. Also the period in words."""
+    financial year. Also the period in words. The indicators `together` (a page's other charts by `by`) are
+    computed in the same engine query, which their own charts then read from the cache: one query instead of many."""
     from dashboard import figures, queries
 
     first, last = span
@@ -168,7 +185,9 @@ def breakdown_cells(indicator: dict, by: str, selection, span: tuple[int, int]) 
         year = figures.periods.financial_year_label(last // 4)
         cells, period = queries.indicator_breakdown(indicator["indicator_id"], by, year), year
     else:
-        cells = queries.figures([indicator["indicator_id"]], [figures.span(figures.NOW, first, last)], by, selection.without(by))
+        wanted = sorted({indicator["indicator_id"], *together})
+        cells = queries.figures(wanted, [figures.span(figures.NOW, first, last)], by, selection.without(by)).filter(
+            pl.col("indicator_id") == indicator["indicator_id"])
         names = queries.breakdown_names().filter(pl.col("breakdown") == by).select(
             pl.col("code").alias("breakdown_code"), pl.col("name").alias("breakdown_name"))
         cells = cells.join(names, on="breakdown_code", how="left").with_columns(
@@ -184,9 +203,10 @@ def breakdown_cells(indicator: dict, by: str, selection, span: tuple[int, int]) 
 
 
 def indicator_breakdown(indicator: dict, by: str, selection, span: tuple[int, int], highlight: str | None = None,
-                        peers: str | None = None) -> None:
-    """One indicator for every cell of a breakdown over the quarters `span`, ranked, as a chart block (ranking())."""
-    cells, period = breakdown_cells(indicator, by, selection, span)
+                        peers: str | None = None, together: tuple[str, ...] = ()) -> None:
+    """One indicator for every cell of a breakdown over the quarters `span`, ranked, as a chart block (ranking());
+    `together`: as breakdown_cells()."""
+    cells, period = breakdown_cells(indicator, by, selection, span, together)
     words = breakdowns.BY_KEY[by].words
     if indicator["disclosure_controlled"] and selection.record_filters:
         note = f" Issue figures are published by {words} across all bodies and places, so this chart does not follow the other filters."

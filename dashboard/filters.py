@@ -133,19 +133,26 @@ class Selection:
 
 def _options() -> dict[str, dict[str, str]]:
     """Every filter's values (code -> name), by filter, in their order; and 'year': every financial year."""
-    names = queries.breakdown_names()
-    found = {}
-    for f in FILTERS:
-        rows = names.filter(names["breakdown"].is_in(list(f.breakdowns)))
-        found[f.key] = dict(zip(rows["code"], rows["name"], strict=True))
-    found["year"] = {y: y for y in queries.financial_years()}
-    return found
+    return _release_options(str(queries.database()))[0]
 
 
 def _owner(f: Filter, code: str) -> str:
     """The breakdown of a filter whose cells include `code`."""
+    return _release_options(str(queries.database()))[1][f.key][code]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _release_options(database: str) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """_options() and, by filter, each code's breakdown, for the release whose database is `database`: worked out
+    once per release rather than on every page view (read only, never changed)."""
     names = queries.breakdown_names()
-    return names.filter((names["code"] == code) & names["breakdown"].is_in(list(f.breakdowns)))["breakdown"][0]
+    options, owners = {}, {}
+    for f in FILTERS:
+        rows = names.filter(names["breakdown"].is_in(list(f.breakdowns)))
+        options[f.key] = dict(zip(rows["code"], rows["name"], strict=True))
+        owners[f.key] = dict(zip(rows["code"], rows["breakdown"], strict=True))
+    options["year"] = {y: y for y in queries.financial_years()}
+    return options, owners
 
 
 def _from_url() -> dict[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -62,13 +63,24 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path, read_only=True)
 
 
-@st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
-def _run(path: str, name: str, params: tuple) -> pl.DataFrame:
+# A statement run on a cursor and read as Arrow is planned once; a relation (cursor.sql(...).pl()) is planned twice,
+# to learn its columns and to run: about 10 ms a query on the query-time engine. DuckDB warns that the Arrow read of
+# a cursor's result copies the rows: the dashboard's results are small (a page's figures, not an extract's rows).
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result makes an extra copy", category=UserWarning)
+
+
+def _frame(path: str, sql: str, params: dict) -> pl.DataFrame:
+    """The rows of `sql` with its bound `params` on the database at `path`, as a polars frame."""
     cursor = _connection(path).cursor()  # a cursor per query: sessions run in threads
     try:
-        return cursor.sql(_sql(name), params=dict(params)).pl()
+        return pl.from_arrow(cursor.execute(sql, params or None).to_arrow_table())
     finally:
         cursor.close()
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _run(path: str, name: str, params: tuple) -> pl.DataFrame:
+    return _frame(path, _sql(name), dict(params))
 
 
 def run(name: str, **params) -> pl.DataFrame:
@@ -109,11 +121,7 @@ def _figures(path: str, asked: str) -> pl.DataFrame:
     from etl import indicators
 
     wanted = json.loads(asked)
-    cursor = _connection(path).cursor()
-    try:
-        found = cursor.sql(_figures_sql(), params=indicators.figure_params(**wanted)).pl()
-    finally:
-        cursor.close()
+    found = _frame(path, _figures_sql(), indicators.figure_params(**wanted))
     windows = pl.DataFrame(wanted["windows"], schema={"window_name": pl.Utf8, "first_index": pl.Int64, "last_index": pl.Int64})
     return found.join(windows, on="window_name", how="left")
 

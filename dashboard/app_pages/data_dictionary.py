@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 import warehouse
-from dashboard import filters, layout
+from dashboard import components, filters, layout
 from data_contracts.to_dictionary import dictionary
 
 PUBLISHED = "The published warehouse (for analysts)"
@@ -27,7 +27,7 @@ if source == PUBLISHED:
         rows = tables.filter(pl.col("table") == name)
         st.header(name)
         st.write(rows["table_description"][0])
-        st.dataframe(rows.select(pl.col("column").alias("Column"), pl.col("description").alias("Description")), hide_index=True)
+        components.show_table(rows.select(pl.col("column").alias("Column"), pl.col("description").alias("Description")))
     st.download_button("Download the warehouse tables' dictionary (CSV)", tables.write_csv(),
                        file_name="covenant-warehouse-dictionary.csv", mime="text/csv")
     st.stop()
@@ -35,13 +35,10 @@ chosen = fields.filter(pl.col("source") == source)
 for dataset in chosen["dataset"].unique(maintain_order=True).to_list():
     rows = chosen.filter(pl.col("dataset") == dataset)
     st.header(f"{dataset.replace('_', ' ').capitalize()} ({rows['sheet_or_file'][0]})")
-    st.dataframe(
-        rows.select(
-            pl.col("title").alias("Column or title"), pl.col("field").alias("Field"), pl.col("type").alias("Type"),
-            pl.col("required").alias("Required"), pl.col("allowed_values").alias("Allowed values"),
-            pl.col("description").alias("Description"), pl.col("classification").alias("Classification"),
-        ),
-        hide_index=True,
-    )
+    components.show_table(rows.select(
+        pl.col("title").alias("Column or title"), pl.col("field").alias("Field"), pl.col("type").alias("Type"),
+        pl.col("required").alias("Required"), pl.col("allowed_values").alias("Allowed values"),
+        pl.col("description").alias("Description"), pl.col("classification").alias("Classification"),
+    ))
 st.download_button("Download the whole data dictionary (CSV)", fields.write_csv(), file_name="covenant-data-dictionary.csv",
                    mime="text/csv")

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import extracts, layout, queries
+from dashboard import components, extracts, layout, queries
 from dashboard import format as fmt
 from warehouse import breakdowns
 
@@ -37,7 +37,7 @@ for manifest in sorted(release.parent.glob("*/manifest.json"), reverse=True):
                     "Rows quarantined": sum(f["rows_quarantined"] for f in counted),
                     "Files rejected": sum(1 for f in document["files"] if f["rejected"]),
                     "Published now": Path(manifest).parent.resolve() == release.resolve()})
-st.dataframe(pl.DataFrame(history), hide_index=True)
+components.show_table(pl.DataFrame(history))
 st.caption("A superseded build is kept for 30 days (its figures stay reachable); rows of issue logs are not counted here.")
 
 st.header("Validation by source")
@@ -47,7 +47,7 @@ shown = validation.select(
     pl.col("failed").alias("Expectations with failures"),
     pl.when(pl.col("counts_withheld")).then(pl.lit("withheld")).otherwise(pl.col("rows_breaking_a_rule").cast(pl.Utf8))
     .alias("Rows breaking a rule"))
-st.dataframe(shown, hide_index=True)
+components.show_table(shown)
 failing = validation.filter(pl.col("failed") > 0)
 st.markdown("Every expectation passed." if failing.is_empty() else
             f"{failing.height} of {validation.height} datasets had rows breaking a rule; those rows were quarantined.")
@@ -59,13 +59,13 @@ if reasons.is_empty():
 else:
     st.markdown(f"{fmt.count(reasons['rows'].sum())} rows were quarantined for {reasons.height} reasons. "
                 "Issue events are not listed here.")
-    st.dataframe(reasons.select(pl.col("dataset").alias("Dataset"), pl.col("rule").alias("Reason"),
+    components.show_table(reasons.select(pl.col("dataset").alias("Dataset"), pl.col("rule").alias("Reason"),
                                 pl.col("rows").alias("Rows"), pl.col("example_file").alias("For example, file"),
-                                pl.col("example_row").alias("line")), hide_index=True)
+                                pl.col("example_row").alias("line")))
     chosen = st.selectbox("See the quarantined rows of", reasons["dataset"].unique(maintain_order=True).to_list(),
                           key="quarantine_dataset")
     rows = queries.run("quarantine_rows", dataset=chosen, limit=500)
-    st.dataframe(rows.rename({"source_file": "File", "source_row": "Line", "problem": "What was wrong"}), hide_index=True)
+    components.show_table(rows.rename({"source_file": "File", "source_row": "Line", "problem": "What was wrong"}))
     st.download_button("Download these rows (CSV)", extracts.csv_bytes(rows), file_name=f"covenant-quarantine-{chosen}.csv",
                        mime="text/csv", key="quarantine_download")
 
@@ -82,22 +82,21 @@ else:
         "as [c]: a count from 1 to 4, a count that would let one be worked out, or a part of a total too small to "
         "break down. An attack with every relation between the figures recovers none of them "
         "(see the disclosure control notes in the documentation).")
-    st.dataframe(shown.select(
+    components.show_table(shown.select(
         pl.col("breakdown").replace_strict(BREAKDOWN_WORDS, default=pl.col("breakdown")).alias("Breakdown"),
         pl.col("period_level").replace_strict({"year": "Financial year", "quarter": "Quarter"}).alias("By"),
         pl.col("counts").alias("Counts"), pl.col("published").alias("Published"), pl.col("suppressed").alias("Suppressed [c]"),
         pl.col("withheld").alias("Part of a small total [c]"),
-        pl.format("{}%", (100 * pl.col("not published")).round(0).cast(pl.Int64)).alias("Not published")), hide_index=True)
+        pl.format("{}%", (100 * pl.col("not published")).round(0).cast(pl.Int64)).alias("Not published")))
 
 st.header("Files")
 files = queries.run("load_files")
 rejected = files.filter(pl.col("rejected").is_not_null())
 st.markdown(f"{files.height} files read; {rejected.height} rejected whole"
             + (": the reasons are below." if rejected.height else "."))
-st.dataframe(files.select(pl.col("path").alias("File"), pl.col("source").alias("Source"), pl.col("rows_read").alias("Rows read"),
+components.show_table(files.select(pl.col("path").alias("File"), pl.col("source").alias("Source"), pl.col("rows_read").alias("Rows read"),
                           pl.col("rows_loaded").alias("Loaded"), pl.col("rows_quarantined").alias("Quarantined"),
-                          pl.col("rejected").alias("Rejected because"), pl.col("duplicate_of").alias("Same bytes as")),
-             hide_index=True)
+                          pl.col("rejected").alias("Rejected because"), pl.col("duplicate_of").alias("Same bytes as")))
 
 
 def data_docs_zip(folder: Path) -> bytes:

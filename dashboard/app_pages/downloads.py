@@ -33,7 +33,7 @@ else:
     more = preview.height > 200
     st.caption(f"The first {min(preview.height, 200)} rows{' (the extract has more)' if more else ''}; "
                f"an extract holds at most {extracts.MAX_ROWS:,} rows.")
-    st.dataframe(preview.head(200), hide_index=True)
+    components.show_table(preview.head(200))
     fmt_key = st.radio("Format", list(extracts.FORMATS), format_func=lambda f: extracts.FORMATS[f], horizontal=True,
                        key="extract_format")
 
@@ -48,7 +48,7 @@ else:
         file_name=f"covenant-{key}-{components.slug(selection.describe(markdown=False))}.{fmt_key}", mime=extracts.MIME[fmt_key],
         key="extract_download", on_click="ignore")
 with st.expander(f"Data dictionary: {dataset.table}"):
-    st.dataframe(extracts.dictionary(dataset.table), hide_index=True)
+    components.show_table(extracts.dictionary(dataset.table))
 
 st.header("The whole warehouse")
 st.markdown("Every published table as a Parquet file, to work on elsewhere (for example with DuckDB, polars or R). "
@@ -56,7 +56,7 @@ st.markdown("Every published table as a Parquet file, to work on elsewhere (for 
 parquet = database.parent / "parquet"
 files = sorted(parquet.glob("*.parquet")) if parquet.is_dir() else []
 listing = pl.DataFrame({"Table": [f.stem for f in files], "Size (MB)": [round(f.stat().st_size / 1e6, 1) for f in files]})
-st.dataframe(listing, hide_index=True)
+components.show_table(listing)
 table = st.selectbox("Table", [f.stem for f in files], key="whole_table")
 if table:
     st.download_button(f"Download {table} (Parquet)", data=partial((parquet / f"{table}.parquet").read_bytes),

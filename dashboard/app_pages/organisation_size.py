@@ -62,8 +62,10 @@ components.chart(f"Awards and funding by recipient size, {year}", summary, figur
 
 indicators = queries.indicators()
 declared = {row["indicator_id"]: row for row in indicators.iter_rows(named=True)}
-for indicator_id in ("awards_two_years_or_more", "awards_paid_in_advance", "full_cost_recovery_funding_share"):
-    components.indicator_breakdown(declared[indicator_id], "size_band", selection, span, highlight=selection.chosen("size_band"))
+by_size = ("awards_two_years_or_more", "awards_paid_in_advance", "full_cost_recovery_funding_share")
+for indicator_id in by_size:
+    components.indicator_breakdown(declared[indicator_id], "size_band", selection, span, highlight=selection.chosen("size_band"),
+                                   together=by_size)
 
 st.header("Smaller organisations")
 smaller = ("funding_to_smaller_organisations", "awards_to_smaller_organisations")

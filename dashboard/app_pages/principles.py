@@ -28,28 +28,28 @@ if not selection.principle:
     st.caption("Showing the first principle; choose another in the filters.")
 as_of = info["as_of"]
 span = selection.headline_span(as_of)
-glance, period, baseline = components.view_headlines(selection, declared, as_of)
+first, last = selection.span
+quarter_windows = figures.series_windows(first, last, "quarter")  # fetched with the headlines: one engine query
+glance, period, baseline = components.view_headlines(selection, declared, as_of, also=quarter_windows)
 
 # the principle at a glance: every indicator over the headline quarters, with every filter
 if glance.height:
     st.markdown(f"**At a glance: {selection.who()}, {period}**")
     glance = components.shown(glance)
-    st.dataframe(glance.select(
+    components.show_table(glance.select(
         pl.col("name").alias("Indicator"),
         pl.col("shown").alias("Value"),
         fmt.text_column("Since the same quarters a year before", fmt.indicator_change, glance, "change_since_previous", "unit"),
         fmt.text_column(f"Since {baseline or periods.BASELINE_FINANCIAL_YEAR}", fmt.indicator_change, glance, "change_since_baseline", "unit"),
         pl.col("rag").str.to_titlecase().fill_null("No threshold").alias("RAG"),
-    ), hide_index=True)
+    ))
 controlled = declared.filter(pl.col("disclosure_controlled"))
 note = selection.issue_note(controlled["breakdowns"][0].to_list()) if controlled.height else None
 if note:
     st.caption(note)
 
-first, last = selection.span
-public = declared.filter(~pl.col("disclosure_controlled"))["indicator_id"].to_list()
-quarters = figures.series(queries.figures(public, figures.series_windows(first, last, "quarter"), "all", selection.record_filters),
-                          declared, as_of)
+quarters = figures.series(components.view_figures(selection, declared, as_of, also=quarter_windows).filter(
+    pl.col("window_name").is_in([w["window_name"] for w in quarter_windows])), declared, as_of)
 if controlled.height:
     breakdown, code = selection.issue_cell(controlled["breakdowns"][0].to_list())
     issue_years = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period).filter(

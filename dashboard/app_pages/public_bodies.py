@@ -85,7 +85,7 @@ if body is None:
         median_row = pl.DataFrame([{"body_name": "Median of these bodies", **dict(zip(medians["indicator_name"], medians["peer_shown"]))}])
         table = pl.concat([wide, median_row.select(wide.columns)]).rename({"body_name": "Public body"})
         with st.expander(f"{type_names[type_code]}: {group['body_code'].n_unique()} bodies", expanded=body_type is not None or number == 0):
-            st.dataframe(table, hide_index=True)
+            components.show_table(table)
     download = scorecard.select("body_code", "body_name", "body_type", "indicator_id", "indicator_name", "value", "unit",
                                 "suppressed", "rag", "peer_median", "rank", "numerator", "denominator", "lacking")
     st.download_button(f"Download the scorecard, {period} (CSV)", partial(extracts.csv_bytes, download),  # made on click
@@ -164,15 +164,15 @@ if commitments.height:
     st.subheader(f"Commitments, as reported for {commitments['period'][0]}")
     counts = commitments.group_by("status").len().sort("len", descending=True)
     st.markdown(", ".join(f"{row['len']} {row['status']}" for row in counts.iter_rows(named=True)) + ".")
-    st.dataframe(commitments.select(pl.col("principle").str.to_titlecase().alias("Principle"),
+    components.show_table(commitments.select(pl.col("principle").str.to_titlecase().alias("Principle"),
                                     pl.col("commitment_ref").alias("Reference"), pl.col("commitment").alias("Commitment"),
-                                    pl.col("status").alias("Status"), fmt.date_column("due_date").alias("Due")), hide_index=True)
+                                    pl.col("status").alias("Status"), fmt.date_column("due_date").alias("Due")))
 consultations = queries.body_consultations(body)
 if consultations.height:
     st.subheader("Consultations")
     met = consultations["meets_consultation_standard"].sum()
     st.markdown(f"{met} of {consultations.height} consultations were open 12 weeks, or shorter with a stated reason.")
-    st.dataframe(consultations.select(pl.col("title").alias("Consultation"), fmt.date_column("opened_on").alias("Opened"),
+    components.show_table(consultations.select(pl.col("title").alias("Consultation"), fmt.date_column("opened_on").alias("Opened"),
                                       fmt.date_column("closed_on").alias("Closed"), pl.col("weeks_open").round(1).alias("Weeks open"),
                                       pl.col("shorter_period_reason").fill_null("–").alias("Reason for a shorter period"),
-                                      fmt.date_column("response_published_on").alias("Response published")), hide_index=True)
+                                      fmt.date_column("response_published_on").alias("Response published")))
