@@ -42,6 +42,7 @@ import warehouse
 from data_contracts import load_contract
 from data_contracts.to_expectations import suite
 from etl import indicators, leak_gate, periods, reference
+from etl.normalise import NUMBER_CONVENTION, number_convention
 from etl.sources import SOURCES, Context, Source, issues, lookups
 from etl.sources import source as source_for
 from etl.sources.files import SourceError, sha256
@@ -180,7 +181,8 @@ def _text_schema(source: Source) -> dict[str, dict[str, pl.DataType]]:
     contract = load_contract(source.contract)
     out = {}
     for dataset in contract.datasets:
-        columns = {"source_row": pl.Int64} | {f.name: pl.Utf8 for f in dataset.fields if not f.confidential}
+        columns = {"source_row": pl.Int64} | {f.name: pl.Utf8 for f in dataset.fields if not f.confidential} | {
+            NUMBER_CONVENTION: pl.Utf8}  # how the file writes its numbers (etl/normalise.py), decided per file
         if source.folder == "returns":
             columns["source_sheet"] = pl.Utf8
         elif source.folder != "issues":  # issue logs keep no columns beyond the contract's: they may hold free text
@@ -511,6 +513,11 @@ def _read_file(file: _FileToRead) -> dict[str, pa.Table] | str:
         # may quote the file, so only its kind is told
         return f"{file.name}: could not be read ({type(error).__name__}); expected a {source.title} file in the source's format"
     schemas = _text_schema(source)
+    contract = load_contract(source.contract)
+    convention = number_convention([(frame, [f.name for f in contract.dataset(d).fields
+                                             if f.logical_type in ("number", "integer") and f.name in frame.columns])
+                                    for d, frame in frames.items()])
+    frames = {d: frame.with_columns(pl.lit(convention).alias(NUMBER_CONVENTION)) for d, frame in frames.items()}
     return {dataset: _lineage(frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
                                             for c, t in schemas[dataset].items()]),
                               file.name, file.sha256, file.load_id, file.order).to_arrow(compat_level=pl.CompatLevel.oldest())

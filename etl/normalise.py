@@ -1,6 +1,7 @@
 """Normalisation as pure polars expressions and functions: text as sent -> typed values in the project's terms.
 
-Each function takes and returns frames or expressions, does no I/O, and is tested on tiny frames.
+Each function takes and returns frames or expressions and is tested on tiny frames (reference tables are read from
+the project's own files).
 """
 
 from __future__ import annotations
@@ -15,17 +16,99 @@ TRUE_WORDS = ("yes", "y", "true", "t", "1")
 FALSE_WORDS = ("no", "n", "false", "f", "0")
 
 
-def amount(column: str) -> pl.Expr:
-    """'£1,234.50', '1234.5', ' 1 234 ' -> 1234.5; anything else -> null."""
-    text = pl.col(column).cast(pl.Utf8).str.strip_chars().str.replace_all(r"[£,\s]|GBP", "")
-    return text.cast(pl.Float64, strict=False)
+# How a file writes its numbers. A number is digits with a sign, £ or GBP and spaces around them; its separators are
+# read by the file's convention (`number_convention`, worked out per file from all its numbers):
+#   point (the UK's, and the default): 1,234.50 ; 12.5 ; 1,500 is fifteen hundred
+#   comma (continental exports):       1.234,50 ; 12,5 ; 1,500 is one and a half
+# A file is read with decimal commas only when some number in it can only be a decimal comma (12,5 ; 1.234,50 ;
+# 1234,56) and none can only be a decimal point (12.5 ; 1,234.50 ; 1,234,567). Otherwise its numbers are read the
+# UK way, and one written only the continental way cannot be read: it is quarantined with both its readings named.
+NUMBER_CONVENTION = "number_convention"
+MAX_NUMBER = 1e15  # a thousand trillion: a larger amount or count is a broken cell (1e30, a 24-digit number)
+PLAIN = r"^-?\d+$"
+POINT_DECIMAL = r"^-?\d+\.\d+$"
+COMMA_DECIMAL = r"^-?\d+,\d+$"
+POINT_GROUPED = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
+COMMA_GROUPED = r"^-?\d{1,3}(\.\d{3})+(,\d+)?$"
+EITHER = r"^-?\d{1,3}[.,]\d{3}$"  # 1,500 or 1.500: a thousands separator, or a decimal mark
+
+
+def number_text(value: pl.Expr) -> pl.Expr:
+    """A number's text without £, GBP and spaces (a thousands separator in some exports)."""
+    return value.cast(pl.Utf8).str.replace_all(r"[£\s\u00a0\u202f]|GBP", "")
+
+
+def only_point(text: pl.Expr) -> pl.Expr:
+    """The text can be read only with a decimal point (and comma thousands)."""
+    return (text.str.contains(POINT_DECIMAL) | text.str.contains(POINT_GROUPED)) & ~text.str.contains(EITHER)
+
+
+def only_comma(text: pl.Expr) -> pl.Expr:
+    """The text can be read only with a decimal comma (and point thousands)."""
+    return (text.str.contains(COMMA_DECIMAL) | text.str.contains(COMMA_GROUPED)) & ~text.str.contains(EITHER)
+
+
+def number_convention(parts: list[tuple[pl.DataFrame, list[str]]]) -> str:
+    """'comma' when some value of the number columns of a file (each frame with its number columns) can only be read
+    with a decimal comma and none only with a decimal point; else 'point'. A file's numbers are read by one convention,
+    decided from all of them."""
+    point = comma = False
+    for frame, columns in parts:
+        if columns and frame.height:
+            texts = [number_text(pl.col(c).cast(pl.Utf8).str.strip_chars()) for c in columns]
+            found = frame.select(pl.any_horizontal(only_point(t) for t in texts).any().alias("point"),
+                                 pl.any_horizontal(only_comma(t) for t in texts).any().alias("comma")).row(0)
+            point, comma = point or bool(found[0]), comma or bool(found[1])
+    return "comma" if comma and not point else "point"
+
+
+def with_convention(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its file's number convention; 'point' where no reader decided one (a frame made in a test)."""
+    return frame if NUMBER_CONVENTION in frame.columns else frame.with_columns(pl.lit("point").alias(NUMBER_CONVENTION))
+
+
+def _point_reading(text: pl.Expr) -> pl.Expr:
+    readable = text.str.contains(PLAIN) | text.str.contains(POINT_DECIMAL) | text.str.contains(POINT_GROUPED)
+    return pl.when(readable).then(text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False))
+
+
+def _comma_reading(text: pl.Expr) -> pl.Expr:
+    readable = text.str.contains(PLAIN) | text.str.contains(COMMA_DECIMAL) | text.str.contains(COMMA_GROUPED)
+    return pl.when(readable).then(text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+                                  .cast(pl.Float64, strict=False))
+
+
+def amount(column: str, convention: str | None = None) -> pl.Expr:
+    """'£1,234.50', '1234.5', ' 1 234 ' -> 1234.5, read by the file's convention (the name of its column: 'point' or
+    'comma'; None: point); anything else (text, NaN, infinity, 1e30, a number beyond MAX_NUMBER, 12,5 in a file of
+    decimal points) -> null."""
+    text = number_text(pl.col(column).cast(pl.Utf8).str.strip_chars())
+    comma = (pl.col(convention) == "comma").fill_null(False) if convention else pl.lit(False)
+    value = pl.when(comma).then(_comma_reading(text)).otherwise(_point_reading(text))
+    return pl.when(value.abs() <= MAX_NUMBER).then(value)
+
+
+def readings(value: pl.Expr) -> pl.Expr:
+    """For a number that can only be read with a decimal comma, in a file read with decimal points: its two
+    readings in words; else null."""
+    text = number_text(value.cast(pl.Utf8).str.strip_chars())
+    as_comma = _comma_reading(text).cast(pl.Utf8)
+    as_point = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False).cast(pl.Utf8)
+    return pl.when(only_comma(text) & as_comma.is_not_null()).then(pl.format(
+        "can be read as {} (with a decimal comma) or {} (with a thousands comma), and no other number in the file settles "
+        "which", as_comma, pl.coalesce(as_point, pl.lit("a number with its dots left out"))))
+
+
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+DMY_DATE = r"^\d{1,2}/\d{1,2}/\d{4}$"
 
 
 def date(column: str) -> pl.Expr:
-    """ISO dates and datetimes ('2025-06-01', '2025-06-01T00:00:00+00:00') and DD/MM/YYYY -> a date."""
+    """ISO dates and datetimes ('2025-06-01', '2025-06-01T00:00:00+00:00') and DD/MM/YYYY -> a date (the day as the
+    sender wrote it). The whole text must be the date: '2025-06-01garbage' is not one."""
     text = pl.col(column).cast(pl.Utf8).str.strip_chars()
-    iso = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    dmy = text.str.to_date("%d/%m/%Y", strict=False)
+    iso = pl.when(text.str.contains(ISO_DATE)).then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+    dmy = pl.when(text.str.contains(DMY_DATE)).then(text.str.to_date("%d/%m/%Y", strict=False))
     return pl.coalesce(iso, dmy)
 
 
@@ -177,13 +260,27 @@ def district_codes(frame: pl.DataFrame, column: str, context=None) -> pl.DataFra
     return repair_geocodes(untyped, column, "_type", **places(context, small_areas=False)).drop("_type")
 
 
+LOCAL_TIME_ZONE = "Europe/London"
+
+
 def timestamp(column: str) -> pl.Expr:
-    """ISO date-times ('2025-06-01T09:30:00', with or without seconds or a zone), 'DD/MM/YYYY HH:MM', or a date."""
+    """ISO date-times ('2025-06-01T09:30:00', with or without seconds or fractions), 'DD/MM/YYYY HH:MM', or a date,
+    as UK local time. A time with a zone ('Z', '+02:00') is that instant in UK local time, so events sent from
+    different zones compare in the order they happened. The whole text must be the date-time."""
     value = pl.col(column).cast(pl.Utf8).str.strip_chars()
+    iso = pl.when(value.str.contains(ISO_DATE)).then(value.str.replace(" ", "T", literal=True))
+    zone = iso.str.extract(r"(Z|[+-]\d{2}:?\d{2})$", 1)
+    local = iso.str.replace(r"(Z|[+-]\d{2}:?\d{2})$", "").str.replace(r"\.\d+$", "")
+    minutes = zone.str.replace("Z", "+00:00", literal=True).str.replace(":", "", literal=True)
+    offset = (pl.when(minutes.str.starts_with("-")).then(-1).otherwise(1)
+              * (minutes.str.slice(1, 2).cast(pl.Int64, strict=False) * 60 + minutes.str.slice(3, 2).cast(pl.Int64, strict=False)))
+    naive = pl.coalesce(local.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False),
+                        local.str.to_datetime("%Y-%m-%dT%H:%M", strict=False))
+    instant = (naive - pl.duration(minutes=offset)).dt.replace_time_zone("UTC").dt.convert_time_zone(LOCAL_TIME_ZONE) \
+        .dt.replace_time_zone(None)
     return pl.coalesce(
-        value.str.slice(0, 19).str.replace(" ", "T").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False),
-        value.str.slice(0, 16).str.replace(" ", "T").str.to_datetime("%Y-%m-%dT%H:%M", strict=False),
-        value.str.to_datetime("%d/%m/%Y %H:%M", strict=False),
+        pl.when(zone.is_not_null()).then(instant).otherwise(naive),
+        pl.when(value.str.contains(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}$")).then(value.str.to_datetime("%d/%m/%Y %H:%M", strict=False)),
         date(column).cast(pl.Datetime("us")),
     ).cast(pl.Datetime("us"))
 
@@ -192,12 +289,12 @@ EXPECTED = {"number": "a number", "integer": "a whole number", "date": "a date (
             "timestamp": "a date and time", "boolean": "Yes or No"}
 
 
-def typed(name: str, logical_type: str) -> pl.Expr:
-    """The typed value of a contract field from its text."""
+def typed(name: str, logical_type: str, convention: str | None = None) -> pl.Expr:
+    """The typed value of a contract field from its text (numbers read by the file's `convention`: amount())."""
     if logical_type == "number":
-        return amount(name)
+        return amount(name, convention)
     if logical_type == "integer":
-        number = amount(name)
+        number = amount(name, convention)
         return pl.when(number == number.round(0)).then(number).cast(pl.Int64)
     if logical_type == "date":
         return date(name)
@@ -235,10 +332,11 @@ def quoted_expr(value: pl.Expr) -> pl.Expr:
     return pl.when(plain).then(pl.format("'{}'", value)).otherwise(pl.lit(NOT_QUOTED))
 
 
-def parse_problems(fields, quote: bool = True) -> pl.Expr:
-    """The first field whose text is far too long, or present but cannot be read as its type, as a quarantine reason
-    naming the field's title, the value (`quoted`; never with `quote` False, for a confidential source) or its length,
-    and what was expected; null when every value parsed. Missing values are left to the contract's `required` checks."""
+def parse_problems(fields, quote: bool = True, convention: str | None = None) -> pl.Expr:
+    """The first field whose text is far too long, or present but cannot be read as its type (numbers by the file's
+    `convention`), as a quarantine reason naming the field's title, the value (`quoted`; never with `quote` False, for
+    a confidential source) or its length, what was expected, and for a number that can be read two ways both
+    readings; null when every value parsed. Missing values are left to the contract's `required` checks."""
     problem = None
     for f in fields:
         length = pl.col(f.name).cast(pl.Utf8).str.len_chars()
@@ -248,8 +346,12 @@ def parse_problems(fields, quote: bool = True) -> pl.Expr:
         if f.logical_type not in EXPECTED:
             continue
         raw = pl.col(f.name).cast(pl.Utf8).str.strip_chars()
-        bad = raw.is_not_null() & (raw != "") & typed(f.name, f.logical_type).is_null()
+        bad = raw.is_not_null() & (raw != "") & typed(f.name, f.logical_type, convention).is_null()
         value = quoted_expr(raw) if quote else pl.lit("the value")
         message = pl.format(f"{f.title}: {{}} is not {EXPECTED[f.logical_type]}", value)
+        if f.logical_type in ("number", "integer"):
+            message = pl.when(readings(raw).is_not_null()).then(pl.format(
+                f"{f.title}: {{}} {{}}; expected a number with a decimal point, as the file's other numbers are written",
+                value, readings(raw))).otherwise(message)
         problem = pl.when(bad).then(message) if problem is None else problem.when(bad).then(message)
     return pl.lit(None, pl.Utf8) if problem is None else problem.otherwise(None)

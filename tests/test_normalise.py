@@ -40,6 +40,66 @@ def test_amount(text, expected) -> None:
     assert one(n.amount("v"), text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "point", "comma"),
+    [  # each value read by a file of decimal points, and by a file of decimal commas
+        ("1234.5", 1234.5, None),
+        ("1,234.50", 1234.5, None),
+        ("1234,56", None, 1234.56),
+        ("12,5", None, 12.5),
+        ("1.000,50", None, 1000.5),
+        ("1,500", 1500.0, 1.5),  # either way: the file decides
+        ("1.500", 1.5, 1500.0),
+        ("1,234,567", 1234567.0, None),
+        ("1.234.567", None, 1234567.0),
+        ("£ 250", 250.0, 250.0),
+        ("NaN", None, None),
+        ("inf", None, None),
+        ("-Infinity", None, None),
+        ("1e30", None, None),
+        ("1E+05", None, None),
+        ("99999999999999999999", None, None),  # beyond MAX_NUMBER
+        ("0x10", None, None),
+    ],
+)
+def test_amount_by_the_files_convention(text, point, comma) -> None:
+    frame = pl.DataFrame({"v": [text, text], "convention": ["point", "comma"]})
+    assert frame.select(n.amount("v", "convention"))["v"].to_list() == [point, comma]
+
+
+@pytest.mark.parametrize(
+    ("values", "convention"),
+    [
+        (["1234,56", "99,5", "12"], "comma"),  # only a decimal comma can read 1234,56
+        (["1.000,50"], "comma"),
+        (["1,500", "2,750"], "point"),  # nothing settles it: the UK way
+        (["1,234.50", "12,5"], "point"),  # both: the UK way, and 12,5 cannot be read (parse_problems names both readings)
+        (["5000", "250"], "point"),
+        ([None, ""], "point"),
+    ],
+)
+def test_a_files_number_convention_is_decided_from_all_its_numbers(values, convention) -> None:
+    half = len(values) // 2
+    parts = [(pl.DataFrame({"a": values[:half] or [None]}, schema={"a": pl.Utf8}), ["a"]),
+             (pl.DataFrame({"b": values[half:] or [None], "text": "x"}, schema={"b": pl.Utf8, "text": pl.Utf8}), ["b"])]
+    assert n.number_convention(parts) == convention
+
+
+def test_a_number_read_two_ways_is_quarantined_with_both_readings() -> None:
+    fields = load_contract("funding").dataset("grants").fields
+    text = {f.name: [None] * 3 for f in fields}
+    text["amount_awarded"] = ["12,5", "1.000,50", "1,500"]
+    frame = pl.DataFrame(text, schema={f.name: pl.Utf8 for f in fields}).with_columns(pl.lit("point").alias("c"))
+    problems = frame.select(n.parse_problems(fields, convention="c").alias("p"))["p"].to_list()
+    assert problems[0] == ("Amount Awarded: '12,5' can be read as 12.5 (with a decimal comma) or 125.0 (with a thousands "
+                           "comma), and no other number in the file settles which; expected a number with a decimal "
+                           "point, as the file's other numbers are written")
+    assert problems[1].startswith("Amount Awarded: '1.000,50' can be read as 1000.5 (with a decimal comma) or 1.0005 ")
+    assert problems[2] is None  # fifteen hundred, the UK way
+    commas = frame.with_columns(pl.lit("comma").alias("c")).select(n.parse_problems(fields, convention="c").alias("p"))
+    assert commas["p"].to_list() == [None, None, None]
+
+
 def test_amount_of_a_numeric_column() -> None:
     assert one(n.amount("v"), 42.5, pl.Float64) == 42.5
 
@@ -57,6 +117,9 @@ def test_amount_of_a_numeric_column() -> None:
         ("2025-13-01", None, None),
         ("31/02/2025", None, "dmy"),  # shaped like a date, not one: still null
         ("garbage", None, None),
+        ("2025-06-01garbage", None, None),  # the whole text must be the date
+        ("2025-06-01 and later", None, None),
+        ("01/06/2025x", None, None),
         ("", None, None),
         (None, None, None),
     ],
@@ -237,6 +300,13 @@ def test_repair_geocodes_keeps_every_row_on_a_lazy_frame_without_a_lookup() -> N
         ("01/06/2025", dt.datetime(2025, 6, 1)),
         ("soon", None),
         (None, None),
+        # a time with a zone is that instant in UK local time (BST in June, GMT in January)
+        ("2025-06-01T10:30:00+02:00", dt.datetime(2025, 6, 1, 9, 30)),
+        ("2025-06-01T10:30:00Z", dt.datetime(2025, 6, 1, 11, 30)),
+        ("2025-01-15T10:30:00.250-05:00", dt.datetime(2025, 1, 15, 15, 30)),
+        ("2025-06-01T10:30:00+0530", dt.datetime(2025, 6, 1, 6, 0)),
+        ("2025-06-01T09:30:00garbage", None),
+        ("2025-06-01 09:30 tomorrow", None),
     ],
 )
 def test_timestamp(text, expected) -> None:
@@ -251,6 +321,9 @@ def test_timestamp(text, expected) -> None:
         ("integer", "1,200", 1200),
         ("integer", "12.5", None),  # not a whole number
         ("integer", "twelve", None),
+        ("integer", "1e30", None),  # not a count: and never an error converting it
+        ("integer", "1000000000000000019884624838656", None),
+        ("integer", "NaN", None),
         ("date", "31/01/2026", D(2026, 1, 31)),
         ("boolean", "No", False),
         ("string", "  kept  ", "kept"),

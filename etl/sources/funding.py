@@ -145,18 +145,19 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
 
 def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     """Text as read -> typed award rows, with `problem` (why the row is quarantined) and `repairs` (what was fixed)."""
-    typed = frame.with_columns(
-        n.parse_problems(DATASET.fields).alias("_parse_problem"),
+    typed = n.with_convention(frame).with_columns(
+        n.parse_problems(DATASET.fields, convention=n.NUMBER_CONVENTION).alias("_parse_problem"),
         n.text("grant_id").alias("grant_id"),
         n.text("title"), n.text("description"),
         n.text("currency").str.to_uppercase().alias("currency"),
-        n.amount("amount_awarded").alias("amount_awarded"),
+        n.amount("amount_awarded", n.NUMBER_CONVENTION).alias("amount_awarded"),
         n.date("award_date").alias("award_date"),
         n.date_format_used("award_date").alias("_award_date_format"),
-        pl.col("amount_awarded").str.contains("£|,").fill_null(False).alias("_amount_reformatted"),
+        (pl.col("amount_awarded").str.contains("£|,") & (pl.col(n.NUMBER_CONVENTION) != "comma")).fill_null(False)
+        .alias("_amount_reformatted"),
         n.date("planned_start_date").alias("planned_start_date"),
         n.date("planned_end_date").alias("planned_end_date"),
-        n.amount("duration_months").alias("duration_months"),
+        n.amount("duration_months", n.NUMBER_CONVENTION).alias("duration_months"),
         n.org_id("recipient_org_id", "recipient_charity_number", "recipient_company_number").alias("recipient_org_id"),
         n.text("recipient_org_id").is_null().alias("_recipient_id_derived"),
         n.text("recipient_name"), n.text("recipient_charity_number"), n.text("recipient_company_number"),
@@ -167,7 +168,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         n.text("beneficiary_location_name"),
         n.text("beneficiary_geocode").str.to_uppercase().alias("beneficiary_geocode"),
         n.text("beneficiary_geocode_type"),
-        n.amount("amount_disbursed").alias("amount_disbursed"),
+        n.amount("amount_disbursed", n.NUMBER_CONVENTION).alias("amount_disbursed"),
         n.date("date_modified").alias("date_modified"),
         n.boolean("paid_in_advance").alias("paid_in_advance"),
         n.boolean("full_cost_recovery").alias("full_cost_recovery"),
@@ -194,6 +195,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     repairs = pl.concat_str([
         pl.when(pl.col("_award_date_format") == "dmy").then(pl.lit("award date read as DD/MM/YYYY")),
         pl.when(pl.col("_amount_reformatted")).then(pl.lit("amount read from £ and thousands separators")),
+        pl.when(pl.col(n.NUMBER_CONVENTION) == "comma").then(pl.lit("amounts read with decimal commas, as every number in the file is written")),
         pl.when(pl.col("_recipient_id_derived") & pl.col("recipient_org_id").is_not_null()).then(pl.lit("recipient org-id made from its charity or company number")),
         pl.when(pl.col("geocode_repair") == "swapped").then(pl.lit("geocode and geocode type were swapped")),
         pl.when(pl.col("geocode_repair") == "small_area").then(pl.lit("small-area code mapped to its district")),

@@ -30,12 +30,12 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
 
 
 def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
-    typed = frame.with_columns(
-        n.parse_problems(DATASET.fields).alias("problem"),
+    typed = n.with_convention(frame).with_columns(
+        n.parse_problems(DATASET.fields, convention=n.NUMBER_CONVENTION).alias("problem"),
         n.org_id("org_id", "charity_number", "company_number").alias("org_id"),
         n.text("name"), n.text("charity_number"), n.text("company_number"),
         n.text("organisation_type").str.to_lowercase().alias("organisation_type"),
-        n.amount("latest_income").alias("latest_income"),
+        n.amount("latest_income", n.NUMBER_CONVENTION).alias("latest_income"),
         n.date("income_period_end").alias("income_period_end"),
         n.text("postcode").str.to_uppercase().alias("postcode"),
         n.text("local_authority_code").str.to_uppercase().alias("local_authority_code"),
