@@ -42,10 +42,10 @@ import warehouse
 from data_contracts import load_contract
 from data_contracts.to_expectations import suite
 from etl import indicators, leak_gate, periods, reference
-from etl.normalise import NUMBER_CONVENTION, number_convention
+from etl.normalise import NUMBER_CONVENTION, READ_PROBLEM, number_convention, without_long_values
 from etl.sources import SOURCES, Context, Source, issues, lookups
 from etl.sources import source as source_for
-from etl.sources.files import SourceError, sha256
+from etl.sources.files import SourceError, admit, file_name, sha256, unchanged, unforeseen_errors
 from etl.validate import BATCH_ROWS, Validator
 from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, OWNER_ONLY, PARQUET_DIR, RESTRICTED_DATABASE,
                                  current_release, releases_dir, restricted_dir)
@@ -53,6 +53,7 @@ from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, OW
 Progress = Callable[[str, int], None]
 STAGES = ("read", "normalise", "validate", "marts", "publish")  # a build's stages, in order (validate includes quarantine)
 # a superseded release stays this long, for readers still using it and links that name it
+PUBLISHED_LOG = ".published"  # in releases/: the load id of every release published, one a line
 RETENTION_DAYS = float(os.environ.get("COVENANT_RETENTION_DAYS", "30"))
 CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "200000"))
 # an inbox larger than this is read by READ_WORKERS processes at once; a smaller one is read in the build's process
@@ -96,6 +97,8 @@ class BuildResult:
     disclosure: dict[str, dict[str, int]] = field(default_factory=dict)
     expectations_failed: int = 0
     data_docs: str | None = None
+    database_bytes: int | None = None  # the published database's size and checksum: `covenant status` checks them
+    database_sha256: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time spent in each of STAGES
 
     def public_files(self) -> list[dict]:
@@ -159,21 +162,14 @@ def _disk_full(error: BaseException) -> bool:
 
 
 def _inbox_files(inbox: Path, folder: str) -> list[Path]:
-    """The files of an inbox folder, and any folder inside it (which the build reports, unread), in name order;
-    hidden files and Office's lock files ('~$...') are not data and are passed over."""
+    """The files of an inbox folder, and any folder inside it (which the build reports, unread), in the order of
+    their names without their file type, so that a copy with something added to its name ('x (corrected).csv',
+    'x v2.csv') comes after its original ('x.csv'), and its records supersede the original's. Hidden files and
+    Office's lock files ('~$...') are not data and are passed over."""
     path = inbox / folder
     if not path.is_dir():
         return []
-    return sorted(p for p in path.iterdir() if not p.name.startswith((".", "~$")))
-
-
-def _checked(path: Path, name: str, suffixes: tuple[str, ...], folder: str) -> None:
-    if path.is_symlink():
-        raise SourceError(name, "is a symbolic link; put the file itself in the inbox")
-    if path.is_dir():
-        raise SourceError(name, f"is a folder, and its files were not read; put them directly in {folder}/")
-    if path.suffix.lower() not in suffixes:
-        raise SourceError(name, f"has file type {path.suffix!r}; files in {folder}/ must be one of {', '.join(suffixes)}")
+    return sorted((p for p in path.iterdir() if not p.name.startswith((".", "~$"))), key=lambda p: (p.stem, p.suffix))
 
 
 def _text_schema(source: Source) -> dict[str, dict[str, pl.DataType]]:
@@ -182,7 +178,8 @@ def _text_schema(source: Source) -> dict[str, dict[str, pl.DataType]]:
     out = {}
     for dataset in contract.datasets:
         columns = {"source_row": pl.Int64} | {f.name: pl.Utf8 for f in dataset.fields if not f.confidential} | {
-            NUMBER_CONVENTION: pl.Utf8}  # how the file writes its numbers (etl/normalise.py), decided per file
+            NUMBER_CONVENTION: pl.Utf8,  # how the file writes its numbers (etl/normalise.py), decided per file
+            READ_PROBLEM: pl.Utf8}  # why the reader could not read the row as sent (a ragged line): it is quarantined
         if source.folder == "returns":
             columns["source_sheet"] = pl.Utf8
         elif source.folder != "issues":  # issue logs keep no columns beyond the contract's: they may hold free text
@@ -208,18 +205,19 @@ def _read_lookups(inbox: Path, result: BuildResult) -> dict[str, pl.DataFrame]:
     found: dict[str, list[pl.DataFrame]] = {}
     records: dict[str, FileResult] = {}
     for path in _inbox_files(inbox, "reference"):
-        name = f"reference/{path.name}"
+        name = file_name(path, "reference")
         record = records[name] = FileResult(path=name, source="reference")
         result.files.append(record)
         try:
-            _checked(path, name, LOOKUP_SUFFIXES, "reference")
-            record.sha256 = sha256(path)
-            kind = lookups.classify(path)
-            if kind is None:
-                raise SourceError(name, "is not a lookup this build reads: expected a district lookup (LAD23CD, RGN23CD ...), "
-                                  "a small-area lookup (LSOA21CD, LAD23CD), a code list (RGNCD, CAUTHCD ...), mySociety's "
-                                  "register or names of local authorities, council org-ids with GSS codes, or a HexJSON layout")
-            frame = lookups.READERS[kind](path, name)
+            record.sha256, before = admit(path, name, LOOKUP_SUFFIXES, "reference")
+            with unforeseen_errors(name, "a lookup of this build's kinds, in its publisher's layout"):
+                kind = lookups.classify(path)
+                if kind is None:
+                    raise SourceError(name, "is not a lookup this build reads: expected a district lookup (LAD23CD, RGN23CD ...), "
+                                      "a small-area lookup (LSOA21CD, LAD23CD), a code list (RGNCD, CAUTHCD ...), mySociety's "
+                                      "register or names of local authorities, council org-ids with GSS codes, or a HexJSON layout")
+                frame = lookups.READERS[kind](path, name)
+            unchanged(path, name, before)
         except SourceError as error:
             record.rejected = str(error)
             continue
@@ -346,7 +344,7 @@ def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: P
     (None at the end). Releases superseded more than `retention_days` ago are removed.
     A large inbox is read by worker processes, which are spawned: a script that calls this must do so under
     `if __name__ == "__main__":`, as Python's multiprocessing requires."""
-    inbox, warehouse_dir = Path(inbox), Path(warehouse_dir)
+    inbox, warehouse_dir = Path(inbox).absolute(), Path(warehouse_dir).absolute()  # absolute once: every path below
     now = dt.datetime.now(dt.UTC)
     result = BuildResult(load_id=now.strftime("%Y%m%dT%H%M%S%fZ"), built_at=now.isoformat(timespec="seconds"))
     if not inbox.is_dir():
@@ -461,12 +459,11 @@ def _read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult
             empty = _lineage(pl.DataFrame(schema=schema), "", None, result.load_id, 0)
             con.execute(f"create table raw.{dataset} as select * from empty")
         for path in _inbox_files(inbox, source.folder):
-            name = f"{source.folder}/{path.name}"
+            name = file_name(path, source.folder)
             record = FileResult(path=name, source=source.folder)
             result.files.append(record)
             try:
-                _checked(path, name, source.suffixes, source.folder)
-                record.sha256 = sha256(path)
+                record.sha256, before = admit(path, name, source.suffixes, source.folder)
             except SourceError as error:
                 record.rejected = str(error)
                 continue
@@ -474,11 +471,11 @@ def _read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult
                 record.duplicate_of = seen[record.sha256]
                 continue
             seen[record.sha256] = name
-            wanted.append((record, len(result.files), source.folder, path))
+            wanted.append((record, len(result.files), source.folder, path, before))
     buffer = _RawBuffer(con)
-    read = _read_files([_FileToRead(folder, path, record.path, record.sha256, result.load_id, order)
-                        for record, order, folder, path in wanted])
-    for (record, _, folder, _), tables in zip(wanted, read, strict=True):
+    read = _read_files([_FileToRead(folder, path, record.path, record.sha256, result.load_id, order, before)
+                        for record, order, folder, path, before in wanted])
+    for (record, _, folder, _, _), tables in zip(wanted, read, strict=True):
         if isinstance(tables, str):
             record.rejected = tables
             continue
@@ -498,6 +495,7 @@ class _FileToRead:
     sha256: str | None
     load_id: str
     order: int  # the file's place in the inbox: a later file supersedes an earlier one
+    signature: tuple  # its size, time and inode when admitted: a file changed since is refused (files.unchanged)
 
 
 def _read_file(file: _FileToRead) -> dict[str, pa.Table] | str:
@@ -507,6 +505,7 @@ def _read_file(file: _FileToRead) -> dict[str, pa.Table] | str:
     source = source_for(file.folder)
     try:
         frames = source.read(file.path, file.name)
+        unchanged(file.path, file.name, file.signature)
     except SourceError as error:
         return str(error)
     except Exception as error:  # a reader failing in a way nobody foresaw still only rejects its file; its message
@@ -517,7 +516,8 @@ def _read_file(file: _FileToRead) -> dict[str, pa.Table] | str:
     convention = number_convention([(frame, [f.name for f in contract.dataset(d).fields
                                              if f.logical_type in ("number", "integer") and f.name in frame.columns])
                                     for d, frame in frames.items()])
-    frames = {d: frame.with_columns(pl.lit(convention).alias(NUMBER_CONVENTION)) for d, frame in frames.items()}
+    frames = {d: without_long_values(frame, {f.name: f.title for f in contract.dataset(d).fields}).with_columns(
+        pl.lit(convention).alias(NUMBER_CONVENTION)) for d, frame in frames.items()}
     return {dataset: _lineage(frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
                                             for c, t in schemas[dataset].items()]),
                               file.name, file.sha256, file.load_id, file.order).to_arrow(compat_level=pl.CompatLevel.oldest())
@@ -533,7 +533,7 @@ def _read_files(files: list[_FileToRead]) -> Iterator[dict[str, pa.Table] | str]
             yield _read_file(file)
         return
     # spawned, not forked: a fork would copy DuckDB's and polars' threads' locks mid-use
-    with ProcessPoolExecutor(READ_WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(READ_WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=_end_with_parent) as pool:
         waiting = iter(files)
         in_hand = deque(pool.submit(_read_file, file) for file in itertools.islice(waiting, 2 * READ_WORKERS))
         while in_hand:
@@ -544,17 +544,30 @@ def _read_files(files: list[_FileToRead]) -> Iterator[dict[str, pa.Table] | str]
             yield tables
 
 
+def _end_with_parent() -> None:
+    """A reading worker ends when the build's process does, however it ends (SIGTERM, SIGKILL): Linux sends the
+    worker SIGTERM when its parent dies. Elsewhere a worker ends when its pipe to the parent closes."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class _RawBuffer:
     """Collects small files' rows and writes them to raw.<dataset> in blocks: one insert per file would cost more
-    than reading the file; a block is small enough to keep memory bounded."""
+    than reading the file; a block is small enough to keep memory bounded, by rows and by tables (each table of a
+    file holds buffers of its own, whatever its rows: 50,000 one-row returns once held 3 GB)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, rows: int = 250_000) -> None:
-        self.con, self.rows, self.tables, self.held = con, rows, {}, {}
+    def __init__(self, con: duckdb.DuckDBPyConnection, rows: int = 250_000, tables: int = 500) -> None:
+        self.con, self.rows, self.most_tables, self.tables, self.held = con, rows, tables, {}, {}
 
     def add(self, dataset: str, table: pa.Table) -> None:
         self.tables.setdefault(dataset, []).append(table)
         self.held[dataset] = self.held.get(dataset, 0) + table.num_rows
-        if self.held[dataset] >= self.rows:
+        if self.held[dataset] >= self.rows or len(self.tables[dataset]) >= self.most_tables:
             self._write(dataset)
 
     def _write(self, dataset: str) -> None:
@@ -770,6 +783,7 @@ def _write_releases(con: duckdb.DuckDBPyConnection, inbox: Path, release: Path, 
     """The public release (database, Parquet, Data Docs, manifest) and the restricted one, both written fresh from
     the workspace; then the leak gate over the public release."""
     _write_public(con, release, result)
+    result.database_bytes, result.database_sha256 = (release / DATABASE_FILE).stat().st_size, sha256(release / DATABASE_FILE)
     docs = validators[False].write_docs(release / DATA_DOCS_DIR)
     result.data_docs = str(docs.relative_to(release)) if docs else None
     _write_restricted(con, restricted)
@@ -891,6 +905,10 @@ def _publish(release_tmp: Path, restricted_tmp: Path, warehouse_dir: Path, resul
     os.symlink(os.path.relpath(final, warehouse_dir), link_tmp)
     os.replace(link_tmp, warehouse_dir / "current")
     _fsync_dir(warehouse_dir)
+    with open(releases / PUBLISHED_LOG, "a", encoding="utf-8") as log:  # every release ever published, in order
+        log.write(result.load_id + "\n")
+        log.flush()
+        os.fsync(log.fileno())
     _prune(warehouse_dir, dt.datetime.now(dt.UTC), retention_days)
 
 
@@ -907,23 +925,33 @@ def _finished_releases(folder: Path) -> list[Path]:
                   key=lambda p: p.name) if releases_dir(folder).is_dir() else []
 
 
+def published_releases(warehouse_dir: Path) -> set[str] | None:
+    """Every release ever published here (releases/.published, written as each is published), or None for a
+    warehouse older than that record."""
+    log = releases_dir(warehouse_dir) / PUBLISHED_LOG
+    return set(log.read_text(encoding="utf-8").split()) if log.is_file() else None
+
+
 def _remove_unfinished(warehouse_dir: Path) -> None:
     """What an interrupted build left behind, never published: half-built releases and workspaces, a link not yet
-    switched, and a finished release newer than the published one (killed between its rename and the switch of
-    `current`). When nothing is published (`current` missing or dangling), no finished release is removed: one of
-    them may have been published. Builds hold the lock, so nothing else is writing."""
+    switched, and a finished release never published (killed between its rename and the switch of `current`): one
+    newer than every release the record of publications names, and not the one `current` names. Releases are found
+    in the releases/ folder and that record, never inferred from `current`: a `current` deleted, dangling or turned
+    back to an earlier release by hand removes nothing. Builds hold the lock, so nothing else is writing."""
     restricted = restricted_dir(warehouse_dir)
     for leftover in [*releases_dir(warehouse_dir).glob(".building-*"), *releases_dir(restricted).glob(".building-*"),
                      *restricted.glob(".building-*")]:
         shutil.rmtree(leftover, ignore_errors=True)
     for link in warehouse_dir.glob(".current-*"):
         link.unlink(missing_ok=True)
-    published = current_release(warehouse_dir)
-    if published is None or not published.is_dir():
+    published = published_releases(warehouse_dir)
+    if published is None:  # no record: any finished release may have been published
         return
+    current = current_release(warehouse_dir)
     for folder in (warehouse_dir, restricted):
         for release in _finished_releases(folder):
-            if release.name > published.name:
+            if release.name not in published and release.name > max(published, default="") and (
+                    current is None or release.name != current.name):
                 shutil.rmtree(release, ignore_errors=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
+import re
 import sys
 from pathlib import Path
 
@@ -16,6 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from etl import settings
 
 console = Console(stderr=True)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text from the inbox (a file's name, a message naming it) as printed to a terminal: a control character, which
+    could move the cursor, recolour the terminal or set its title, is shown as its escape ('\\x1b')."""
+    return CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}", str(text))
 
 INBOX = click.option("--inbox", type=click.Path(path_type=Path), default=settings.DEFAULT_INBOX, show_default=True,
                      help="The inbox folder: one folder per source (funding/, organisations/, returns/, issues/, reference/).")
@@ -98,15 +105,54 @@ def build(inbox: Path, warehouse: Path, strict: bool) -> None:
     click.echo(f"{len(result.files):,} files: {read:,} rows read, {loaded:,} loaded, {quarantined:,} quarantined; "
                f"{len(rejected)} file(s) rejected")
     for f in rejected[:20]:
-        click.echo(f"  rejected: {f.rejected}")
+        click.echo(f"  rejected: {printable(f.rejected)}")
     for reason, count in list(result.quarantine_reasons.items())[:10]:
-        click.echo(f"  quarantined {count:>7,}  {reason}")
+        click.echo(f"  quarantined {count:>7,}  {printable(reason)}")
     if result.disclosure:
         click.echo("Issue figures (disclosure control): published / suppressed / withheld")
         for where, counts in result.disclosure.items():
             shown = counts["published"] / counts["counts"] if counts["counts"] else 0
             click.echo(f"  {where:<24} {counts['published']:>6,} / {counts['suppressed']:>6,} / {counts['withheld']:>6,}"
                        f"  ({shown:.0%} published)")
+
+
+def release_problem(release: Path) -> str | None:
+    """Why the published release cannot be read as its manifest records (a database cut short or changed, a table
+    with other rows than it had), or None when its database has the size and checksum the manifest records, opens,
+    and every table the manifest names holds the rows it recorded."""
+    import duckdb
+
+    from etl.warehouse_files import DATABASE_FILE, MANIFEST_FILE
+
+    from etl.sources.files import sha256
+
+    try:
+        manifest = json.loads((release / MANIFEST_FILE).read_text())
+        recorded, database = manifest["tables"], release / DATABASE_FILE
+        if database.stat().st_size != manifest.get("database_bytes", database.stat().st_size):
+            return (f"the database is {database.stat().st_size:,} bytes where the manifest records "
+                    f"{manifest['database_bytes']:,} (cut short, or replaced)")
+        if manifest.get("database_sha256") and sha256(database) != manifest["database_sha256"]:
+            return "the database's checksum is not the one the manifest records (changed since it was published)"
+        con = duckdb.connect(str(database), read_only=True)
+    except (OSError, ValueError, KeyError, duckdb.Error) as error:
+        return f"the release cannot be opened ({type(error).__name__}: {str(error).splitlines()[0][:120]})"
+    try:
+        found = {}
+        for schema, table in con.execute("select schema_name, table_name from duckdb_tables() "
+                                         "where database_name = current_database()").fetchall():
+            # identifiers from the database's own catalogue, not from a file
+            found[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+    except duckdb.Error as error:
+        return f"the release's database cannot be read ({type(error).__name__})"
+    finally:
+        con.close()
+    for name, rows in recorded.items():
+        if name not in found:
+            return f"table {name} is missing from the database"
+        if found[name] != rows:
+            return f"table {name} holds {found[name]:,} rows where the manifest records {rows:,}"
+    return None
 
 
 def status_document(warehouse: Path) -> dict | None:
@@ -124,6 +170,7 @@ def status_document(warehouse: Path) -> dict | None:
     return {
         "warehouse": str(release),
         "database": str(release / "covenant.duckdb"),
+        "problem": release_problem(release),
         "load_id": manifest["load_id"],
         "built_at": manifest["built_at"],
         "files": [
@@ -149,23 +196,30 @@ def status(warehouse: Path, as_json: bool) -> None:
         sys.exit(1)
     if as_json:
         click.echo(json.dumps(document, indent=2))
-        return
+        sys.exit(1 if document["problem"] else 0)
     click.echo(f"Published: {document['warehouse']}\nBuilt at:  {document['built_at']}")
+    if document["problem"]:
+        console.print(f"[bold red]The published release is damaged:[/] {printable(document['problem'])}. The dashboard "
+                      "cannot show it; build again to publish a sound one.")
+    else:
+        click.echo("Checked:   the database opens, and every table holds the rows its manifest records")
     click.echo(f"\n{'rows read':>12} {'loaded':>12} {'quarantined':>12}  file")
 
     def number(value: int | None) -> str:
         return "–" if value is None else f"{value:,}"  # withheld: an issue log's counts in the public manifest
 
     for f in document["files"]:
-        click.echo(f"{number(f['rows_read']):>12} {number(f['rows_loaded']):>12} {number(f['rows_quarantined']):>12}  {f['path']}")
+        click.echo(f"{number(f['rows_read']):>12} {number(f['rows_loaded']):>12} {number(f['rows_quarantined']):>12}  {printable(f['path'])}")
         note = f["rejected"] or (f"same bytes as {f['duplicate_of']}: loaded once" if f["duplicate_of"] else "")
         if note:
-            click.echo(f"{'':>40}  {'rejected: ' if f['rejected'] else ''}{note}")
+            click.echo(f"{'':>40}  {'rejected: ' if f['rejected'] else ''}{printable(note)}")
     totals = {k: sum(f[k] or 0 for f in document["files"]) for k in ("rows_read", "rows_loaded", "rows_quarantined")}
     click.echo(f"Total: {totals['rows_read']:,} read = {totals['rows_loaded']:,} loaded + {totals['rows_quarantined']:,} quarantined")
     for name, rows in document["tables"].items():
         if name.startswith("marts."):
             click.echo(f"  {name:<28} {rows:>12,} rows")
+    if document["problem"]:
+        sys.exit(1)
 
 
 @main.command()
@@ -195,7 +249,8 @@ def serve(warehouse: Path, port: int, address: str) -> None:
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                "--server.address", address, "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     click.echo(f"Serving the Covenant dashboard on http://{address}:{port} (Ctrl+C to stop)")
-    raise SystemExit(subprocess.call(command, env=env, cwd=app.parent.parent))
+    os.chdir(app.parent.parent)
+    os.execve(sys.executable, command, env)  # this process becomes the dashboard's: a signal to it reaches the server
 
 
 if __name__ == "__main__":

@@ -62,9 +62,17 @@ def number_convention(parts: list[tuple[pl.DataFrame, list[str]]]) -> str:
     return "comma" if comma and not point else "point"
 
 
-def with_convention(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` with its file's number convention; 'point' where no reader decided one (a frame made in a test)."""
-    return frame if NUMBER_CONVENTION in frame.columns else frame.with_columns(pl.lit("point").alias(NUMBER_CONVENTION))
+READ_PROBLEM = "read_problem"  # why a reader could not read a row as sent (its own words, never the file's)
+
+
+def as_read(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the columns a reader gives every row: its file's number convention ('point' where no reader
+    decided one, as in a frame made in a test) and its read problem (none)."""
+    if NUMBER_CONVENTION not in frame.columns:
+        frame = frame.with_columns(pl.lit("point").alias(NUMBER_CONVENTION))
+    if READ_PROBLEM not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(READ_PROBLEM))
+    return frame
 
 
 def _point_reading(text: pl.Expr) -> pl.Expr:
@@ -314,6 +322,25 @@ QUOTABLE = r"^(?:[^\W_]|[ £€%,.:/()-]){1,60}$"
 NOT_QUOTED = "the value (not shown: it holds symbols or is over 60 characters)"
 
 
+def without_long_values(frame: pl.DataFrame, titles: dict[str, str]) -> pl.DataFrame:
+    """A reader's frame with every text value over MAX_TEXT_CHARS emptied, and its row's READ_PROBLEM (when it has
+    none yet) naming the first such field (`titles`: field -> title) and its length: the row is quarantined, and no
+    value that large goes further than the reader (a 200 MB description would exhaust the database's memory)."""
+    columns = [c for c in titles if c in frame.columns and frame.schema[c] == pl.Utf8]
+    if not columns or not frame.height:
+        return frame
+    longest = frame.select(pl.max_horizontal(pl.col(c).str.len_chars().max() for c in columns)).item()
+    if longest is None or longest <= MAX_TEXT_CHARS:
+        return frame
+    problem = None
+    for c in columns:
+        length = pl.col(c).str.len_chars()
+        said = pl.format(f"{titles[c]}: {{}} characters; expected at most {MAX_TEXT_CHARS:,}", length)
+        problem = pl.when(length > MAX_TEXT_CHARS).then(said) if problem is None else problem.when(length > MAX_TEXT_CHARS).then(said)
+    return as_read(frame).with_columns(pl.coalesce(pl.col(READ_PROBLEM), problem).alias(READ_PROBLEM)).with_columns(
+        pl.when(pl.col(c).str.len_chars() <= MAX_TEXT_CHARS).then(pl.col(c)).alias(c) for c in columns)
+
+
 def quotable(value) -> bool:
     """True when a message may quote `value` (QUOTABLE, and no address)."""
     text = str(value)
@@ -332,12 +359,12 @@ def quoted_expr(value: pl.Expr) -> pl.Expr:
     return pl.when(plain).then(pl.format("'{}'", value)).otherwise(pl.lit(NOT_QUOTED))
 
 
-def parse_problems(fields, quote: bool = True, convention: str | None = None) -> pl.Expr:
-    """The first field whose text is far too long, or present but cannot be read as its type (numbers by the file's
+def parse_problems(fields, quote: bool = True, convention: str | None = None, read: bool = False) -> pl.Expr:
+    """With `read`, the row's READ_PROBLEM when its reader could not read it; else the first field whose text is far too long, or present but cannot be read as its type (numbers by the file's
     `convention`), as a quarantine reason naming the field's title, the value (`quoted`; never with `quote` False, for
     a confidential source) or its length, what was expected, and for a number that can be read two ways both
     readings; null when every value parsed. Missing values are left to the contract's `required` checks."""
-    problem = None
+    problem = pl.when(pl.col(READ_PROBLEM).is_not_null()).then(pl.col(READ_PROBLEM)) if read else None
     for f in fields:
         length = pl.col(f.name).cast(pl.Utf8).str.len_chars()
         message = pl.format(f"{f.title}: {{}} characters; expected at most {MAX_TEXT_CHARS:,}", length)

@@ -18,7 +18,7 @@ from data_contracts import load_contract
 from etl import demo
 from etl.build import BuildResult, build
 from etl.demo import DemoSettings, DemoSummary, write_demo_inbox
-from etl.warehouse_files import RESTRICTED_DATABASE, published_database, restricted_release
+from etl.warehouse_files import RESTRICTED_DATABASE, published_database, releases_dir, restricted_release
 from etl.xlsx import write_workbook
 
 AS_OF = dt.date(2026, 11, 25)
@@ -43,6 +43,13 @@ class BuiltWarehouse:
         db = published_database(self.path)
         assert db is not None, f"nothing published under {self.path}"
         return db
+
+
+def release_names(warehouse: Path) -> list[str]:
+    """The names of a warehouse's release folders, in order (the record of publications, releases/.published, aside)."""
+    from etl.build import PUBLISHED_LOG
+
+    return sorted(p.name for p in releases_dir(warehouse).iterdir() if p.name != PUBLISHED_LOG)
 
 
 def restricted(database: Path) -> Path:

@@ -38,7 +38,8 @@ def published_state(warehouse: Path) -> dict:
             if path.is_file():
                 files[str(path.relative_to(release))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return {"current": os.readlink(link) if link.is_symlink() else None,
-            "releases": sorted(p.name for p in releases_dir(warehouse).iterdir()) if releases_dir(warehouse).is_dir() else [],
+            "releases": sorted(p.name for p in releases_dir(warehouse).iterdir() if p.name != builder.PUBLISHED_LOG)
+            if releases_dir(warehouse).is_dir() else [],
             "others": sorted(p.name for p in warehouse.iterdir() if p.name not in ("current", "releases", ".build.lock"))
             if warehouse.is_dir() else [],
             "files": files}
@@ -87,7 +88,7 @@ def full_disk(inbox: Path, folder: Path, squeezes: list[tuple[int, Callable[[], 
             attempt["outcome"], attempt["message"] = type(error).__name__, str(error)[:500]
         release()
         attempt["unchanged"] = published_state(warehouse) == before
-        attempt["left_behind"] = sorted(p.name for p in releases_dir(warehouse).iterdir() if p.name.startswith("."))
+        attempt["left_behind"] = sorted(p.name for p in releases_dir(warehouse).iterdir() if p.name.startswith(".building-"))
         report["attempts"].append(attempt)
     report["after"] = builder.build(inbox, warehouse, as_of=AS_OF).release
     print(json.dumps(report), flush=True)

@@ -15,7 +15,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.conftest import AS_OF, GRANT_FIELDS, BuiltWarehouse, DemoInbox, InboxFactory, grant, query, restricted, table
+from tests.conftest import (AS_OF, GRANT_FIELDS, BuiltWarehouse, DemoInbox, InboxFactory, grant, query, release_names, restricted,
+                            table)
 from data_contracts import load_contract
 from etl.build import BuildRejected, BuildResult, build
 from etl.sources import SOURCES
@@ -526,7 +527,7 @@ def test_strict_build_with_a_rejected_file_publishes_nothing(make_inbox, tmp_pat
     database = published_database(warehouse)
     link = os.readlink(warehouse / "current")
     before = sha256(database)
-    releases = sorted(p.name for p in releases_dir(warehouse).iterdir())
+    releases = release_names(warehouse)
     assert releases == [first.load_id]
 
     inbox.funding_csv("b.csv", [grant("360G-S-2")], fields=NO_AMOUNT)
@@ -537,7 +538,7 @@ def test_strict_build_with_a_rejected_file_publishes_nothing(make_inbox, tmp_pat
     assert sha256(database) == before
     assert os.readlink(warehouse / "current") == link
     assert published_database(warehouse) == database
-    assert sorted(p.name for p in releases_dir(warehouse).iterdir()) == releases  # no half-built release left behind
+    assert release_names(warehouse) == releases  # no half-built release left behind
     assert sorted(p.name for p in warehouse.iterdir()) == [".build.lock", "current", "releases"]
 
 
@@ -563,7 +564,7 @@ def test_a_second_build_while_one_runs_is_refused_and_leftovers_of_an_interrupte
     assert current_release(warehouse) is None
     result = build(inbox.path, warehouse, as_of=AS_OF)
     assert result.published and not leftover.exists()
-    assert [p.name for p in releases_dir(warehouse).iterdir()] == [result.load_id]
+    assert release_names(warehouse) == [result.load_id]
 
 
 def test_data_docs_are_published_beside_the_database_and_fetch_nothing_from_the_internet(built_warehouse: BuiltWarehouse) -> None:
@@ -587,3 +588,18 @@ def test_a_folder_inside_an_inbox_folder_is_reported_and_hidden_files_are_passed
         "funding/a.csv": (1, None),
         "funding/2024": (0, "funding/2024: is a folder, and its files were not read; put them directly in funding/"),
     }
+
+
+def test_a_build_given_relative_paths_publishes_everything_an_absolute_one_does(make_inbox, tmp_path: Path, monkeypatch) -> None:
+    """Paths are made absolute once, as the build starts: a relative --warehouse (the default, data/warehouse) once
+    published no Data Docs."""
+    inbox = make_inbox("inbox")
+    inbox.funding_csv("a.csv", [grant("360G-R-1")])
+    monkeypatch.chdir(tmp_path)
+    result = build(Path("inbox"), Path("data/warehouse"), as_of=AS_OF)
+    release = current_release(tmp_path / "data" / "warehouse")
+    assert result.release == str(release) and Path(result.release).is_absolute()
+    assert result.data_docs == "data_docs/index.html" and (release / "data_docs" / "index.html").is_file()
+    manifest = json.loads((release / MANIFEST_FILE).read_text())
+    assert manifest["database_bytes"] == (release / DATABASE_FILE).stat().st_size
+    assert manifest["database_sha256"] == hashlib.sha256((release / DATABASE_FILE).read_bytes()).hexdigest()

@@ -88,3 +88,46 @@ def test_build_of_a_missing_inbox_is_refused(runner: CliRunner, tmp_path: Path) 
     output = " ".join(result.output.split())
     assert "Build refused" in output and "does not exist" in output
     assert not (tmp_path / "warehouse").exists()
+
+
+def test_status_checks_the_release_opens_and_holds_what_its_manifest_records(runner: CliRunner, built_warehouse: BuiltWarehouse,
+                                                                            tmp_path: Path) -> None:
+    result = runner.invoke(main, ["status", "--warehouse", str(built_warehouse.path)])
+    assert "Checked:   the database opens, and every table holds the rows its manifest records" in result.output
+    assert json.loads(runner.invoke(main, ["status", "--warehouse", str(built_warehouse.path), "--json"]).stdout)["problem"] is None
+    # a copy of the warehouse whose database was cut short: status says so and fails
+    import shutil
+
+    copy = tmp_path / "warehouse"
+    shutil.copytree(built_warehouse.path, copy, symlinks=True)
+    database = current_release(copy) / "covenant.duckdb"
+    database.write_bytes(database.read_bytes()[: database.stat().st_size // 3])
+    result = runner.invoke(main, ["status", "--warehouse", str(copy)])
+    assert result.exit_code == 1
+    size = built_warehouse.result.database_bytes
+    assert (f"The published release is damaged: the database is {size // 3:,} bytes where the manifest records {size:,} "
+            "(cut short, or replaced)") in " ".join(result.output.split())
+    document = json.loads(runner.invoke(main, ["status", "--warehouse", str(copy), "--json"]).stdout)
+    assert document["problem"].startswith("the database is ")
+
+
+def test_text_from_the_inbox_is_printed_with_control_characters_escaped() -> None:
+    from etl.cli import printable
+
+    assert printable("funding/\x1b]0;owned\x07\x1b[31mred\x9b.csv") == "funding/\\x1b]0;owned\\x07\\x1b[31mred\\x9b.csv"
+    assert printable("Café grants, 2025-26.csv") == "Café grants, 2025-26.csv"
+
+
+def test_serve_becomes_the_dashboard_process(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:
+    """`covenant serve` replaces itself with Streamlit, so a signal to it (SIGTERM from a supervisor) reaches the
+    server, and no server is left running without it."""
+    import os
+    import sys
+
+    calls = []
+    monkeypatch.setattr(os, "execve", lambda *args: calls.append(args))
+    monkeypatch.setattr(os, "chdir", lambda path: None)
+    runner.invoke(main, ["serve", "--warehouse", str(tmp_path), "--port", "8599"])
+    ((program, command, env),) = calls
+    assert program == sys.executable and command[1:4] == ["-m", "streamlit", "run"] and "8599" in command
+    assert env["COVENANT_WAREHOUSE"] == str(tmp_path.resolve())

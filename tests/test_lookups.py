@@ -187,10 +187,12 @@ def test_json_that_is_not_hexjson_is_rejected(tmp_path, document, expected):
 
 
 @pytest.mark.parametrize(("hexagon", "expected"), [
-    ({"n": "Barnsley", "q": 1.5, "r": 2}, "has q = 1.5; expected an integer"),
-    ({"n": "Barnsley", "q": "3", "r": 2}, "has q = '3'; expected an integer"),
-    ({"n": "Barnsley", "q": 3}, "has r = None; expected an integer"),
-    ({"n": "Barnsley", "q": True, "r": 2}, "has q = True; expected an integer"),
+    ({"n": "Barnsley", "q": 1.5, "r": 2}, "has q = 1.5; expected a whole number from -10,000 to 10,000"),
+    ({"n": "Barnsley", "q": "3", "r": 2}, "has q = '3'; expected a whole number from -10,000 to 10,000"),
+    ({"n": "Barnsley", "q": 3}, "has r = None; expected a whole number from -10,000 to 10,000"),
+    ({"n": "Barnsley", "q": True, "r": 2}, "has q = True; expected a whole number from -10,000 to 10,000"),
+    ({"n": "Barnsley", "q": 10**23, "r": 2}, "has q = a number of about 24 digits; expected a whole number from -10,000 to 10,000"),
+    ({"n": "Barnsley", "q": 3, "r": -10_001}, "has r = -10001; expected a whole number from -10,000 to 10,000"),
     ([3, 2], "is not an object"),
 ])
 def test_a_hex_without_integer_q_and_r_is_rejected_naming_it(tmp_path, hexagon, expected):

@@ -23,7 +23,7 @@ from dashboard import extracts, queries
 from etl import build as build_module
 from etl.build import BuildRejected, build, superseded_at
 from etl.warehouse_files import current_release, published_database, releases_dir, restricted_dir
-from tests.conftest import AS_OF, DemoInbox, restricted
+from tests.conftest import AS_OF, DemoInbox, release_names, restricted
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = sorted(p.name for p in (Path(APP).parent / "app_pages").glob("*.py"))
@@ -185,7 +185,7 @@ def test_the_leak_gate_refuses_a_release_that_holds_restricted_data(demo_inbox: 
         build(inbox, warehouse, as_of=AS_OF)
     assert not any(text in str(refused.value) for text in PLANTED.values())  # the refusal names no secret
     assert current_release(warehouse).name == first.load_id
-    assert [p.name for p in releases_dir(warehouse).iterdir()] == [first.load_id]
+    assert release_names(warehouse) == [first.load_id]
     assert [p.name for p in releases_dir(restricted_dir(warehouse)).iterdir()] == [first.load_id]
 
 
@@ -208,10 +208,10 @@ def test_a_superseded_release_stays_for_the_retention_period(tmp_path: Path) -> 
     assert superseded_at(names[1], names) == now - dt.timedelta(days=29)
     build_module._prune(warehouse, now, retention_days=30)
     # the oldest was superseded 40 days ago and goes; the next, superseded 29 days ago, stays
-    assert sorted(p.name for p in releases_dir(warehouse).iterdir()) == names[1:]
+    assert release_names(warehouse) == names[1:]
     assert sorted(p.name for p in releases_dir(restricted_dir(warehouse)).iterdir()) == names[1:]
     build_module._prune(warehouse, now + dt.timedelta(days=365), retention_days=30)
-    assert sorted(p.name for p in releases_dir(warehouse).iterdir()) == [names[-1]]  # the published one stays
+    assert release_names(warehouse) == [names[-1]]  # the published one stays
 
 
 def test_a_build_with_no_published_release_removes_no_earlier_release(tmp_path: Path) -> None:
@@ -221,7 +221,7 @@ def test_a_build_with_no_published_release_removes_no_earlier_release(tmp_path: 
     names = [release_named(warehouse, now - dt.timedelta(minutes=m)) for m in (3, 2)]
     os.symlink("releases/gone", warehouse / "current")  # dangling
     build_module._remove_unfinished(warehouse)
-    assert sorted(p.name for p in releases_dir(warehouse).iterdir()) == names
+    assert release_names(warehouse) == names
 
 
 def test_a_page_view_reads_the_release_published_as_it_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,3 +237,17 @@ def test_a_page_view_reads_the_release_published_as_it_started(tmp_path: Path, m
     assert queries.release().name == first and queries.database().parent.name == first
     queries.pin_release()  # the next view
     assert queries.release().name == second
+
+
+def test_current_turned_back_to_an_earlier_release_by_hand_removes_no_later_one(tmp_path: Path) -> None:
+    """An operator rolling back (`current` pointed at an earlier release): the next build's clean-up keeps every
+    release that was published, which it knows from the record of publications, not from `current`; only a finished
+    release never published (a build killed before switching `current` to it) is removed."""
+    warehouse = tmp_path / "warehouse"
+    now = dt.datetime.now(dt.UTC)
+    names = [release_named(warehouse, now - dt.timedelta(minutes=m)) for m in (3, 2, 1)]
+    (releases_dir(warehouse) / build_module.PUBLISHED_LOG).write_text(f"{names[0]}\n{names[1]}\n")
+    os.symlink(f"releases/{names[0]}", warehouse / "current")  # turned back from names[1] by hand
+    build_module._remove_unfinished(warehouse)
+    assert release_names(warehouse) == names[:2]  # names[2] was never published
+    assert sorted(p.name for p in releases_dir(restricted_dir(warehouse)).iterdir()) == names[:2]

@@ -13,17 +13,24 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from etl.normalise import quotable, quoted
+from etl.normalise import READ_PROBLEM, quotable, quoted
 
-MAX_LINE_BYTES = 1_000_000
+# The limits on what a file may be, declared once and checked before the work is done: a file beyond one is refused
+# alone, saying which limit and what was expected.
+MAX_FILE_BYTES = 1024**3  # a funder's year of grants is a few hundred MB at most (the 10M-award demo's largest: 93 MB)
+MAX_LINE_BYTES = 1_000_000  # a header line
+csv.field_size_limit(MAX_FILE_BYTES)  # a long value is the reader's to judge (normalise.without_long_values), not the csv module's
 MAX_WORKBOOK_BYTES = 512 * 1024**2  # what a workbook may decompress to; beyond it (a zip bomb) it is refused unread
+MAX_SHEET_CELLS = 20_000_000  # a sheet's furthest row times its furthest column: 200,000 grants of 100 columns
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # an encrypted (password-protected) Office file, or an old .xls
 
 
@@ -58,6 +65,56 @@ def unforeseen_errors(name: str, expected: str, confidential: bool = False):
         raise SourceError(name, f"could not be read ({said}); expected {expected}") from None
 
 
+def file_name(path: Path, folder: str) -> str:
+    """An inbox file's name as recorded and shown (folder/name): a name that is not UTF-8 is shown with its bytes
+    escaped ('caf\\xe9.csv'), so it can be written anywhere; `admit` refuses such a file."""
+    return f"{folder}/{os.fsencode(path.name).decode('utf-8', 'backslashreplace')}"
+
+
+def admit(path: Path, name: str, suffixes: tuple[str, ...], folder: str) -> tuple[str, tuple]:
+    """An inbox file's checksum and its signature (size, modification time, inode: `unchanged` compares them after
+    the read), or a SourceError saying why it is not read: not a plain file (a symbolic link, folder, pipe or device,
+    which could hang a read), a name that is not UTF-8, a file type its folder does not take, larger than
+    MAX_FILE_BYTES, or one the build may not open."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        raise SourceError(name, "is a symbolic link; put the file itself in the inbox")
+    if stat.S_ISDIR(info.st_mode):
+        raise SourceError(name, f"is a folder, and its files were not read; put them directly in {folder}/")
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError(name, "is not a file but a pipe, socket or device; expected a file saved in the inbox")
+    if name != f"{folder}/{path.name}":
+        raise SourceError(name, "has a name that is not UTF-8 text (shown with its bytes as \\x escapes); "
+                                "expected the file renamed with letters, digits and spaces")
+    if path.suffix.lower() not in suffixes:
+        raise SourceError(name, f"has file type {quoted(path.suffix)}; files in {folder}/ must be one of {', '.join(suffixes)}")
+    if info.st_size > MAX_FILE_BYTES:
+        raise SourceError(name, f"is {info.st_size / 1024**2:,.0f} MB; expected a file of at most "
+                                f"{MAX_FILE_BYTES / 1024**2:,.0f} MB (split a larger one by year)")
+    try:
+        digest = sha256(path)
+    except OSError as error:
+        raise SourceError(name, f"cannot be opened ({error.strerror or type(error).__name__}); expected a file the build "
+                                "may read") from None
+    return digest, signature(path)
+
+
+def signature(path: Path) -> tuple:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def unchanged(path: Path, name: str, before: tuple) -> None:
+    """Refuses a file that changed since it was admitted (its checksum would not be of the bytes read)."""
+    try:
+        now = signature(path)
+    except OSError:
+        now = None
+    if now != before:
+        raise SourceError(name, "changed while the build was reading it; expected a file that stays as it is during "
+                                "a build (the next build reads it)")
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -66,10 +123,48 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# What a file is, from its first bytes: a file that is not text is refused with what it is, never with its bytes
+SIGNATURES = (
+    (b"\x1f\x8b", "is gzip-compressed; expected the file itself (decompress it first)"),
+    (b"PK\x03\x04", "is a zip file (an XLSX workbook, or a zip archive); expected text (save a workbook as .xlsx, or "
+                    "unzip an archive)"),
+    (OLE_SIGNATURE, "is an old .xls workbook or a password-protected Office file; expected text"),
+    (b"%PDF", "is a PDF; expected text"),
+    (b"BZh", "is bzip2-compressed; expected the file itself (decompress it first)"),
+    (b"\xfd7zXZ\x00", "is xz-compressed; expected the file itself (decompress it first)"),
+    (b"7z\xbc\xaf\x27\x1c", "is a 7-Zip archive; expected the file itself (extract it first)"),
+)
+
+
+def not_text(data: bytes, name: str, expected: str) -> None:
+    """Refuses bytes that are not text (SIGNATURES, or NUL bytes outside UTF-16), saying what they are instead."""
+    for signature, what in SIGNATURES:
+        if data.startswith(signature):
+            raise SourceError(name, f"{what.replace('expected text', f'expected {expected}')}")
+    if b"\x00" in data[:65536] and _utf16(data) is None:
+        raise SourceError(name, f"holds NUL bytes, so it is not text (a binary file?); expected {expected}")
+
+
+def _utf16(data: bytes) -> str | None:
+    """'utf-16' when the bytes are UTF-16 (a byte-order mark, or every other byte of the start NUL), else None."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    start = data[:4096]
+    if len(start) >= 4 and start[1::2].count(0) > 0.9 * len(start[1::2]):
+        return "utf-16-le"
+    if len(start) >= 4 and start[0::2].count(0) > 0.9 * len(start[0::2]):
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Bytes -> (text, encoding): UTF-8 with or without a byte-order mark, else Windows-1252."""
+    """Bytes -> (text, encoding), by content: UTF-8 with or without a byte-order mark, UTF-16 (Excel's "Unicode
+    text"), else Windows-1252."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
+    wide = _utf16(data)
+    if wide:
+        return data.decode(wide, errors="replace").lstrip("\ufeff"), wide
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -84,65 +179,114 @@ def sniff_delimiter(header_line: str) -> str:
 DELIMITER_WORDS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
-def read_csv_text(path: Path, name: str) -> pl.DataFrame:
-    """A delimited text file -> text columns + `source_row` (the file's line number of each record)."""
+def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFrame:
+    """A delimited text file -> text columns + `source_row` (the line each record starts on). Encoding, delimiter
+    and what the file is are told from its content, not its name. A record with more or fewer fields than the header
+    row is, with `judge_rows`, kept as a row of nothing but its `read_problem` (so it is quarantined and the rest of
+    the file loads); without, it refuses the file (a lookup, which is read whole or not at all)."""
     data = path.read_bytes()
     if not data.strip():
         raise SourceError(name, "the file is empty; expected a header row and at least one data row", line=1)
+    expected = "text separated by commas (CSV)"
+    not_text(data, name, expected)
     text, encoding = decode(data)
     first_line = text.split("\n", 1)[0]
     if len(first_line) > MAX_LINE_BYTES:
         raise SourceError(name, f"the header line is longer than {MAX_LINE_BYTES:,} characters", line=1)
     delimiter = sniff_delimiter(first_line)
-    try:
-        frame = pl.read_csv(
-            data if encoding == "utf-8" else text.encode("utf-8"),
-            separator=delimiter,
-            infer_schema=False,
-            has_header=True,
-            truncate_ragged_lines=False,
-            raise_if_empty=False,
-        )
-    except pl.exceptions.ComputeError:  # polars' message quotes the file: ours says where and what was expected
-        line, problem = _first_bad_line(text, delimiter)
-        raise SourceError(name, problem, line=line) from None
-    frame = frame.rename(_stripped(frame.columns))
-    # a record's line number: header is line 1; assumes no line breaks inside quoted cells, else counts records
-    frame = frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
-    return _drop_blank_rows(frame)
+    starts, widths, blank, header = _records(text, delimiter, name)
+    width = len(header)
+    ragged = [i for i, w in enumerate(widths) if w != width and not blank[i]]
+    if ragged and not judge_rows:
+        raise SourceError(name, _ragged(widths[ragged[0]], width, delimiter), line=starts[ragged[0]])
+    kept = [i for i in range(1, len(widths)) if not blank[i]]
+    places = [f"_{c}" for c in range(width)]  # the columns by place until their titles are settled (_titled)
+    frame = None
+    if not ragged:
+        try:
+            frame = pl.read_csv(data if encoding == "utf-8" else text.encode("utf-8"), separator=delimiter, new_columns=places,
+                                infer_schema=False, has_header=True, truncate_ragged_lines=False, raise_if_empty=False)
+            frame = _drop_blank_rows(frame)
+        except pl.exceptions.ComputeError:  # polars reads a line the csv module read differently: read as the csv module does
+            frame = None
+    if frame is None or frame.height != len(kept):  # ragged records, or lines polars reads otherwise: row by row
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        frame = pl.DataFrame({place: [rows[i][c] if widths[i] == width else None for i in kept] for c, place in enumerate(places)},
+                             schema={place: pl.Utf8 for place in places})
+    frame = frame.with_columns(pl.Series("source_row", [starts[i] for i in kept], dtype=pl.Int64),
+                               pl.Series(READ_PROBLEM, [_ragged(widths[i], width, delimiter) if widths[i] != width else None
+                                                        for i in kept], dtype=pl.Utf8))
+    frame = _titled(frame, header, name, judge_rows)
+    return frame if judge_rows else frame.drop(READ_PROBLEM)
 
 
-def _first_bad_line(text: str, delimiter: str) -> tuple[int | None, str]:
-    """Where a delimited text first breaks (the first line of the record) and what was expected there, in words of
-    our own."""
-    words = DELIMITER_WORDS[delimiter]
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
-    width, start = None, 1
+def _titled(frame: pl.DataFrame, header: list[str], name: str, judge_rows: bool) -> pl.DataFrame:
+    """The columns `_0`, `_1` ... named by their titles (`header`), spaces taken off; an empty title is named by its
+    place ('column 3'). A title that appears more than once is one column: in each row the value its copies hold
+    (blank copies are passed over); copies with different values are, with `judge_rows`, the row's `read_problem`,
+    and without, refuse the file."""
+    titles: dict[str, list[str]] = {}
+    for number, title in enumerate(header, start=1):
+        titles.setdefault(title.strip() or f"column {number}", []).append(f"_{number - 1}")
+    merged, problems = [], []
+    for title, places in titles.items():
+        if len(places) == 1:
+            merged.append(pl.col(places[0]).alias(title))
+            continue
+        if not judge_rows:
+            raise SourceError(name, f"has {len(places)} columns titled {quoted(title)}; expected each title once", line=1)
+        values = [pl.when(pl.col(p).str.strip_chars() != "").then(pl.col(p)) for p in places]
+        first = pl.coalesce(values)
+        merged.append(first.alias(title))
+        problems.append(pl.when(pl.any_horizontal([(v != first).fill_null(False) for v in values])).then(pl.lit(
+            f"column {quoted(title)} appears {len(places)} times, with different values in this row; expected the title once")))
+    problem = pl.coalesce(pl.col(READ_PROBLEM), *problems) if problems else pl.col(READ_PROBLEM)
+    return frame.select("source_row", *merged, problem.alias(READ_PROBLEM))
+
+
+def _records(text: str, delimiter: str, name: str) -> tuple[list[int], list[int], list[bool], list[str]]:
+    """Each record's first line, number of fields, and whether it is blank (no field with anything in it), and the
+    header row's titles, read
+    with the csv module (which takes any line ending, \\r alone included, and line breaks inside quoted cells). A file
+    whose last record runs on over several lines with an odd number of quotes has a quoted cell never closed: it is
+    refused, saying where the record starts (the rows inside it cannot be told apart)."""
+    starts, widths, blank, header = [], [], [], []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
     try:
         for row in reader:
-            if width is None:
-                width = len(row)
-            elif row and len(row) != width:
-                return start, (f"has {len(row)} fields where the header row has {width}; expected {width} fields on "
-                               f"every line, separated by {words}")
-            start = reader.line_num + 1
-    except csv.Error as error:  # the csv module's messages are its own words ('unexpected end of data'), never the file's
-        return start, (f"cannot be read as text separated by {words} ({str(error)[:100]}); expected every quoted cell "
-                       "to be closed")
-    return None, (f"cannot be read as text separated by {words}; expected a header row and rows of the same number of "
-                  "fields")
+            if not starts:
+                header = row
+            starts.append(line)
+            widths.append(len(row))
+            blank.append(not any(cell.strip() for cell in row))
+            line = reader.line_num + 1
+    except csv.Error as error:  # the csv module's own words, never the file's
+        raise SourceError(name, f"cannot be read as text separated by {DELIMITER_WORDS[delimiter]} ({str(error)[:100]})",
+                          line=line) from None
+    if len(widths) > 1 and line - starts[-1] > 1 and _from_line(text, starts[-1]).count(QUOTE) % 2:
+        raise SourceError(name, "a quoted cell is never closed, so the rest of the file reads as one cell; expected "
+                                "every quoted cell to be closed", line=starts[-1])
+    return starts, widths, blank, header
 
 
-def _stripped(columns: list[str]) -> dict[str, str]:
-    """Column titles without surrounding spaces; a title that would then repeat another gets its position added."""
-    names, seen = {}, set(columns)
-    for number, column in enumerate(columns, start=1):
-        name = column.strip()
-        if name != column and name in seen:
-            name = f"{name} ({number})"
-        names[column] = name
-        seen.add(name)
-    return names
+QUOTE = '"'
+LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _from_line(text: str, line: int) -> str:
+    """The text from the start of line `line` (1 the first) to its end."""
+    position = 0
+    for number, end in enumerate(LINE_END.finditer(text), start=2):
+        if number > line:
+            break
+        position = end.end()
+    return text[position:]
+
+
+def _ragged(found: int, width: int, delimiter: str) -> str:
+    return (f"the line has {found} fields where the header row has {width}; expected {width} fields separated by "
+            f"{DELIMITER_WORDS[delimiter]} (a value with a {DELIMITER_WORDS[delimiter][:-1]} in it goes in quotes)")
 
 
 def _short(error: Exception) -> str:
@@ -160,9 +304,35 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(~blank)
 
 
-def open_workbook(path: Path, name: str):
-    """An XLSX workbook opened once for reading its sheets (`.sheet_names`). A password-protected workbook, and one
-    that would decompress to more than MAX_WORKBOOK_BYTES, are refused before anything is decompressed."""
+@dataclass
+class Workbook:
+    """An open XLSX workbook: its reader, and its sheets' names in order with those hidden (never read unless named)."""
+
+    reader: object  # fastexcel's
+    sheet_names: list[str]
+    hidden: set[str]
+
+    def load_sheet(self, sheet: str | int, **options):
+        return self.reader.load_sheet(sheet, **options)
+
+    def first_visible(self, name: str) -> str:
+        """The first sheet a person opening the workbook sees (a hidden sheet can hold anything: old grants, lists)."""
+        shown = [s for s in self.sheet_names if s not in self.hidden]
+        if not shown:
+            raise SourceError(name, "has no visible sheet; expected the grants on the first visible sheet")
+        return shown[0]
+
+
+SHEET_NS = {"main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+            "rel": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+            "pkg": "http://schemas.openxmlformats.org/package/2006/relationships"}
+CELL_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+
+
+def open_workbook(path: Path, name: str) -> Workbook:
+    """An XLSX workbook opened once for reading its sheets. A password-protected workbook, one that would decompress
+    to more than MAX_WORKBOOK_BYTES, and one with a sheet whose cells reach beyond MAX_SHEET_CELLS (a stray cell at
+    XFD1048576 makes a sheet of 17 billion cells) are refused before a sheet is loaded."""
     import zipfile
 
     import fastexcel
@@ -174,35 +344,81 @@ def open_workbook(path: Path, name: str):
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(entry.file_size for entry in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as error:
+            if unpacked > MAX_WORKBOOK_BYTES:
+                raise SourceError(name, f"would decompress to {unpacked / 1024**2:,.0f} MB; expected a workbook of at most "
+                                        f"{MAX_WORKBOOK_BYTES / 1024**2:,.0f} MB unpacked (is it a zip bomb?)")
+            sheets = _sheets(archive)
+            for sheet, (member, _) in sheets.items():
+                _check_extent(archive, member, sheet, name)
+    except SourceError:
+        raise
+    except Exception as error:  # not a zip, or not a workbook's parts
         raise SourceError(name, f"cannot be opened as an XLSX workbook ({_short(error)})") from None
-    if unpacked > MAX_WORKBOOK_BYTES:
-        raise SourceError(name, f"would decompress to {unpacked / 1024**2:,.0f} MB; expected a workbook of at most "
-                                f"{MAX_WORKBOOK_BYTES / 1024**2:,.0f} MB unpacked (is it a zip bomb?)")
     try:
-        return fastexcel.read_excel(str(path))
+        reader = fastexcel.read_excel(str(path))
     except Exception as error:  # a corrupt, encrypted or non-XLSX file
         raise SourceError(name, f"cannot be opened as an XLSX workbook ({_short(error)})") from None
+    return Workbook(reader, list(reader.sheet_names), {s for s, (_, state) in sheets.items() if state != "visible"})
+
+
+def _sheets(archive) -> dict[str, tuple[str | None, str]]:
+    """Each sheet's name -> (the part holding its cells, its state: visible, hidden or veryHidden), from the
+    workbook's own parts (small XML, read with the standard library, which expands no external entity)."""
+    from xml.etree import ElementTree
+
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names:
+        return {}
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    targets = {}
+    if "xl/_rels/workbook.xml.rels" in names:
+        for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels")).findall("pkg:Relationship", SHEET_NS):
+            target = rel.get("Target", "")
+            targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    found = {}
+    for sheet in book.iterfind("main:sheets/main:sheet", SHEET_NS):
+        member = targets.get(sheet.get(f"{{{SHEET_NS['rel']}}}id"))
+        found[sheet.get("name", "")] = (member if member in names else None, sheet.get("state", "visible"))
+    return found
+
+
+def _check_extent(archive, member: str | None, sheet: str, name: str) -> None:
+    """Refuses a sheet whose cells reach further than MAX_SHEET_CELLS from A1 (its furthest row by its furthest
+    column: what a reader allocates), read from the cells' references a megabyte at a time."""
+    if member is None:
+        return
+    rows = columns = 0
+    tail = b""
+    with archive.open(member) as part:
+        while block := part.read(1 << 20):
+            chunk = tail + block
+            for letters, number in CELL_REFERENCE.findall(chunk):
+                column = 0
+                for letter in letters:
+                    column = column * 26 + letter - 64
+                rows, columns = max(rows, int(number)), max(columns, column)
+            tail = chunk[-64:]
+    if rows * columns > MAX_SHEET_CELLS:
+        raise SourceError(name, f"sheet {quoted(sheet)} has a cell {columns:,} columns across and {rows:,} rows down, "
+                                f"{rows * columns:,} cells from A1; expected at most {MAX_SHEET_CELLS:,} (is there a stray "
+                                "value far below or to the right of the data?)")
 
 
 def read_sheet(book, name: str, sheet: str | int) -> pl.DataFrame:
-    """One sheet (by name or 0-based index) of an open workbook -> text columns + `source_row` (the sheet's row).
-    Rows with every cell blank are left out (they are not records)."""
+    """One sheet (by name or 0-based index) of an open workbook -> text columns + `source_row` (the sheet's row) +
+    `read_problem` (_titled: a title twice with different values). Rows with every cell blank are left out (they are
+    not records)."""
     try:
         table = book.load_sheet(sheet, dtypes="string").to_arrow()
     except Exception as error:
         raise SourceError(name, f"sheet {quoted(sheet) if isinstance(sheet, str) else sheet + 1} cannot be read "
                                 f"({_short(error)}); expected a sheet of text and numbers") from None
-    headers = [str(c).strip() for c in table.column_names]
-    columns = table.to_pydict()
-    values = list(columns.values())
+    headers = [str(c) for c in table.column_names]
+    values = [table.column(i).to_pylist() for i in range(table.num_columns)]
     keep = [i for i in range(table.num_rows) if any(v[i] is not None and str(v[i]).strip() for v in values)]
-    data = {"source_row": [i + 2 for i in keep]}
-    for header, column in zip(headers, values):
-        if header in data:
-            header = f"{header} ({len(data)})"
-        data[header] = [column[i] for i in keep]
-    return pl.DataFrame(data, schema={h: (pl.Int64 if h == "source_row" else pl.Utf8) for h in data})
+    data = {"source_row": [i + 2 for i in keep]} | {f"_{c}": [column[i] for i in keep] for c, column in enumerate(values)}
+    frame = pl.DataFrame(data, schema={h: (pl.Int64 if h == "source_row" else pl.Utf8) for h in data})
+    return _titled(frame.with_columns(pl.lit(None, pl.Utf8).alias(READ_PROBLEM)), headers, name, judge_rows=True)
 
 
 def title_key(title: str) -> str:
@@ -222,7 +438,7 @@ def match_titles(frame: pl.DataFrame, titles: dict[str, str], name: str, require
     wanted = {title_key(t): f for f, t in titles.items()}
     renames, extras, seen = {}, [], set()
     for column in frame.columns:
-        if column == "source_row":
+        if column in ("source_row", READ_PROBLEM):
             continue
         field = wanted.get(title_key(column))
         if field and field not in seen:
@@ -232,7 +448,7 @@ def match_titles(frame: pl.DataFrame, titles: dict[str, str], name: str, require
             extras.append(column)
     missing = [f for f in required if f not in seen]
     if missing:
-        columns = [c for c in frame.columns if c != "source_row"]
+        columns = [c for c in frame.columns if c not in ("source_row", READ_PROBLEM)]
         if confidential:
             raise SourceError(
                 name, f"the first row does not hold the expected column titles {', '.join(titles[f] for f in required)} "
@@ -251,6 +467,7 @@ def match_titles(frame: pl.DataFrame, titles: dict[str, str], name: str, require
         "source_row",
         *[pl.col(present[f]).alias(f) if f in present else pl.lit(None, pl.Utf8).alias(f) for f in titles],
         *extras,
+        pl.col(READ_PROBLEM) if READ_PROBLEM in frame.columns else pl.lit(None, pl.Utf8).alias(READ_PROBLEM),
     )
     return out, extras
 

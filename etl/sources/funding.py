@@ -9,18 +9,21 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-import orjson
 import polars as pl
 
 from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
-from etl.sources.files import (SourceError, extras_as_json, match_titles, open_workbook, read_csv_text, read_sheet,
-                               unforeseen_errors)
+from etl.normalise import quoted
+from etl.sources.files import (SourceError, decode, extras_as_json, match_titles, not_text, open_workbook, read_csv_text,
+                               read_sheet, unforeseen_errors)
 
 DATASET = load_contract("funding").dataset("grants")
 TITLES = {f.name: f.title for f in DATASET.fields}
 REQUIRED = [f.name for f in DATASET.required]
+# a value of an optional field that cannot be read leaves the field empty and is noted in the row's repairs: only a
+# field every award needs quarantines a row (one unreadable "Last Modified" once quarantined a funder's whole file)
+OPTIONAL = [f for f in DATASET.fields if not f.required]
 PATHS = {f.name: f.json_path for f in DATASET.fields if f.json_path}
 TOP_LEVEL_KEYS = {p.split("[")[0].split(".")[0] for p in PATHS.values()}
 
@@ -34,7 +37,6 @@ def _path(path: str) -> tuple[str, str | None]:
 
 
 PATH_KEYS = {name: _path(path) for name, path in PATHS.items()}
-DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 
 def _first(value) -> dict:
@@ -54,22 +56,36 @@ def _cell(value) -> str | None:
     return str(value)
 
 
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """An object of the document, refused when a key appears twice in it: a JSON parser keeps the last, so the
+    first (a whole "grants" list, an amount) would be lost without a word."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen = set()
+        raise _RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return found
+
+
 def _parsed(path: Path, name: str):
-    """The file's JSON document. orjson parses UTF-8 several times faster than the standard library; anything it
-    refuses (another encoding, NaN, a number too large, a syntax error), and a file with a run of 19 digits, is parsed by the standard library, which
-    reads Windows-1252 too and names the line of a syntax error."""
+    """The file's JSON document, its encoding told from its content (UTF-8, UTF-16, else Windows-1252), every object
+    checked for a repeated key (which refuses the file). The standard library's parser names the line of a syntax
+    error and reads large integers exactly."""
     data = path.read_bytes()
-    if b"0" * 19 not in data.translate(DIGITS_AS_ZERO):  # orjson would turn an integer beyond 64 bits into an inexact float
-        try:
-            return orjson.loads(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
-        except orjson.JSONDecodeError:
-            pass
+    not_text(data, name, "a 360Giving JSON package")
     try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        return json.loads(data.decode("cp1252", errors="replace"))
+        return json.loads(decode(data)[0], object_pairs_hook=_unique_keys)
+    except _RepeatedKey as repeated:
+        raise SourceError(name, f"has the key {quoted(repeated.key)} twice in one object; expected each key once (a "
+                                "reader would keep only the last, and lose the first)") from None
     except json.JSONDecodeError as error:
         raise SourceError(name, f"is not valid JSON ({error.msg}, character {error.pos})", line=error.lineno) from None
+    except RecursionError:
+        raise SourceError(name, "is nested too deep to read (thousands of brackets); expected a 360Giving JSON package") from None
 
 
 @contextmanager
@@ -110,6 +126,7 @@ def read_json(path: Path, name: str) -> pl.DataFrame:
     return frame.with_columns(
         pl.Series("extra_fields", extras, dtype=pl.Utf8),
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
+        pl.lit(None, pl.Utf8).alias(n.READ_PROBLEM),
     )
 
 
@@ -134,19 +151,20 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
         if suffix == ".json":
             frame = read_json(path, name)
         elif suffix in (".csv", ".txt", ".tsv"):
-            frame = read_flat(read_csv_text(path, name), name)
+            frame = read_flat(read_csv_text(path, name, judge_rows=True), name)
         elif suffix in (".xlsx", ".xlsm"):
-            # 360Giving spreadsheets put the grants on the first sheet, whatever it is called
-            frame = read_flat(read_sheet(open_workbook(path, name), name, 0), name)
+            # 360Giving spreadsheets put the grants on the first sheet, whatever it is called: the first visible one
+            frame = read_flat(read_sheet(book := open_workbook(path, name), name, book.first_visible(name)), name)
         else:
             raise SourceError(name, f"has an unknown file type {suffix!r}; expected .json, .csv or .xlsx")
-    return {"grants": frame.select("source_row", *TITLES, "extra_fields")}
+    return {"grants": frame.select("source_row", *TITLES, "extra_fields", n.READ_PROBLEM)}
 
 
 def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     """Text as read -> typed award rows, with `problem` (why the row is quarantined) and `repairs` (what was fixed)."""
-    typed = n.with_convention(frame).with_columns(
-        n.parse_problems(DATASET.fields, convention=n.NUMBER_CONVENTION).alias("_parse_problem"),
+    typed = n.as_read(frame).with_columns(
+        n.parse_problems(DATASET.required, convention=n.NUMBER_CONVENTION, read=True).alias("_parse_problem"),
+        n.parse_problems(OPTIONAL, convention=n.NUMBER_CONVENTION).alias("_optional_problem"),
         n.text("grant_id").alias("grant_id"),
         n.text("title"), n.text("description"),
         n.text("currency").str.to_uppercase().alias("currency"),
@@ -193,6 +211,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         .when(pl.col("award_date") > (context.as_of if context else dt.date.today())).then(pl.format("Award Date: '{}' is in the future", pl.col("award_date")))
     )
     repairs = pl.concat_str([
+        pl.when(pl.col("_optional_problem").is_not_null()).then(pl.format("{}: left empty", "_optional_problem")),
         pl.when(pl.col("_award_date_format") == "dmy").then(pl.lit("award date read as DD/MM/YYYY")),
         pl.when(pl.col("_amount_reformatted")).then(pl.lit("amount read from £ and thousands separators")),
         pl.when(pl.col(n.NUMBER_CONVENTION) == "comma").then(pl.lit("amounts read with decimal commas, as every number in the file is written")),
@@ -202,4 +221,4 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         pl.when(pl.col("geocode_repair") == "former_code").then(pl.lit("former district code mapped to the current one")),
     ], separator="; ", ignore_nulls=True)  # forty times faster than a list of them joined
     return typed.with_columns(problem.alias("problem"), repairs.replace("", None).alias("repairs")).drop(
-        "_award_date_format", "_amount_reformatted", "_recipient_id_derived", "_parse_problem")
+        "_award_date_format", "_amount_reformatted", "_recipient_id_derived", "_parse_problem", "_optional_problem")

@@ -14,7 +14,7 @@ import polars as pl
 from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
-from etl.sources.files import SourceError, match_titles, read_csv_text, unforeseen_errors
+from etl.sources.files import SourceError, decode, match_titles, not_text, read_csv_text, unforeseen_errors
 
 DATASET = load_contract("issue_events").dataset("issue_events")
 CONFIDENTIAL = [f.name for f in DATASET.fields if f.confidential]
@@ -24,22 +24,46 @@ REQUIRED = [f.name for f in DATASET.required]
 
 
 def _read_jsonl(path: Path, name: str) -> pl.DataFrame:
+    """JSON Lines -> text columns + `source_row` (the line) + `read_problem`: a line that is not one JSON object with
+    each key once is a row of nothing but its problem (quarantined; the other lines load). Nothing from a line is
+    ever quoted: an issue log's text is confidential."""
+    data = path.read_bytes()
+    not_text(data, name, "an issue log in JSON Lines, one JSON object per line")
     rows = []
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:  # its msg is the json module's words ("Expecting value"), never the line's
-                raise SourceError(name, f"is not valid JSON Lines ({error.msg} at character {error.pos + 1}); expected one "
-                                        "JSON object per line", line=number) from None
+    for number, line in enumerate(decode(data)[0].splitlines(), start=1):
+        if not line.strip():
+            continue
+        problem = None
+        try:
+            record = json.loads(line, object_pairs_hook=_unique_keys)
             if not isinstance(record, dict):
-                raise SourceError(name, "expected one JSON object per line", line=number)
-            rows.append({k: (None if v is None else str(v)) for k, v in record.items() if k in TITLES} | {"source_row": number})
+                problem, record = "the line is not a JSON object; expected one JSON object per line", {}
+        except json.JSONDecodeError as error:  # its msg is the json module's words ("Expecting value"), never the line's
+            problem, record = (f"the line is not valid JSON ({error.msg} at character {error.pos + 1}); expected one JSON "
+                               "object per line"), {}
+        except _RepeatedKey:
+            problem, record = "the line has a key twice; expected each key once", {}
+        except RecursionError:
+            problem, record = "the line is nested too deep to read; expected one JSON object of fields", {}
+        rows.append({k: (None if v is None else str(v)) for k, v in record.items() if k in TITLES}
+                    | {"source_row": number, n.READ_PROBLEM: problem})
     if not rows:
         raise SourceError(name, "the file is empty; expected one JSON object per line", line=1)
-    return pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.exclude("source_row").cast(pl.Utf8))
+    frame = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.exclude("source_row").cast(pl.Utf8))
+    if any(field in frame.columns for field in REQUIRED):  # an issue log: a record lacking a key is judged alone
+        frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(f) for f in TITLES if f not in frame.columns)
+    return frame  # else not an issue log: match_titles refuses it
+
+
+class _RepeatedKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _RepeatedKey()
+    return found
 
 
 def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
@@ -47,19 +71,19 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     with unforeseen_errors(name, "an issue log, CSV or JSON Lines, with the columns of the issue_events contract",
                            confidential=True):
         if suffix in (".csv", ".txt"):
-            frame = read_csv_text(path, name)
+            frame = read_csv_text(path, name, judge_rows=True)
         elif suffix in (".jsonl", ".ndjson"):
             frame = _read_jsonl(path, name)
         else:
             raise SourceError(name, f"has an unknown file type {suffix!r}; expected .csv or .jsonl")
         frame, extras = match_titles(frame, {k: TITLES[k] for k in TITLES}, name, REQUIRED, confidential=True)
     # confidential fields and any other free text the sender added are dropped here
-    return {"issue_events": frame.select("source_row", *PUBLIC)}
+    return {"issue_events": frame.select("source_row", *PUBLIC, n.READ_PROBLEM)}
 
 
 def normalise(frame: pl.DataFrame, as_of: dt.date | None = None, context=None) -> pl.DataFrame:
-    typed = frame.with_columns(
-        n.parse_problems([f for f in DATASET.fields if not f.confidential], quote=False).alias("_parse_problem"),
+    typed = n.as_read(frame).with_columns(
+        n.parse_problems([f for f in DATASET.fields if not f.confidential], quote=False, read=True).alias("_parse_problem"),
         n.text("event_id"), n.text("issue_ref"),
         n.text("event_type").str.to_lowercase().alias("event_type"),
         n.timestamp("occurred_at").alias("occurred_at"),
@@ -158,7 +182,7 @@ def read_confidential(path: Path, name: str) -> dict[str, list[str | None]]:
     """The confidential fields of an issue log ({field: values}), for the build's leak gate alone, which searches the
     published files for them: they are never loaded anywhere. Empty when the file cannot be read."""
     try:
-        frame = read_csv_text(path, name) if path.suffix.lower() in (".csv", ".txt") else _read_jsonl(path, name)
+        frame = read_csv_text(path, name, judge_rows=True) if path.suffix.lower() in (".csv", ".txt") else _read_jsonl(path, name)
         frame, _ = match_titles(frame, {k: TITLES[k] for k in TITLES}, name, REQUIRED, confidential=True)
     except Exception:  # a file that cannot be read was rejected whole: nothing of it was loaded
         return {}

@@ -160,6 +160,9 @@ def read_area_codes(path: Path, name: str) -> pl.DataFrame:
     )
 
 
+MAX_HEX_COORDINATE = 10_000  # a map of every district of the UK is about 40 hexes across
+
+
 def read_hexjson(path: Path, name: str) -> pl.DataFrame:
     """A HexJSON layout ({"layout": "odd-r", "hexes": {"E08000016": {"q": 8, "r": 12, "n": "Barnsley"}, ...}}) ->
     source_row (the hex's place in the file, from 1), gss_code, name, q, r, layout, region."""
@@ -167,6 +170,9 @@ def read_hexjson(path: Path, name: str) -> pl.DataFrame:
         document = json.loads(decode(path.read_bytes())[0])
     except json.JSONDecodeError as error:
         raise SourceError(name, f"is not valid JSON ({error.msg}, character {error.pos})", line=error.lineno) from None
+    except RecursionError:
+        raise SourceError(name, "is nested too deep to read (thousands of brackets); expected HexJSON, an object of "
+                                "hexes two levels deep") from None
     if not isinstance(document, dict) or not isinstance(document.get("hexes"), dict) or "layout" not in document:
         raise SourceError(name, 'is not HexJSON: expected an object with "layout" and a "hexes" object')
     layout = document["layout"]
@@ -180,9 +186,9 @@ def read_hexjson(path: Path, name: str) -> pl.DataFrame:
             raise SourceError(name, f"hex {quoted(key)} (hex {number}) is not an object; expected {{\"q\": ..., \"r\": ...}}")
         for axis in ("q", "r"):
             value = hexagon.get(axis)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise SourceError(name, f"hex {quoted(key)} (hex {number}) has {axis} = {_shown(value)}; expected an integer",
-                                  column=axis)
+            if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_HEX_COORDINATE:
+                raise SourceError(name, f"hex {quoted(key)} (hex {number}) has {axis} = {_shown(value)}; expected a whole "
+                                        f"number from -{MAX_HEX_COORDINATE:,} to {MAX_HEX_COORDINATE:,}", column=axis)
         rows.append((number, key.strip(), _cell(hexagon.get("n")), hexagon["q"], hexagon["r"], layout,
                      _cell(hexagon.get("region"))))
     schema = {"source_row": pl.Int64, "gss_code": pl.Utf8, "name": pl.Utf8, "q": pl.Int64, "r": pl.Int64,
@@ -192,6 +198,8 @@ def read_hexjson(path: Path, name: str) -> pl.DataFrame:
 
 def _shown(value) -> str:
     """A HexJSON value as an error shows it: a number, true/false or null as it is, text only when `quoted`."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
     return repr(value) if value is None or isinstance(value, (bool, int, float)) else quoted(value)
 
 

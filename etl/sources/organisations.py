@@ -20,18 +20,19 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     suffix = path.suffix.lower()
     with unforeseen_errors(name, "an organisation register (CSV or XLSX) with the columns of its contract"):
         if suffix in (".csv", ".txt"):
-            frame = read_csv_text(path, name)
+            frame = read_csv_text(path, name, judge_rows=True)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = read_sheet(open_workbook(path, name), name, 0)
+            frame = read_sheet(book := open_workbook(path, name), name, book.first_visible(name))
         else:
             raise SourceError(name, f"has an unknown file type {suffix!r}; expected .csv or .xlsx")
         frame, extras = match_titles(frame, TITLES, name, REQUIRED)
-    return {"organisations": extras_as_json(frame, extras).select("source_row", *TITLES, "extra_fields")}
+    return {"organisations": extras_as_json(frame, extras).select("source_row", *TITLES, "extra_fields", n.READ_PROBLEM)}
 
 
 def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
-    typed = n.with_convention(frame).with_columns(
-        n.parse_problems(DATASET.fields, convention=n.NUMBER_CONVENTION).alias("problem"),
+    typed = n.as_read(frame).with_columns(
+        n.parse_problems(DATASET.required, convention=n.NUMBER_CONVENTION, read=True).alias("problem"),
+        n.parse_problems([f for f in DATASET.fields if not f.required], convention=n.NUMBER_CONVENTION).alias("_optional_problem"),
         n.org_id("org_id", "charity_number", "company_number").alias("org_id"),
         n.text("name"), n.text("charity_number"), n.text("company_number"),
         n.text("organisation_type").str.to_lowercase().alias("organisation_type"),
@@ -45,5 +46,8 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         n.size_band("latest_income").alias("size_band"),
         n.smaller_organisation("latest_income").alias("smaller_organisation"),
     )
-    repairs = pl.when(pl.col("geocode_repair") == "former_code").then(pl.lit("former district code mapped to the current one"))
-    return typed.with_columns(repairs.alias("repairs"))
+    repairs = pl.concat_str([
+        pl.when(pl.col("_optional_problem").is_not_null()).then(pl.format("{}: left empty", "_optional_problem")),
+        pl.when(pl.col("geocode_repair") == "former_code").then(pl.lit("former district code mapped to the current one")),
+    ], separator="; ", ignore_nulls=True)
+    return typed.with_columns(repairs.replace("", None).alias("repairs")).drop("_optional_problem")
