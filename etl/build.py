@@ -45,7 +45,7 @@ from etl import indicators, leak_gate, periods, reference
 from etl.normalise import NUMBER_CONVENTION, READ_PROBLEM, number_convention, without_long_values
 from etl.sources import SOURCES, Context, Source, issues, lookups
 from etl.sources import source as source_for
-from etl.sources.files import SourceError, admit, file_name, sha256, unchanged, unforeseen_errors
+from etl.sources.files import SourceError, admit, file_name, sha256, time_limit, unchanged, unforeseen_errors
 from etl.validate import BATCH_ROWS, Validator
 from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, OWNER_ONLY, PARQUET_DIR, RESTRICTED_DATABASE,
                                  current_release, releases_dir, restricted_dir)
@@ -210,7 +210,7 @@ def _read_lookups(inbox: Path, result: BuildResult) -> dict[str, pl.DataFrame]:
         result.files.append(record)
         try:
             record.sha256, before = admit(path, name, LOOKUP_SUFFIXES, "reference")
-            with unforeseen_errors(name, "a lookup of this build's kinds, in its publisher's layout"):
+            with time_limit(name), unforeseen_errors(name, "a lookup of this build's kinds, in its publisher's layout"):
                 kind = lookups.classify(path)
                 if kind is None:
                     raise SourceError(name, "is not a lookup this build reads: expected a district lookup (LAD23CD, RGN23CD ...), "
@@ -504,7 +504,8 @@ def _read_file(file: _FileToRead) -> dict[str, pa.Table] | str:
     all done there, so the build's own process only writes the tables."""
     source = source_for(file.folder)
     try:
-        frames = source.read(file.path, file.name)
+        with time_limit(file.name):
+            frames = source.read(file.path, file.name)
         unchanged(file.path, file.name, file.signature)
     except SourceError as error:
         return str(error)

@@ -95,3 +95,22 @@ def test_a_reading_worker_is_told_to_end_when_its_build_ends() -> None:
         assert found.value == signal.SIGTERM
     finally:
         libc.prctl(1, before)
+
+
+def test_a_read_still_going_after_the_time_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    from etl import build as builder
+
+    path = tmp_path / "grants.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    with pytest.raises(SourceError) as error, files.time_limit("funding/grants.csv", seconds=0.2):
+        time.sleep(5)  # a read blocked on a stalled share: the timer interrupts it
+    assert str(error.value) == ("funding/grants.csv: was still being read after 0 seconds; expected a file that can be "
+                                "read in that time (is it on a network share that has stopped answering?)")
+    # through the build's own reading of one file, a reader that never returns rejects only its file
+    monkeypatch.setattr(files, "MAX_READ_SECONDS", 0.2)
+    monkeypatch.setattr("etl.sources.funding.read_csv_text", lambda *args, **kwargs: time.sleep(5))
+    digest, signature = admit(path, "funding/grants.csv", (".csv",), "funding")
+    outcome = builder._read_file(builder._FileToRead("funding", path, "funding/grants.csv", digest, "load", 1, signature))
+    assert outcome.startswith("funding/grants.csv: was still being read after 0 seconds")

@@ -75,6 +75,9 @@ def test_each_defect_gives_what_is_expected(corpus, name: str) -> None:
         assert problem.startswith(q["says"])
         assert not [text for text in expected.get("never_says", []) if text in problem]
     assert not_loaded(database, expected)
+    for org_id, columns in expected.get("organisations", {}).items():
+        stored = table(database, "select * from staging.organisations").filter(org_id=org_id).row(0, named=True)
+        assert {column: stored[column] for column in columns} == columns, org_id
     for grant_id, columns in expected.get("values", {}).items():
         stored = table(database, "select * from staging.grants").filter(grant_id=grant_id).row(0, named=True)
         for column, value in columns.items():

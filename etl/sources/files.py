@@ -15,7 +15,9 @@ import hashlib
 import io
 import os
 import re
+import signal
 import stat
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ from etl.normalise import READ_PROBLEM, quotable, quoted
 # The limits on what a file may be, declared once and checked before the work is done: a file beyond one is refused
 # alone, saying which limit and what was expected.
 MAX_FILE_BYTES = 1024**3  # a funder's year of grants is a few hundred MB at most (the 10M-award demo's largest: 93 MB)
+MAX_READ_SECONDS = 600  # one file's read: a file on a stalled network share is refused, not waited on for ever
 MAX_LINE_BYTES = 1_000_000  # a header line
 csv.field_size_limit(MAX_FILE_BYTES)  # a long value is the reader's to judge (normalise.without_long_values), not the csv module's
 MAX_WORKBOOK_BYTES = 512 * 1024**2  # what a workbook may decompress to; beyond it (a zip bomb) it is refused unread
@@ -113,6 +116,35 @@ def unchanged(path: Path, name: str, before: tuple) -> None:
     if now != before:
         raise SourceError(name, "changed while the build was reading it; expected a file that stays as it is during "
                                 "a build (the next build reads it)")
+
+
+class _OutOfTime(BaseException):
+    """Raised by the timer of time_limit: a BaseException, so that no reader's own error handling takes it."""
+
+
+@contextmanager
+def time_limit(name: str, seconds: float | None = None):
+    """Refuses a read still going after `seconds` (MAX_READ_SECONDS), with a SourceError saying so. Python delivers
+    the timer's signal to the main thread between steps of its own code, and retries a read the signal interrupted
+    only after running it; elsewhere than a main thread the read is not limited."""
+    seconds = MAX_READ_SECONDS if seconds is None else seconds
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def out_of_time(signum, frame):
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _OutOfTime:
+        raise SourceError(name, f"was still being read after {seconds:,.0f} seconds; expected a file that can be read in "
+                                "that time (is it on a network share that has stopped answering?)") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def sha256(path: Path) -> str:
