@@ -114,3 +114,67 @@ def test_a_read_still_going_after_the_time_limit_is_refused(tmp_path: Path, monk
     digest, signature = admit(path, "funding/grants.csv", (".csv",), "funding")
     outcome = builder._read_file(builder._FileToRead("funding", path, "funding/grants.csv", digest, "load", 1, signature))
     assert outcome.startswith("funding/grants.csv: was still being read after 0 seconds")
+
+
+READING_SCRIPT = """
+import os, sys
+from pathlib import Path
+os.environ["COVENANT_PARALLEL_READ_BYTES"] = "0"  # read by worker processes, however small the files
+from etl import build
+pipe = Path(sys.argv[1])  # opening it waits for a writer: the workers stay busy until they are ended
+files = [build._FileToRead("funding", pipe, f"funding/pipe{n}.csv", None, "load", n, ()) for n in range(2)]
+for _ in build._read_files(files):
+    pass
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_reading_workers_end_when_the_build_is_terminated(tmp_path: Path) -> None:
+    """SIGTERM to a build whose workers are reading: the workers end too (they were once left running)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    root = Path(__file__).resolve().parents[1]
+    build = subprocess.Popen([sys.executable, "-c", READING_SCRIPT, str(pipe)], cwd=root)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(workers) < 2:  # the pool's workers (and its resource tracker)
+            time.sleep(0.2)
+            workers = [p for p in _children(build.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+        assert len(workers) == 2, "the workers did not start"
+        time.sleep(1)  # each is now waiting on the pipe
+        build.send_signal(signal.SIGTERM)
+        build.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        assert not [p for p in workers if _alive(p)]
+    finally:
+        build.kill()
+        for p in workers + _children(build.pid):  # never leave one behind, whatever the outcome
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
