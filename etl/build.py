@@ -26,6 +26,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import time
 from collections import deque
@@ -163,13 +164,20 @@ def _disk_full(error: BaseException) -> bool:
 
 def _inbox_files(inbox: Path, folder: str) -> list[Path]:
     """The files of an inbox folder, and any folder inside it (which the build reports, unread), in the order of
-    their names without their file type, so that a copy with something added to its name ('x (corrected).csv',
+    their names without their file type (_reading_order), so that a copy with something added to its name ('x (corrected).csv',
     'x v2.csv') comes after its original ('x.csv'), and its records supersede the original's. Hidden files and
     Office's lock files ('~$...') are not data and are passed over."""
     path = inbox / folder
     if not path.is_dir():
         return []
-    return sorted((p for p in path.iterdir() if not p.name.startswith((".", "~$"))), key=lambda p: (p.stem, p.suffix))
+    return sorted((p for p in path.iterdir() if not p.name.startswith((".", "~$"))), key=_reading_order)
+
+
+def _reading_order(path: Path) -> tuple[list, str]:
+    """A file's place in the reading order: its name without its file type, ignoring case, numbers by value
+    ('grants v9' before 'grants v10', 'awards' before 'Awards (corrected)')."""
+    parts = re.split(r"(\d+)", path.stem.casefold())  # text and numbers alternate, so like is compared with like
+    return [int(part) if number % 2 else part for number, part in enumerate(parts)], path.suffix.casefold()
 
 
 def _text_schema(source: Source) -> dict[str, dict[str, pl.DataType]]:

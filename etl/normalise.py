@@ -16,50 +16,70 @@ TRUE_WORDS = ("yes", "y", "true", "t", "1")
 FALSE_WORDS = ("no", "n", "false", "f", "0")
 
 
-# How a file writes its numbers. A number is digits with a sign, £ or GBP and spaces around them; its separators are
-# read by the file's convention (`number_convention`, worked out per file from all its numbers):
-#   point (the UK's, and the default): 1,234.50 ; 12.5 ; 1,500 is fifteen hundred
-#   comma (continental exports):       1.234,50 ; 12,5 ; 1,500 is one and a half
-# A file is read with decimal commas only when some number in it can only be a decimal comma (12,5 ; 1.234,50 ;
-# 1234,56) and none can only be a decimal point (12.5 ; 1,234.50 ; 1,234,567). Otherwise its numbers are read the
-# UK way, and one written only the continental way cannot be read: it is quarantined with both its readings named.
+# How a file writes its numbers. A number is digits with a sign, £ or GBP around them, and spaces only between
+# groups of three digits; its separators are read by the file's convention (`number_convention`, decided per file
+# from all its numbers by the values that can be read only one way):
+#   point:         some value only a decimal point reads (12.5 ; 1,234.50 ; 1,234,567), none only a decimal comma.
+#                  1,500 is fifteen hundred, 1.500 one and a half.
+#   comma-grouped: some value only a decimal comma reads, none only a point, and some value groups thousands with
+#                  points (1.234,50 ; 1.234.567). 1.500 is fifteen hundred, 1,500 one and a half.
+#   comma:         the same without points for thousands (12,5 ; 1234,56). 1,500 and 1.500 could each be either:
+#                  quarantined with both readings.
+#   none:          no value settles it. 1,500 is fifteen hundred (the UK way, every UK funder's); 1.500 could be
+#                  either: quarantined with both readings.
+#   mixed:         values only a point reads and values only a comma reads: a value that is not plain digits, or
+#                  the UK way beyond doubt, is quarantined with both readings.
 NUMBER_CONVENTION = "number_convention"
+DECIMAL_COMMA = ("comma", "comma-grouped")  # the conventions read with decimal commas
 MAX_NUMBER = 1e15  # a thousand trillion: a larger amount or count is a broken cell (1e30, a 24-digit number)
 PLAIN = r"^-?\d+$"
 POINT_DECIMAL = r"^-?\d+\.\d+$"
 COMMA_DECIMAL = r"^-?\d+,\d+$"
 POINT_GROUPED = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
 COMMA_GROUPED = r"^-?\d{1,3}(\.\d{3})+(,\d+)?$"
-EITHER = r"^-?\d{1,3}[.,]\d{3}$"  # 1,500 or 1.500: a thousands separator, or a decimal mark
+EITHER_COMMA = r"^-?\d{1,3},\d{3}$"  # 1,500: a thousands comma, or a decimal comma
+EITHER_POINT = r"^-?\d{1,3}\.\d{3}$"  # 1.500: a decimal point, or a thousands point
+POINT_THOUSANDS = r"^-?\d{1,3}(\.\d{3}){2,}(,\d+)?$|^-?\d{1,3}(\.\d{3})+,\d+$"  # 1.234.567 ; 1.234,50
+SPACED_GROUPS = r"^-?\d{1,3}( \d{3})+([.,]\d+)?$"  # 1 234 567,89: spaces between groups of three
 
 
 def number_text(value: pl.Expr) -> pl.Expr:
-    """A number's text without £, GBP and spaces (a thousands separator in some exports)."""
-    return value.cast(pl.Utf8).str.replace_all(r"[£\s\u00a0\u202f]|GBP", "")
+    """A number's text without £, GBP and the spaces around them, and without spaces between groups of three digits
+    (a thousands separator in some exports). Spaces anywhere else stay, so '5000 2500' is not read as one number."""
+    text = value.cast(pl.Utf8).str.replace_all(r"[\u00a0\u202f]", " ").str.replace_all(r"£|GBP", "").str.strip_chars()
+    return pl.when(text.str.contains(SPACED_GROUPS)).then(text.str.replace_all(" ", "", literal=True)).otherwise(text)
+
+
+def either(text: pl.Expr) -> pl.Expr:
+    return text.str.contains(EITHER_COMMA) | text.str.contains(EITHER_POINT)
 
 
 def only_point(text: pl.Expr) -> pl.Expr:
     """The text can be read only with a decimal point (and comma thousands)."""
-    return (text.str.contains(POINT_DECIMAL) | text.str.contains(POINT_GROUPED)) & ~text.str.contains(EITHER)
+    return (text.str.contains(POINT_DECIMAL) | text.str.contains(POINT_GROUPED)) & ~either(text)
 
 
 def only_comma(text: pl.Expr) -> pl.Expr:
     """The text can be read only with a decimal comma (and point thousands)."""
-    return (text.str.contains(COMMA_DECIMAL) | text.str.contains(COMMA_GROUPED)) & ~text.str.contains(EITHER)
+    return (text.str.contains(COMMA_DECIMAL) | text.str.contains(COMMA_GROUPED)) & ~either(text)
 
 
 def number_convention(parts: list[tuple[pl.DataFrame, list[str]]]) -> str:
-    """'comma' when some value of the number columns of a file (each frame with its number columns) can only be read
-    with a decimal comma and none only with a decimal point; else 'point'. A file's numbers are read by one convention,
-    decided from all of them."""
-    point = comma = False
+    """A file's number convention (see above: point, comma-grouped, comma, none or mixed) from the number columns
+    of each of its frames."""
+    point = comma = grouped = False
     for frame, columns in parts:
         if columns and frame.height:
-            texts = [number_text(pl.col(c).cast(pl.Utf8).str.strip_chars()) for c in columns]
+            texts = [number_text(pl.col(c)) for c in columns]
             found = frame.select(pl.any_horizontal(only_point(t) for t in texts).any().alias("point"),
-                                 pl.any_horizontal(only_comma(t) for t in texts).any().alias("comma")).row(0)
-            point, comma = point or bool(found[0]), comma or bool(found[1])
-    return "comma" if comma and not point else "point"
+                                 pl.any_horizontal(only_comma(t) for t in texts).any().alias("comma"),
+                                 pl.any_horizontal(t.str.contains(POINT_THOUSANDS) for t in texts).any().alias("grouped")).row(0)
+            point, comma, grouped = point or bool(found[0]), comma or bool(found[1]), grouped or bool(found[2])
+    if point and comma:
+        return "mixed"
+    if comma:
+        return "comma-grouped" if grouped else "comma"
+    return "point" if point else "none"
 
 
 READ_PROBLEM = "read_problem"  # why a reader could not read a row as sent (its own words, never the file's)
@@ -87,27 +107,34 @@ def _comma_reading(text: pl.Expr) -> pl.Expr:
 
 
 def amount(column: str, convention: str | None = None) -> pl.Expr:
-    """'£1,234.50', '1234.5', ' 1 234 ' -> 1234.5, read by the file's convention (the name of its column: 'point' or
-    'comma'; None: point); anything else (text, NaN, infinity, 1e30, a number beyond MAX_NUMBER, 12,5 in a file of
-    decimal points) -> null."""
-    text = number_text(pl.col(column).cast(pl.Utf8).str.strip_chars())
-    comma = (pl.col(convention) == "comma").fill_null(False) if convention else pl.lit(False)
-    value = pl.when(comma).then(_comma_reading(text)).otherwise(_point_reading(text))
-    return pl.when(value.abs() <= MAX_NUMBER).then(value)
+    """'£1,234.50', '1234.5', ' 1 234 ' -> 1234.5, read by the file's convention (the name of its column; None: as a
+    file of decimal points); a value the convention leaves in doubt, text, NaN, infinity, 1e30 or a number beyond
+    MAX_NUMBER -> null."""
+    text = number_text(pl.col(column))
+    rule = pl.col(convention).fill_null("point") if convention else pl.lit("point")
+    doubt = (pl.when(rule == "comma").then(either(text))
+             .when(rule == "none").then(text.str.contains(EITHER_POINT))
+             .when(rule == "mixed").then(either(text))
+             .otherwise(False))
+    value = pl.when(doubt).then(None).when(rule.is_in(DECIMAL_COMMA)).then(_comma_reading(text)) \
+        .otherwise(_point_reading(text))
+    return pl.when(value.abs() <= MAX_NUMBER).then(value).alias(column)
 
 
 def readings(value: pl.Expr) -> pl.Expr:
-    """For a number that can only be read with a decimal comma, in a file read with decimal points: its two
-    readings in words; else null."""
-    text = number_text(value.cast(pl.Utf8).str.strip_chars())
+    """A number's two readings in words, for a value that can be read both ways (with a decimal comma, or with a
+    decimal point) when its file's convention does not settle which; else null."""
+    text = number_text(value)
     as_comma = _comma_reading(text).cast(pl.Utf8)
     as_point = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False).cast(pl.Utf8)
-    return pl.when(only_comma(text) & as_comma.is_not_null()).then(pl.format(
-        "can be read as {} (with a decimal comma) or {} (with a thousands comma), and no other number in the file settles "
-        "which", as_comma, pl.coalesce(as_point, pl.lit("a number with its dots left out"))))
+    return pl.when((only_comma(text) | either(text)) & as_comma.is_not_null() & as_point.is_not_null()).then(pl.format(
+        "can be read as {} (with a decimal comma) or {} (with a decimal point), and no other number in the file settles "
+        "which", as_comma, as_point))
 
 
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"  # a time of day that exists: 25:61 is none
+ZONE = r"(?:Z|[+-](?:0\d|1[0-4]):?[0-5]\d)"  # UTC offsets run from -14:00 to +14:00
+ISO_DATE = rf"^\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]{CLOCK}{ZONE}?)?$"
 DMY_DATE = r"^\d{1,2}/\d{1,2}/\d{4}$"
 
 
@@ -132,8 +159,8 @@ def boolean(column: str) -> pl.Expr:
 
 
 def text(column: str) -> pl.Expr:
-    """Trimmed text; empty -> null."""
-    value = pl.col(column).cast(pl.Utf8).str.strip_chars()
+    """Trimmed text without zero-width characters (an identifier with one would be a second record); empty -> null."""
+    value = pl.col(column).cast(pl.Utf8).str.replace_all("[\u200b\u200c\u200d\u2060\ufeff]", "").str.strip_chars()
     return pl.when(value != "").then(value)
 
 

@@ -40,42 +40,52 @@ def test_amount(text, expected) -> None:
     assert one(n.amount("v"), text) == expected
 
 
+CONVENTIONS = ("point", "comma-grouped", "comma", "none", "mixed")
+
+
 @pytest.mark.parametrize(
-    ("text", "point", "comma"),
-    [  # each value read by a file of decimal points, and by a file of decimal commas
-        ("1234.5", 1234.5, None),
-        ("1,234.50", 1234.5, None),
-        ("1234,56", None, 1234.56),
-        ("12,5", None, 12.5),
-        ("1.000,50", None, 1000.5),
-        ("1,500", 1500.0, 1.5),  # either way: the file decides
-        ("1.500", 1.5, 1500.0),
-        ("1,234,567", 1234567.0, None),
-        ("1.234.567", None, 1234567.0),
-        ("£ 250", 250.0, 250.0),
-        ("NaN", None, None),
-        ("inf", None, None),
-        ("-Infinity", None, None),
-        ("1e30", None, None),
-        ("1E+05", None, None),
-        ("99999999999999999999", None, None),  # beyond MAX_NUMBER
-        ("0x10", None, None),
+    ("text", "readings"),
+    [  # each value read in a file of each convention: point, comma-grouped, comma, none, mixed (None: in doubt)
+        ("1234.5", (1234.5, None, None, 1234.5, 1234.5)),
+        ("1,234.50", (1234.5, None, None, 1234.5, 1234.5)),
+        ("1234,56", (None, 1234.56, 1234.56, None, None)),
+        ("12,5", (None, 12.5, 12.5, None, None)),
+        ("1.000,50", (None, 1000.5, 1000.5, None, None)),
+        ("1,500", (1500.0, 1.5, None, 1500.0, None)),  # fifteen hundred the UK way, unless the file says otherwise
+        ("1.500", (1.5, 1500.0, None, None, None)),  # in doubt unless the file says
+        ("1,234,567", (1234567.0, None, None, 1234567.0, 1234567.0)),
+        ("1.234.567", (None, 1234567.0, 1234567.0, None, None)),
+        ("£ 250", (250.0, 250.0, 250.0, 250.0, 250.0)),
+        (" 1 234 567 ", (1234567.0,) * 5),  # spaces between groups of three
+        ("1\u00a0234,56", (None, 1234.56, 1234.56, None, None)),  # a no-break space, as French exports group
+        ("5000 2500", (None,) * 5),  # two numbers, not one
+        ("£1,000 £250", (None,) * 5),
+        ("NaN", (None,) * 5),
+        ("inf", (None,) * 5),
+        ("-Infinity", (None,) * 5),
+        ("1e30", (None,) * 5),
+        ("1E+05", (None,) * 5),
+        ("99999999999999999999", (None,) * 5),  # beyond MAX_NUMBER
+        ("0x10", (None,) * 5),
     ],
 )
-def test_amount_by_the_files_convention(text, point, comma) -> None:
-    frame = pl.DataFrame({"v": [text, text], "convention": ["point", "comma"]})
-    assert frame.select(n.amount("v", "convention"))["v"].to_list() == [point, comma]
+def test_amount_by_the_files_convention(text, readings) -> None:
+    frame = pl.DataFrame({"v": [text] * len(CONVENTIONS), "convention": CONVENTIONS})
+    assert tuple(frame.select(n.amount("v", "convention"))["v"].to_list()) == readings
 
 
 @pytest.mark.parametrize(
     ("values", "convention"),
     [
-        (["1234,56", "99,5", "12"], "comma"),  # only a decimal comma can read 1234,56
-        (["1.000,50"], "comma"),
-        (["1,500", "2,750"], "point"),  # nothing settles it: the UK way
-        (["1,234.50", "12,5"], "point"),  # both: the UK way, and 12,5 cannot be read (parse_problems names both readings)
-        (["5000", "250"], "point"),
-        ([None, ""], "point"),
+        (["1234,56", "99,5", "12"], "comma"),  # only a decimal comma reads 1234,56
+        (["1.000,50", "12"], "comma-grouped"),  # and points group its thousands
+        (["12,5", "1.234.567"], "comma-grouped"),
+        (["12.5", "1,500"], "point"),
+        (["1,500", "2,750"], "none"),  # nothing settles it
+        (["1.500", "5000"], "none"),
+        (["1,234.50", "12,5"], "mixed"),
+        (["5000", "250"], "none"),
+        ([None, ""], "none"),
     ],
 )
 def test_a_files_number_convention_is_decided_from_all_its_numbers(values, convention) -> None:
@@ -87,17 +97,19 @@ def test_a_files_number_convention_is_decided_from_all_its_numbers(values, conve
 
 def test_a_number_read_two_ways_is_quarantined_with_both_readings() -> None:
     fields = load_contract("funding").dataset("grants").fields
-    text = {f.name: [None] * 3 for f in fields}
-    text["amount_awarded"] = ["12,5", "1.000,50", "1,500"]
+    text = {f.name: [None] * 4 for f in fields}
+    text["amount_awarded"] = ["12,5", "1.000,50", "1,500", "1.500"]
     frame = pl.DataFrame(text, schema={f.name: pl.Utf8 for f in fields}).with_columns(pl.lit("point").alias("c"))
     problems = frame.select(n.parse_problems(fields, convention="c").alias("p"))["p"].to_list()
-    assert problems[0] == ("Amount Awarded: '12,5' can be read as 12.5 (with a decimal comma) or 125.0 (with a thousands "
-                           "comma), and no other number in the file settles which; expected a number with a decimal "
+    assert problems[0] == ("Amount Awarded: '12,5' can be read as 12.5 (with a decimal comma) or 125.0 (with a decimal "
+                           "point), and no other number in the file settles which; expected a number with a decimal "
                            "point, as the file's other numbers are written")
     assert problems[1].startswith("Amount Awarded: '1.000,50' can be read as 1000.5 (with a decimal comma) or 1.0005 ")
-    assert problems[2] is None  # fifteen hundred, the UK way
-    commas = frame.with_columns(pl.lit("comma").alias("c")).select(n.parse_problems(fields, convention="c").alias("p"))
-    assert commas["p"].to_list() == [None, None, None]
+    assert problems[2:] == [None, None]  # fifteen hundred and one and a half, the file's way
+    doubtful = frame.with_columns(pl.lit("comma").alias("c")).select(n.parse_problems(fields, convention="c").alias("p"))
+    assert doubtful["p"].to_list()[:2] == [None, None]
+    assert doubtful["p"][2].startswith("Amount Awarded: '1,500' can be read as 1.5 (with a decimal comma) or 1500.0 ")
+    assert doubtful["p"][3].startswith("Amount Awarded: '1.500' can be read as 1500.0 (with a decimal comma) or 1.5 ")
 
 
 def test_amount_of_a_numeric_column() -> None:
@@ -118,6 +130,7 @@ def test_amount_of_a_numeric_column() -> None:
         ("31/02/2025", None, "dmy"),  # shaped like a date, not one: still null
         ("garbage", None, None),
         ("2025-06-01garbage", None, None),  # the whole text must be the date
+        ("2025-06-01T25:61:00", None, None),  # and a time with it must exist
         ("2025-06-01 and later", None, None),
         ("01/06/2025x", None, None),
         ("", None, None),
@@ -306,6 +319,9 @@ def test_repair_geocodes_keeps_every_row_on_a_lazy_frame_without_a_lookup() -> N
         ("2025-01-15T10:30:00.250-05:00", dt.datetime(2025, 1, 15, 15, 30)),
         ("2025-06-01T10:30:00+0530", dt.datetime(2025, 6, 1, 6, 0)),
         ("2025-06-01T09:30:00garbage", None),
+        ("2025-08-01T25:00:00", None),  # no such time: not the day alone either
+        ("2025-07-28T10:00:00+99:99", None),  # no such offset
+        ("2025-07-28T10:00:00+23:00", None),  # offsets end at ±14:00
         ("2025-06-01 09:30 tomorrow", None),
     ],
 )

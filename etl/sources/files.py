@@ -90,7 +90,8 @@ def admit(path: Path, name: str, suffixes: tuple[str, ...], folder: str) -> tupl
         raise SourceError(name, "has a name that is not UTF-8 text (shown with its bytes as \\x escapes); "
                                 "expected the file renamed with letters, digits and spaces")
     if path.suffix.lower() not in suffixes:
-        raise SourceError(name, f"has file type {quoted(path.suffix)}; files in {folder}/ must be one of {', '.join(suffixes)}")
+        kind = f"file type {quoted(path.suffix)}" if quotable(path.suffix) else "no file type" if not path.suffix else "an unusual file type"
+        raise SourceError(name, f"has {kind}; files in {folder}/ must be one of {', '.join(suffixes)}")
     if info.st_size > MAX_FILE_BYTES:
         raise SourceError(name, f"is {info.st_size / 1024**2:,.0f} MB; expected a file of at most "
                                 f"{MAX_FILE_BYTES / 1024**2:,.0f} MB (split a larger one by year)")
@@ -189,17 +190,24 @@ def _utf16(data: bytes) -> str | None:
     return None
 
 
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")  # a character of two or more bytes, as only UTF-8 writes it
+MIXED_ENCODING = "utf-8 with bytes of another encoding"
+NOT_UTF8 = ("holds bytes that are not UTF-8 in a file that is otherwise UTF-8, so its text cannot be read for certain; "
+            "expected one encoding for the whole file (save it as UTF-8)")
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Bytes -> (text, encoding), by content: UTF-8 with or without a byte-order mark, UTF-16 (Excel's "Unicode
     text"), else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    wide = _utf16(data)
+    body, marked = (data[3:], True) if data.startswith(b"\xef\xbb\xbf") else (data, False)
+    wide = None if marked else _utf16(data)
     if wide:
         return data.decode(wide, errors="replace").lstrip("\ufeff"), wide
     try:
-        return data.decode("utf-8"), "utf-8"
+        return body.decode("utf-8"), "utf-8-sig" if marked else "utf-8"
     except UnicodeDecodeError:
+        if marked or UTF8_SEQUENCE.search(body):  # UTF-8 with stray bytes of another encoding: those stay marked (\ufffd)
+            return body.decode("utf-8", errors="replace"), MIXED_ENCODING
         return data.decode("cp1252", errors="replace"), "cp1252"
 
 
@@ -222,11 +230,17 @@ def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFra
     expected = "text separated by commas (CSV)"
     not_text(data, name, expected)
     text, encoding = decode(data)
-    first_line = text.split("\n", 1)[0]
+    lead = len(text) - len(text.lstrip("\r\n"))  # blank lines above the header: passed over, and counted
+    if lead:
+        skipped, text, encoding = len(LINE_END.findall(text[:lead])), text[lead:], "re-encoded"
+    else:
+        skipped = 0
+    first_line = LINE_END.split(text, 1)[0]
     if len(first_line) > MAX_LINE_BYTES:
-        raise SourceError(name, f"the header line is longer than {MAX_LINE_BYTES:,} characters", line=1)
+        raise SourceError(name, f"the header line is longer than {MAX_LINE_BYTES:,} characters", line=1 + skipped)
     delimiter = sniff_delimiter(first_line)
     starts, widths, blank, header = _records(text, delimiter, name)
+    starts = [start + skipped for start in starts]
     width = len(header)
     ragged = [i for i, w in enumerate(widths) if w != width and not blank[i]]
     if ragged and not judge_rows:
@@ -239,7 +253,7 @@ def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFra
             frame = pl.read_csv(data if encoding == "utf-8" else text.encode("utf-8"), separator=delimiter, new_columns=places,
                                 infer_schema=False, has_header=True, truncate_ragged_lines=False, raise_if_empty=False)
             frame = _drop_blank_rows(frame)
-        except pl.exceptions.ComputeError:  # polars reads a line the csv module read differently: read as the csv module does
+        except pl.exceptions.PolarsError:  # polars reads lines otherwise (\r alone ends none for it): as the csv module does
             frame = None
     if frame is None or frame.height != len(kept):  # ragged records, or lines polars reads otherwise: row by row
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -249,6 +263,13 @@ def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFra
                                pl.Series(READ_PROBLEM, [_ragged(widths[i], width, delimiter) if widths[i] != width else None
                                                         for i in kept], dtype=pl.Utf8))
     frame = _titled(frame, header, name, judge_rows)
+    if encoding == MIXED_ENCODING:  # the rows holding the stray bytes cannot be read for certain; the others can
+        marked = pl.any_horizontal(pl.col(c).str.contains("\ufffd", literal=True).fill_null(False)
+                                   for c in frame.columns if c not in ("source_row", READ_PROBLEM))
+        if not judge_rows:
+            first = frame.filter(marked)["source_row"]
+            raise SourceError(name, NOT_UTF8, line=first[0] if len(first) else None)
+        frame = frame.with_columns(pl.coalesce(pl.col(READ_PROBLEM), pl.when(marked).then(pl.lit(NOT_UTF8))).alias(READ_PROBLEM))
     return frame if judge_rows else frame.drop(READ_PROBLEM)
 
 
@@ -267,10 +288,9 @@ def _titled(frame: pl.DataFrame, header: list[str], name: str, judge_rows: bool)
             continue
         if not judge_rows:
             raise SourceError(name, f"has {len(places)} columns titled {quoted(title)}; expected each title once", line=1)
-        values = [pl.when(pl.col(p).str.strip_chars() != "").then(pl.col(p)) for p in places]
-        first = pl.coalesce(values)
-        merged.append(first.alias(title))
-        problems.append(pl.when(pl.any_horizontal([(v != first).fill_null(False) for v in values])).then(pl.lit(
+        given = pl.concat_list(pl.when(pl.col(p).str.strip_chars() != "").then(pl.col(p)) for p in places).list.drop_nulls()
+        merged.append(given.list.first().alias(title))  # each copy once in the expressions: linear in the copies
+        problems.append(pl.when(given.list.unique().list.len() > 1).then(pl.lit(
             f"column {quoted(title)} appears {len(places)} times, with different values in this row; expected the title once")))
     problem = pl.coalesce(pl.col(READ_PROBLEM), *problems) if problems else pl.col(READ_PROBLEM)
     return frame.select("source_row", *merged, problem.alias(READ_PROBLEM))

@@ -171,7 +171,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         n.amount("amount_awarded", n.NUMBER_CONVENTION).alias("amount_awarded"),
         n.date("award_date").alias("award_date"),
         n.date_format_used("award_date").alias("_award_date_format"),
-        (pl.col("amount_awarded").str.contains("£|,") & (pl.col(n.NUMBER_CONVENTION) != "comma")).fill_null(False)
+        (pl.col("amount_awarded").str.contains("£|,") & ~pl.col(n.NUMBER_CONVENTION).is_in(n.DECIMAL_COMMA)).fill_null(False)
         .alias("_amount_reformatted"),
         n.date("planned_start_date").alias("planned_start_date"),
         n.date("planned_end_date").alias("planned_end_date"),
@@ -214,7 +214,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         pl.when(pl.col("_optional_problem").is_not_null()).then(pl.format("{}: left empty", "_optional_problem")),
         pl.when(pl.col("_award_date_format") == "dmy").then(pl.lit("award date read as DD/MM/YYYY")),
         pl.when(pl.col("_amount_reformatted")).then(pl.lit("amount read from £ and thousands separators")),
-        pl.when(pl.col(n.NUMBER_CONVENTION) == "comma").then(pl.lit("amounts read with decimal commas, as every number in the file is written")),
+        pl.when(pl.col(n.NUMBER_CONVENTION).is_in(n.DECIMAL_COMMA)).then(pl.lit("amounts read with decimal commas, as the file's numbers show")),
         pl.when(pl.col("_recipient_id_derived") & pl.col("recipient_org_id").is_not_null()).then(pl.lit("recipient org-id made from its charity or company number")),
         pl.when(pl.col("geocode_repair") == "swapped").then(pl.lit("geocode and geocode type were swapped")),
         pl.when(pl.col("geocode_repair") == "small_area").then(pl.lit("small-area code mapped to its district")),

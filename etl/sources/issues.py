@@ -30,7 +30,8 @@ def _read_jsonl(path: Path, name: str) -> pl.DataFrame:
     data = path.read_bytes()
     not_text(data, name, "an issue log in JSON Lines, one JSON object per line")
     rows = []
-    for number, line in enumerate(decode(data)[0].splitlines(), start=1):
+    for number, line in enumerate(decode(data)[0].split("\n"), start=1):  # a line ends at \n alone: not at U+2028
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         problem = None
