@@ -148,6 +148,22 @@ def time_limit(name: str, seconds: float | None = None):
         signal.signal(signal.SIGALRM, previous)
 
 
+class RepeatedKey(Exception):
+    """A JSON object with a key twice (`key`): a parser keeps the last, so the first would be lost without a word."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """json.loads' object_pairs_hook: an object of the document, or RepeatedKey when a key appears twice in it."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen = set()
+        raise RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return found
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

@@ -15,8 +15,8 @@ from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
 from etl.normalise import quoted
-from etl.sources.files import (SourceError, decode, extras_as_json, match_titles, not_text, open_workbook, read_csv_text,
-                               read_sheet, unforeseen_errors)
+from etl.sources.files import (RepeatedKey, SourceError, decode, extras_as_json, match_titles, not_text, open_workbook,
+                               read_csv_text, read_sheet, unforeseen_errors, unique_keys)
 
 DATASET = load_contract("funding").dataset("grants")
 TITLES = {f.name: f.title for f in DATASET.fields}
@@ -56,21 +56,6 @@ def _cell(value) -> str | None:
     return str(value)
 
 
-class _RepeatedKey(Exception):
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    """An object of the document, refused when a key appears twice in it: a JSON parser keeps the last, so the
-    first (a whole "grants" list, an amount) would be lost without a word."""
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        seen = set()
-        raise _RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
-    return found
-
-
 def _parsed(path: Path, name: str):
     """The file's JSON document, its encoding told from its content (UTF-8, UTF-16, else Windows-1252), every object
     checked for a repeated key (which refuses the file). The standard library's parser names the line of a syntax
@@ -78,8 +63,8 @@ def _parsed(path: Path, name: str):
     data = path.read_bytes()
     not_text(data, name, "a 360Giving JSON package")
     try:
-        return json.loads(decode(data)[0], object_pairs_hook=_unique_keys)
-    except _RepeatedKey as repeated:
+        return json.loads(decode(data)[0], object_pairs_hook=unique_keys)
+    except RepeatedKey as repeated:
         raise SourceError(name, f"has the key {quoted(repeated.key)} twice in one object; expected each key once (a "
                                 "reader would keep only the last, and lose the first)") from None
     except json.JSONDecodeError as error:

@@ -14,7 +14,8 @@ import polars as pl
 from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
-from etl.sources.files import SourceError, decode, match_titles, not_text, read_csv_text, unforeseen_errors
+from etl.sources.files import (RepeatedKey, SourceError, decode, match_titles, not_text, read_csv_text, unforeseen_errors,
+                               unique_keys)
 
 DATASET = load_contract("issue_events").dataset("issue_events")
 CONFIDENTIAL = [f.name for f in DATASET.fields if f.confidential]
@@ -36,13 +37,13 @@ def _read_jsonl(path: Path, name: str) -> pl.DataFrame:
             continue
         problem = None
         try:
-            record = json.loads(line, object_pairs_hook=_unique_keys)
+            record = json.loads(line, object_pairs_hook=unique_keys)
             if not isinstance(record, dict):
                 problem, record = "the line is not a JSON object; expected one JSON object per line", {}
         except json.JSONDecodeError as error:  # its msg is the json module's words ("Expecting value"), never the line's
             problem, record = (f"the line is not valid JSON ({error.msg} at character {error.pos + 1}); expected one JSON "
                                "object per line"), {}
-        except _RepeatedKey:
+        except RepeatedKey:  # its key is not told: an issue log's text is confidential
             problem, record = "the line has a key twice; expected each key once", {}
         except RecursionError:
             problem, record = "the line is nested too deep to read; expected one JSON object of fields", {}
@@ -54,17 +55,6 @@ def _read_jsonl(path: Path, name: str) -> pl.DataFrame:
     if any(field in frame.columns for field in REQUIRED):  # an issue log: a record lacking a key is judged alone
         frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(f) for f in TITLES if f not in frame.columns)
     return frame  # else not an issue log: match_titles refuses it
-
-
-class _RepeatedKey(Exception):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        raise _RepeatedKey()
-    return found
 
 
 def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
