@@ -298,10 +298,10 @@ def district_codes(frame: pl.DataFrame, column: str, context=None) -> pl.DataFra
 LOCAL_TIME_ZONE = "Europe/London"
 
 
-def timestamp(column: str) -> pl.Expr:
-    """ISO date-times ('2025-06-01T09:30:00', with or without seconds or fractions), 'DD/MM/YYYY HH:MM', or a date,
-    as UK local time. A time with a zone ('Z', '+02:00') is that instant in UK local time, so events sent from
-    different zones compare in the order they happened. The whole text must be the date-time."""
+def _clock(column: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """A date-time's parts: the clock time written (ISO), its zone as written or null, the zone's offset in minutes,
+    and the other forms read as a UK clock time ('DD/MM/YYYY HH:MM', a date alone). The whole text must be the
+    date-time."""
     value = pl.col(column).cast(pl.Utf8).str.strip_chars()
     iso = pl.when(value.str.contains(ISO_DATE)).then(value.str.replace(" ", "T", literal=True))
     zone = iso.str.extract(r"(Z|[+-]\d{2}:?\d{2})$", 1)
@@ -309,15 +309,59 @@ def timestamp(column: str) -> pl.Expr:
     minutes = zone.str.replace("Z", "+00:00", literal=True).str.replace(":", "", literal=True)
     offset = (pl.when(minutes.str.starts_with("-")).then(-1).otherwise(1)
               * (minutes.str.slice(1, 2).cast(pl.Int64, strict=False) * 60 + minutes.str.slice(3, 2).cast(pl.Int64, strict=False)))
-    naive = pl.coalesce(local.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False),
-                        local.str.to_datetime("%Y-%m-%dT%H:%M", strict=False))
-    instant = (naive - pl.duration(minutes=offset)).dt.replace_time_zone("UTC").dt.convert_time_zone(LOCAL_TIME_ZONE) \
-        .dt.replace_time_zone(None)
-    return pl.coalesce(
-        pl.when(zone.is_not_null()).then(instant).otherwise(naive),
+    written = pl.coalesce(local.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False),
+                          local.str.to_datetime("%Y-%m-%dT%H:%M", strict=False))
+    other = pl.coalesce(
         pl.when(value.str.contains(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}$")).then(value.str.to_datetime("%d/%m/%Y %H:%M", strict=False)),
-        date(column).cast(pl.Datetime("us")),
+        date(column).cast(pl.Datetime("us")))
+    return written.cast(pl.Datetime("us")), zone, offset, other.cast(pl.Datetime("us"))
+
+
+def timestamp(column: str) -> pl.Expr:
+    """ISO date-times ('2025-06-01T09:30:00', with or without seconds or fractions), 'DD/MM/YYYY HH:MM', or a date,
+    as UK local time (what a UK reader's clock showed: it gives the day, and so the period). A time with a zone
+    ('Z', '+02:00') is that instant in UK local time. Times are ordered by `instant`, not by this: in the hour UK
+    clocks show twice each October, local times do not follow the order things happened in."""
+    written, zone, offset, other = _clock(column)
+    local = (written - pl.duration(minutes=offset)).dt.replace_time_zone("UTC").dt.convert_time_zone(LOCAL_TIME_ZONE) \
+        .dt.replace_time_zone(None)
+    return pl.coalesce(pl.when(zone.is_not_null()).then(local).otherwise(written), other).cast(pl.Datetime("us"))
+
+
+def instant(column: str) -> pl.Expr:
+    """The same date-times as `timestamp`, as the instant in UTC, which orders events as they happened. A time
+    without a zone is a UK clock time; one that UK clocks show twice (01:00 to 02:00 on the last Sunday of October)
+    or skip (01:00 to 02:00 on the last Sunday of March) is no instant, so null: `clock_problem` says why."""
+    written, zone, offset, other = _clock(column)
+    uk = pl.coalesce(pl.when(zone.is_null()).then(written), other)
+    return pl.coalesce(
+        pl.when(zone.is_not_null()).then(written - pl.duration(minutes=offset)),
+        uk.dt.replace_time_zone(LOCAL_TIME_ZONE, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC")
+        .dt.replace_time_zone(None),
     ).cast(pl.Datetime("us"))
+
+
+def clock_problem(column: str, title: str, quote: bool = True) -> pl.Expr:
+    """Why a time read by `timestamp` has no `instant`, naming both readings of one UK clocks show twice, else null.
+    Without `quote` (a confidential log) the time itself is not written, only the two readings' zones."""
+    local = timestamp(column)
+    summer = local.dt.replace_time_zone(LOCAL_TIME_ZONE, ambiguous="earliest", non_existent="null")
+    twice = summer.is_not_null() & instant(column).is_null()
+    if quote:
+        what = pl.format("{} is", local.dt.strftime("%Y-%m-%d %H:%M"))
+        readings = pl.format("{} UTC (summer time, +01:00) or {} UTC (+00:00)",
+                             summer.dt.convert_time_zone("UTC").dt.strftime("%H:%M"),
+                             (summer + pl.duration(hours=1)).dt.convert_time_zone("UTC").dt.strftime("%H:%M"))
+    else:
+        what, readings = pl.lit("the time is"), pl.lit("summer time (+01:00) or, an hour later, +00:00")
+    return (
+        pl.when(local.is_null() | instant(column).is_not_null()).then(pl.lit(None, pl.Utf8))
+        .when(twice).then(pl.format("{}: {} a time UK clocks show twice (the hour repeated when they go back in "
+                                    "October), so it can be read as {}; expected the time with its zone",
+                                    pl.lit(title), what, readings))
+        .otherwise(pl.format("{}: {} a time UK clocks skip (the hour lost when they go forward in March); "
+                             "expected a time that exists in the UK, or the time with its zone", pl.lit(title), what))
+    )
 
 
 EXPECTED = {"number": "a number", "integer": "a whole number", "date": "a date (YYYY-MM-DD or DD/MM/YYYY)",
@@ -345,6 +389,7 @@ MAX_TEXT_CHARS = 100_000  # no field of any source is longer; a longer value is 
 # A message may quote a value from a file only when it is short and plain: letters, digits, spaces and £€%,.:/()-,
 # and no address ('//', 'www.'). Messages are shown on pages, in the manifest and in HTML; a value quoted in one can
 # then make no markup, link, image, colour or formula wherever it is shown.
+EXCEL_ERROR = r"^#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|UNKNOWN!)$"
 QUOTABLE = r"^(?:[^\W_]|[ £€%,.:/()-]){1,60}$"
 NOT_QUOTED = "the value (not shown: it holds symbols or is over 60 characters)"
 
@@ -402,7 +447,10 @@ def parse_problems(fields, quote: bool = True, convention: str | None = None, re
         raw = pl.col(f.name).cast(pl.Utf8).str.strip_chars()
         bad = raw.is_not_null() & (raw != "") & typed(f.name, f.logical_type, convention).is_null()
         value = quoted_expr(raw) if quote else pl.lit("the value")
-        message = pl.format(f"{f.title}: {{}} is not {EXPECTED[f.logical_type]}", value)
+        message = (pl.when(raw.str.contains(EXCEL_ERROR))
+                   .then(pl.format(f"{f.title}: the cell holds Excel's error {{}} (a formula that failed); expected "
+                                   f"{EXPECTED[f.logical_type]}", raw))
+                   .otherwise(pl.format(f"{f.title}: {{}} is not {EXPECTED[f.logical_type]}", value)))
         if f.logical_type in ("number", "integer"):
             message = pl.when(readings(raw).is_not_null()).then(pl.format(
                 f"{f.title}: {{}} {{}}; expected a number with a decimal point, as the file's other numbers are written",

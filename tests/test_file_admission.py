@@ -48,6 +48,22 @@ def test_a_name_that_is_not_utf8_is_shown_escaped_and_refused(tmp_path: Path) ->
     assert refusal(path).startswith("funding/caf\\xe9 grants.csv: has a name that is not UTF-8 text")
 
 
+@pytest.mark.parametrize("written, shown", [
+    ("<img src=x onerror=alert(1)>.csv", "funding/\\x3cimg src=x onerror=alert(1)\\x3e.csv"),
+    ("[a link](evil).csv", "funding/\\x5ba link\\x5d(evil).csv"),
+    ("grants $x$.csv", "funding/grants \\x24x\\x24.csv"),
+    ("red\x1b[31m.csv", "funding/red\\x1b\\x5b31m.csv"),
+])
+def test_a_name_that_is_markup_is_shown_escaped_and_refused(tmp_path: Path, written: str, shown: str) -> None:
+    path = tmp_path / written
+    path.write_bytes(b"a,b\n1,2\n")
+    assert file_name(path, "funding") == shown
+    assert refusal(path).startswith(f"{shown}: has a name holding angle or square brackets")
+    plain = tmp_path / "award amounts (corrected) v2_final.csv"
+    plain.write_bytes(b"a,b\n1,2\n")
+    assert file_name(plain, "funding") == "funding/award amounts (corrected) v2_final.csv"
+
+
 def test_a_file_too_large_or_of_the_wrong_type_is_refused_before_it_is_read(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "grants.csv"
     path.write_bytes(b"a,b\n1,2\n")

@@ -330,6 +330,30 @@ def test_timestamp(text, expected) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "instant", "problem"),
+    [
+        ("2025-06-01T09:30:00", dt.datetime(2025, 6, 1, 8, 30), None),  # summer time: an hour ahead of UTC
+        ("2025-01-15T09:30:00", dt.datetime(2025, 1, 15, 9, 30), None),
+        ("2025-06-01", dt.datetime(2025, 5, 31, 23, 0), None),
+        ("2025-10-26T01:30:00+01:00", dt.datetime(2025, 10, 26, 0, 30), None),  # the first 01:30 of the day
+        ("2025-10-26T01:10:00+00:00", dt.datetime(2025, 10, 26, 1, 10), None),  # 40 minutes after it, at an earlier clock time
+        ("2025-10-26T01:30:00", None, "t: 2025-10-26 01:30 is a time UK clocks show twice (the hour repeated when they go "
+                                      "back in October), so it can be read as 00:30 UTC (summer time, +01:00) or 01:30 "
+                                      "UTC (+00:00); expected the time with its zone"),
+        ("2025-03-30T01:30:00", None, "t: 2025-03-30 01:30 is a time UK clocks skip (the hour lost when they go forward "
+                                      "in March); expected a time that exists in the UK, or the time with its zone"),
+        ("2025-03-30T01:30:00Z", dt.datetime(2025, 3, 30, 1, 30), None),  # with its zone it is an instant
+        ("soon", None, None),  # not a time at all: parse_problems says so
+    ],
+)
+def test_instant_orders_times_as_they_happened(text, instant, problem) -> None:
+    assert one(n.instant("v"), text) == instant
+    assert one(n.clock_problem("v", "t"), text) == problem
+    if problem:
+        assert "01:30" not in one(n.clock_problem("v", "t", quote=False), text)  # a confidential log's time is not written
+
+
+@pytest.mark.parametrize(
     ("logical_type", "text", "expected"),
     [
         ("number", "£1,000.50", 1000.5),

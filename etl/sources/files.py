@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import signal
@@ -34,6 +35,8 @@ MAX_LINE_BYTES = 1_000_000  # a header line
 csv.field_size_limit(MAX_FILE_BYTES)  # a long value is the reader's to judge (normalise.without_long_values), not the csv module's
 MAX_WORKBOOK_BYTES = 512 * 1024**2  # what a workbook may decompress to; beyond it (a zip bomb) it is refused unread
 MAX_SHEET_CELLS = 20_000_000  # a sheet's furthest row times its furthest column: 200,000 grants of 100 columns
+MAX_JSON_DEPTH = 32  # a 360Giving grant is 4 levels deep; one deeper than this is set aside alone, not read
+DEEPEST_JSON = 100_000  # a JSON file nested deeper than this (a file of nothing but brackets) is refused whole
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # an encrypted (password-protected) Office file, or an old .xls
 
 
@@ -68,10 +71,15 @@ def unforeseen_errors(name: str, expected: str, confidential: bool = False):
         raise SourceError(name, f"could not be read ({said}); expected {expected}") from None
 
 
+MARKUP_IN_NAMES = re.compile(r"[<>\[\]`$\x00-\x1f\x7f]")  # what could act in a page or a terminal: tags, links, LaTeX, controls
+
+
 def file_name(path: Path, folder: str) -> str:
     """An inbox file's name as recorded and shown (folder/name): a name that is not UTF-8 is shown with its bytes
-    escaped ('caf\\xe9.csv'), so it can be written anywhere; `admit` refuses such a file."""
-    return f"{folder}/{os.fsencode(path.name).decode('utf-8', 'backslashreplace')}"
+    escaped ('caf\\xe9.csv'), and one holding characters of markup or control (MARKUP_IN_NAMES) with those escaped
+    ('\\x3cimg\\x3e.csv'), so it can be written anywhere, a published message included; `admit` refuses such a file."""
+    shown = os.fsencode(path.name).decode("utf-8", "backslashreplace")
+    return folder + "/" + MARKUP_IN_NAMES.sub(lambda m: "\\x%02x" % ord(m.group()), shown)
 
 
 def admit(path: Path, name: str, suffixes: tuple[str, ...], folder: str) -> tuple[str, tuple]:
@@ -87,6 +95,10 @@ def admit(path: Path, name: str, suffixes: tuple[str, ...], folder: str) -> tupl
     if not stat.S_ISREG(info.st_mode):
         raise SourceError(name, "is not a file but a pipe, socket or device; expected a file saved in the inbox")
     if name != f"{folder}/{path.name}":
+        if MARKUP_IN_NAMES.search(path.name):
+            raise SourceError(name, "has a name holding angle or square brackets, a backtick, a dollar sign or a "
+                                    "control character (shown as \\x escapes), which a page or a terminal could act on; expected the file renamed with letters, digits, "
+                                    "spaces and - _ . ( )")
         raise SourceError(name, "has a name that is not UTF-8 text (shown with its bytes as \\x escapes); "
                                 "expected the file renamed with letters, digits and spaces")
     if path.suffix.lower() not in suffixes:
@@ -164,6 +176,50 @@ def unique_keys(pairs: list[tuple[str, object]]) -> dict:
     return found
 
 
+def deep_json(text: str, hook) -> object:
+    """`json.loads` of a document too deep for Python's usual recursion limit (a grant nested a thousand levels, say),
+    in a thread of its own with stack enough for DEEPEST_JSON levels; deeper than that raises RecursionError. The
+    caller then sets aside, alone, what is deeper than MAX_JSON_DEPTH (`nesting`)."""
+    import sys
+
+    result: dict[str, object] = {}
+
+    def parse() -> None:
+        try:
+            result["document"] = json.loads(text, object_pairs_hook=hook)
+        except BaseException as error:  # raised again in the caller's thread
+            result["error"] = error
+
+    limit, stack = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(DEEPEST_JSON + 1_000)
+    threading.stack_size(DEEPEST_JSON * 2_048)  # the parser's frames: about 1 KB a level, so twice that
+    try:
+        reader = threading.Thread(target=parse, name="deep-json")
+        reader.start()
+        reader.join()
+    finally:
+        threading.stack_size(stack)
+        sys.setrecursionlimit(limit)
+    if "error" in result:
+        raise result["error"]
+    return result["document"]
+
+
+def nesting(value: object) -> int:
+    """How many levels of lists and objects `value` holds (a number is 0, [1] is 1), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+    return deepest
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -185,12 +241,17 @@ SIGNATURES = (
 )
 
 
+BINARY_NULS = 8  # NUL bytes in a file's first 64 KB beyond which it is binary; fewer are a stray in a cell (its row is set aside)
+NUL_IN_ROW = "holds a NUL byte (character 0), which text never holds; expected text"
+
+
 def not_text(data: bytes, name: str, expected: str) -> None:
-    """Refuses bytes that are not text (SIGNATURES, or NUL bytes outside UTF-16), saying what they are instead."""
+    """Refuses bytes that are not text (SIGNATURES, or more than BINARY_NULS NUL bytes, outside UTF-16), saying what
+    they are instead."""
     for signature, what in SIGNATURES:
         if data.startswith(signature):
             raise SourceError(name, f"{what.replace('expected text', f'expected {expected}')}")
-    if b"\x00" in data[:65536] and _utf16(data) is None:
+    if data[:65536].count(b"\x00") > BINARY_NULS and _utf16(data) is None:
         raise SourceError(name, f"holds NUL bytes, so it is not text (a binary file?); expected {expected}")
 
 
@@ -279,13 +340,14 @@ def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFra
                                pl.Series(READ_PROBLEM, [_ragged(widths[i], width, delimiter) if widths[i] != width else None
                                                         for i in kept], dtype=pl.Utf8))
     frame = _titled(frame, header, name, judge_rows)
-    if encoding == MIXED_ENCODING:  # the rows holding the stray bytes cannot be read for certain; the others can
-        marked = pl.any_horizontal(pl.col(c).str.contains("\ufffd", literal=True).fill_null(False)
+    # rows holding stray bytes of another encoding, or a stray NUL, cannot be read for certain; the others can
+    for stray, problem in ((("\ufffd", NOT_UTF8),) if encoding == MIXED_ENCODING else ()) + ((("\x00", NUL_IN_ROW),) if "\x00" in text else ()):
+        marked = pl.any_horizontal(pl.col(c).str.contains(stray, literal=True).fill_null(False)
                                    for c in frame.columns if c not in ("source_row", READ_PROBLEM))
         if not judge_rows:
             first = frame.filter(marked)["source_row"]
-            raise SourceError(name, NOT_UTF8, line=first[0] if len(first) else None)
-        frame = frame.with_columns(pl.coalesce(pl.col(READ_PROBLEM), pl.when(marked).then(pl.lit(NOT_UTF8))).alias(READ_PROBLEM))
+            raise SourceError(name, problem, line=first[0] if len(first) else None)
+        frame = frame.with_columns(pl.coalesce(pl.col(READ_PROBLEM), pl.when(marked).then(pl.lit(problem))).alias(READ_PROBLEM))
     return frame if judge_rows else frame.drop(READ_PROBLEM)
 
 
@@ -373,19 +435,35 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 @dataclass
+class SheetLayout:
+    """Where a sheet's values start (its reader's table begins at the first row and column holding a value, so a
+    table's place is not the sheet's) and its cells holding an Excel error (#N/A, #DIV/0!), which its reader reads as
+    empty: they are given back as the text Excel shows, as a CSV saved from Excel holds them."""
+
+    first_row: int = 1
+    first_column: int = 1
+    errors: dict[tuple[int, int], str] | None = None
+
+
+@dataclass
 class Workbook:
-    """An open XLSX workbook: its reader, and its sheets' names in order with those hidden (never read unless named)."""
+    """An open XLSX workbook: its reader, its sheets' names in order with those hidden (never read unless named),
+    and each sheet's layout."""
 
     reader: object  # fastexcel's
     sheet_names: list[str]
     hidden: set[str]
+    layouts: dict[str, SheetLayout]
 
     def load_sheet(self, sheet: str | int, **options):
         return self.reader.load_sheet(sheet, **options)
 
+    def visible(self) -> list[str]:
+        return [s for s in self.sheet_names if s not in self.hidden]
+
     def first_visible(self, name: str) -> str:
         """The first sheet a person opening the workbook sees (a hidden sheet can hold anything: old grants, lists)."""
-        shown = [s for s in self.sheet_names if s not in self.hidden]
+        shown = self.visible()
         if not shown:
             raise SourceError(name, "has no visible sheet; expected the grants on the first visible sheet")
         return shown[0]
@@ -394,7 +472,13 @@ class Workbook:
 SHEET_NS = {"main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
             "rel": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
             "pkg": "http://schemas.openxmlformats.org/package/2006/relationships"}
-CELL_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# cell tags, with or without a namespace prefix (<c> or <x:c>, as some writers put it)
+CELL_REFERENCE = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# a cell holding a value (not a self-closed, only formatted one): its attributes, then an optional formula, then <v> or <is>
+_FORMULA = rb"(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>))?"
+VALUE_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>" + _FORMULA + rb"<(?:\w+:)?(?:v|is)\b")
+ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?\bt=\"e\"[^>]*?)(?<!/)>" + _FORMULA + rb"<(?:\w+:)?v>([^<]{1,20})</")
+REFERENCE = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
 
 
 def open_workbook(path: Path, name: str) -> Workbook:
@@ -416,8 +500,7 @@ def open_workbook(path: Path, name: str) -> Workbook:
                 raise SourceError(name, f"would decompress to {unpacked / 1024**2:,.0f} MB; expected a workbook of at most "
                                         f"{MAX_WORKBOOK_BYTES / 1024**2:,.0f} MB unpacked (is it a zip bomb?)")
             sheets = _sheets(archive)
-            for sheet, (member, _) in sheets.items():
-                _check_extent(archive, member, sheet, name)
+            layouts = {sheet: _check_extent(archive, member, sheet, name) for sheet, (member, _) in sheets.items()}
     except SourceError:
         raise
     except Exception as error:  # not a zip, or not a workbook's parts
@@ -426,7 +509,7 @@ def open_workbook(path: Path, name: str) -> Workbook:
         reader = fastexcel.read_excel(str(path))
     except Exception as error:  # a corrupt, encrypted or non-XLSX file
         raise SourceError(name, f"cannot be opened as an XLSX workbook ({_short(error)})") from None
-    return Workbook(reader, list(reader.sheet_names), {s for s, (_, state) in sheets.items() if state != "visible"})
+    return Workbook(reader, list(reader.sheet_names), {s for s, (_, state) in sheets.items() if state != "visible"}, layouts)
 
 
 def _sheets(archive) -> dict[str, tuple[str | None, str]]:
@@ -450,43 +533,98 @@ def _sheets(archive) -> dict[str, tuple[str | None, str]]:
     return found
 
 
-def _check_extent(archive, member: str | None, sheet: str, name: str) -> None:
+def _column(letters: bytes) -> int:
+    column = 0
+    for letter in letters:
+        column = column * 26 + letter - 64
+    return column
+
+
+def _check_extent(archive, member: str | None, sheet: str, name: str) -> SheetLayout:
     """Refuses a sheet whose cells reach further than MAX_SHEET_CELLS from A1 (its furthest row by its furthest
-    column: what a reader allocates), read from the cells' references a megabyte at a time."""
+    column: what a reader allocates), read from the cells' references a megabyte at a time; on the way, the sheet's
+    layout (where its values start, and its error cells)."""
+    layout = SheetLayout()
     if member is None:
-        return
+        return layout
     rows = columns = 0
+    first = None  # (row, column) of the first cell holding a value
+    scan_columns = has_errors = False
     tail = b""
     with archive.open(member) as part:
         while block := part.read(1 << 20):
             chunk = tail + block
             for letters, number in CELL_REFERENCE.findall(chunk):
-                column = 0
-                for letter in letters:
-                    column = column * 26 + letter - 64
-                rows, columns = max(rows, int(number)), max(columns, column)
-            tail = chunk[-64:]
+                rows, columns = max(rows, int(number)), max(columns, _column(letters))
+            if first is None and (found := VALUE_CELL.search(chunk)) and (where := REFERENCE.search(found.group(1))):
+                first = (int(where.group(2)), _column(where.group(1)))
+                scan_columns = first[1] > 1  # rows come in order, but a later row can start further left
+            has_errors = has_errors or b't="e"' in chunk
+            tail = chunk[-4096:]
     if rows * columns > MAX_SHEET_CELLS:
         raise SourceError(name, f"sheet {quoted(sheet)} has a cell {columns:,} columns across and {rows:,} rows down, "
                                 f"{rows * columns:,} cells from A1; expected at most {MAX_SHEET_CELLS:,} (is there a stray "
                                 "value far below or to the right of the data?)")
+    if first is None:
+        return layout
+    layout.first_row, layout.first_column = first
+    if scan_columns or has_errors:  # rare: a second pass for the leftmost value and the error cells
+        layout.errors = {}
+        tail = b""
+        with archive.open(member) as part:
+            while block := part.read(1 << 20):
+                chunk = tail + block
+                if scan_columns:
+                    for found in VALUE_CELL.finditer(chunk):
+                        if where := REFERENCE.search(found.group(1)):
+                            layout.first_column = min(layout.first_column, _column(where.group(1)))
+                for found in ERROR_CELL.finditer(chunk):
+                    if where := REFERENCE.search(found.group(1)):
+                        text = found.group(2).decode("ascii", "replace")
+                        layout.errors[(int(where.group(2)), _column(where.group(1)))] = text
+                tail = chunk[-4096:]
+    return layout
 
 
-def read_sheet(book, name: str, sheet: str | int) -> pl.DataFrame:
-    """One sheet (by name or 0-based index) of an open workbook -> text columns + `source_row` (the sheet's row) +
-    `read_problem` (_titled: a title twice with different values). Rows with every cell blank are left out (they are
-    not records)."""
+def read_sheet(book: Workbook, name: str, sheet: str) -> pl.DataFrame:
+    """One sheet of an open workbook -> text columns + `source_row` (the sheet's own row number) + `read_problem`
+    (_titled: a title twice with different values). The header is the first row holding a value; rows with every cell
+    blank are left out (they are not records). A cell holding an Excel error reads as the error's text (#N/A)."""
     try:
-        table = book.load_sheet(sheet, dtypes="string").to_arrow()
+        table = book.load_sheet(sheet, header_row=None, dtypes="string").to_arrow()
     except Exception as error:
-        raise SourceError(name, f"sheet {quoted(sheet) if isinstance(sheet, str) else sheet + 1} cannot be read "
-                                f"({_short(error)}); expected a sheet of text and numbers") from None
-    headers = [str(c) for c in table.column_names]
+        raise SourceError(name, f"sheet {quoted(sheet)} cannot be read ({_short(error)}); expected a sheet of text and "
+                                "numbers") from None
+    layout = book.layouts.get(sheet) or SheetLayout()
     values = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    keep = [i for i in range(table.num_rows) if any(v[i] is not None and str(v[i]).strip() for v in values)]
-    data = {"source_row": [i + 2 for i in keep]} | {f"_{c}": [column[i] for i in keep] for c, column in enumerate(values)}
+    for (row, column), text in (layout.errors or {}).items():
+        r, c = row - layout.first_row, column - layout.first_column
+        if 0 <= c < len(values) and 0 <= r < len(values[c]) and values[c][r] is None:
+            values[c][r] = text
+    if not values or not values[0]:
+        raise SourceError(name, f"sheet {quoted(sheet)} is empty; expected a header row and rows of data")
+    headers = ["" if v[0] is None else str(v[0]) for v in values]
+    keep = [i for i in range(1, table.num_rows) if any(v[i] is not None and str(v[i]).strip() for v in values)]
+    data = {"source_row": [layout.first_row + i for i in keep]} | {f"_{c}": [column[i] for i in keep] for c, column in enumerate(values)}
     frame = pl.DataFrame(data, schema={h: (pl.Int64 if h == "source_row" else pl.Utf8) for h in data})
     return _titled(frame.with_columns(pl.lit(None, pl.Utf8).alias(READ_PROBLEM)), headers, name, judge_rows=True)
+
+
+def data_sheet(book: Workbook, name: str, titles: dict[str, str], required: list[str], what: str) -> pl.DataFrame:
+    """The one visible sheet holding the required titles, read (`read_sheet`), whatever it is called and wherever it
+    is (a notes sheet may come first). None holding them: the first visible sheet, so `match_titles` says what is
+    missing. More than one: the file is refused, naming them, as reading one would leave the others out unsaid."""
+    wanted = {title_key(titles[f]) for f in required}
+    read = [(sheet, read_sheet(book, name, sheet)) for sheet in book.visible()]
+    holding = [(sheet, frame) for sheet, frame in read if wanted <= {title_key(c) for c in frame.columns}]
+    if len(holding) > 1:
+        raise SourceError(name, f"has {what} on {len(holding)} visible sheets ({', '.join(quoted(s) for s, _ in holding)}); "
+                                f"expected them on one sheet (or each sheet in a file of its own), so none is left out "
+                                "or read twice")
+    if holding:
+        return holding[0][1]
+    book.first_visible(name)  # refuses a workbook with no visible sheet
+    return read[0][1]
 
 
 def title_key(title: str) -> str:

@@ -15,8 +15,9 @@ from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
 from etl.normalise import quoted
-from etl.sources.files import (RepeatedKey, SourceError, decode, extras_as_json, match_titles, not_text, open_workbook,
-                               read_csv_text, read_sheet, unforeseen_errors, unique_keys)
+from etl.sources.files import (DEEPEST_JSON, MAX_JSON_DEPTH, RepeatedKey, SourceError, data_sheet, decode, deep_json,
+                               extras_as_json, match_titles, nesting, not_text, open_workbook, read_csv_text,
+                               unforeseen_errors, unique_keys)
 
 DATASET = load_contract("funding").dataset("grants")
 TITLES = {f.name: f.title for f in DATASET.fields}
@@ -37,6 +38,8 @@ def _path(path: str) -> tuple[str, str | None]:
 
 
 PATH_KEYS = {name: _path(path) for name, path in PATHS.items()}
+LIST_KEYS = {key for key, inner in PATH_KEYS.values() if inner is not None}  # lists of objects: recipientOrganization...
+REQUIRED_LIST_KEYS = {PATH_KEYS[f][0] for f in REQUIRED if f in PATH_KEYS and PATH_KEYS[f][1] is not None}
 
 
 def _first(value) -> dict:
@@ -56,21 +59,27 @@ def _cell(value) -> str | None:
     return str(value)
 
 
-def _parsed(path: Path, name: str):
+def _parsed(path: Path, name: str) -> tuple[object, bool]:
     """The file's JSON document, its encoding told from its content (UTF-8, UTF-16, else Windows-1252), every object
-    checked for a repeated key (which refuses the file). The standard library's parser names the line of a syntax
-    error and reads large integers exactly."""
+    checked for a repeated key (which refuses the file), and whether it is nested deeper than Python reads as a rule
+    (then `read_json` sets aside the grants nested too deep). The standard library's parser names the line of a
+    syntax error and reads large integers exactly."""
     data = path.read_bytes()
     not_text(data, name, "a 360Giving JSON package")
+    text = decode(data)[0]
     try:
-        return json.loads(decode(data)[0], object_pairs_hook=unique_keys)
+        try:
+            return json.loads(text, object_pairs_hook=unique_keys), False
+        except RecursionError:
+            return deep_json(text, unique_keys), True
     except RepeatedKey as repeated:
         raise SourceError(name, f"has the key {quoted(repeated.key)} twice in one object; expected each key once (a "
                                 "reader would keep only the last, and lose the first)") from None
     except json.JSONDecodeError as error:
         raise SourceError(name, f"is not valid JSON ({error.msg}, character {error.pos})", line=error.lineno) from None
     except RecursionError:
-        raise SourceError(name, "is nested too deep to read (thousands of brackets); expected a 360Giving JSON package") from None
+        raise SourceError(name, f"is nested more than {DEEPEST_JSON:,} levels deep; expected a 360Giving JSON package "
+                                f"(a grant is a few levels deep)") from None
 
 
 @contextmanager
@@ -88,11 +97,23 @@ def _no_cycle_collection():
 
 def read_json(path: Path, name: str) -> pl.DataFrame:
     with _no_cycle_collection():
-        document = _parsed(path, name)
+        document, deep = _parsed(path, name)
         if not isinstance(document, dict) or not isinstance(document.get("grants"), list):
             raise SourceError(name, 'is not a 360Giving JSON package: expected an object with a "grants" list')
-        grants = [grant if isinstance(grant, dict) else {} for grant in document["grants"]]
+        grants = document["grants"]
         del document
+        problems = [None if type(grant) is dict else _not_an_object(grant) for grant in grants]
+        grants = [grant if type(grant) is dict else {} for grant in grants]
+        for number, grant in enumerate(grants):  # a list of objects given as something else: said, never "missing"
+            for key in LIST_KEYS.intersection(grant):
+                if type(grant[key]) is not list and grant[key] is not None and key in REQUIRED_LIST_KEYS and not problems[number]:
+                    problems[number] = (f"{key}: found {_kind(grant[key])} where a list of objects is expected "
+                                        "([{...}], as the 360Giving Data Standard has it)")
+        for number, grant in enumerate(grants if deep else ()):  # a grant nested too deep is set aside alone
+            if (levels := nesting(grant)) > MAX_JSON_DEPTH:
+                grants[number] = {"id": grant["id"]} if isinstance(grant.get("id"), str) else {}
+                problems[number] = (f"the grant is nested {levels:,} levels deep; expected at most {MAX_JSON_DEPTH} "
+                                    "(a grant is a few levels deep)")
         firsts = {key: [_first(grant.get(key)) for grant in grants]
                   for key, inner in set(PATH_KEYS.values()) if inner is not None}
         columns = {}
@@ -111,17 +132,27 @@ def read_json(path: Path, name: str) -> pl.DataFrame:
     return frame.with_columns(
         pl.Series("extra_fields", extras, dtype=pl.Utf8),
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
-        pl.lit(None, pl.Utf8).alias(n.READ_PROBLEM),
+        pl.Series(n.READ_PROBLEM, problems, dtype=pl.Utf8),
     )
 
 
+def _kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true or false"}.get(type(value), "a number")
+
+
+def _not_an_object(grant) -> str:
+    return f"the grant is {_kind(grant)}, not an object; expected each grant in the list as an object ({{...}})"
+
+
 def _extras(grant: dict) -> str | None:
-    """What a grant holds beyond the fields read, as JSON: other keys, and repeated objects beyond the first (a
-    second beneficiary location)."""
+    """What a grant holds beyond the fields read, as JSON: other keys, repeated objects beyond the first (a second
+    beneficiary location), and an optional list given as something else (its fields are left empty; it is kept)."""
     other = {k: v for k, v in grant.items() if k not in TOP_LEVEL_KEYS}
-    for key in ("beneficiaryLocation", "recipientOrganization", "fundingOrganization", "grantProgramme", "plannedDates"):
-        if isinstance(grant.get(key), list) and len(grant[key]) > 1:
+    for key in LIST_KEYS.intersection(grant):
+        if isinstance(grant[key], list) and len(grant[key]) > 1:
             other[key] = grant[key][1:]
+        elif type(grant[key]) is not list and grant[key] is not None:
+            other[key] = grant[key]
     return json.dumps(other, ensure_ascii=False, default=str) if other else None
 
 
@@ -138,8 +169,8 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
         elif suffix in (".csv", ".txt", ".tsv"):
             frame = read_flat(read_csv_text(path, name, judge_rows=True), name)
         elif suffix in (".xlsx", ".xlsm"):
-            # 360Giving spreadsheets put the grants on the first sheet, whatever it is called: the first visible one
-            frame = read_flat(read_sheet(book := open_workbook(path, name), name, book.first_visible(name)), name)
+            # the visible sheet holding the grants' titles, whatever it is called (360Giving's is the first)
+            frame = read_flat(data_sheet(open_workbook(path, name), name, TITLES, REQUIRED, "grants"), name)
         else:
             raise SourceError(name, f"has an unknown file type {suffix!r}; expected .json, .csv or .xlsx")
     return {"grants": frame.select("source_row", *TITLES, "extra_fields", n.READ_PROBLEM)}

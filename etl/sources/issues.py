@@ -78,6 +78,8 @@ def normalise(frame: pl.DataFrame, as_of: dt.date | None = None, context=None) -
         n.text("event_id"), n.text("issue_ref"),
         n.text("event_type").str.to_lowercase().alias("event_type"),
         n.timestamp("occurred_at").alias("occurred_at"),
+        n.instant("occurred_at").alias("occurred_utc"),
+        n.clock_problem("occurred_at", "occurred_at", quote=False).alias("_clock_problem"),
         n.text("body"),
         n.text("principle").str.to_lowercase().alias("principle"),
         n.text("category").str.to_lowercase().alias("category"),
@@ -92,16 +94,17 @@ def normalise(frame: pl.DataFrame, as_of: dt.date | None = None, context=None) -
     )
     problem = (
         pl.when(pl.col("_parse_problem").is_not_null()).then("_parse_problem")
+        .when(pl.col("_clock_problem").is_not_null()).then("_clock_problem")
         .when(pl.col("occurred_at").dt.date() > (as_of or dt.date.today())).then(pl.lit(f"occurred_at: the time is in the future; expected a time on or before {as_of or dt.date.today()}"))
         .when(pl.col("body").is_not_null() & pl.col("body_code").is_null()).then(pl.lit("body: the value is not a public body in the reference; expected a code, name or alias of one"))
     )
-    # across rows: no event of an issue can come before the issue was raised
-    raised_at = pl.col("occurred_at").filter(pl.col("event_type") == "raised").min().over("issue_ref")
-    problem = problem.when((pl.col("event_type") != "raised") & (pl.col("occurred_at") < raised_at)).then(
+    # across rows: no event of an issue can come before the issue was raised (in time as it passed: `occurred_utc`)
+    raised_at = pl.col("occurred_utc").filter(pl.col("event_type") == "raised").min().over("issue_ref")
+    problem = problem.when((pl.col("event_type") != "raised") & (pl.col("occurred_utc") < raised_at)).then(
         pl.lit("occurred_at: the time is before the issue was raised: events out of order; expected no event "
                "before the issue's raised event"))
     return _lifecycle_problems(
-        typed.with_columns(problem.alias("problem"), pl.lit(None, pl.Utf8).alias("repairs")).drop("_parse_problem"))
+        typed.with_columns(problem.alias("problem"), pl.lit(None, pl.Utf8).alias("repairs")).drop("_parse_problem", "_clock_problem"))
 
 
 # --- the lifecycle of an issue (documented in data_contracts/issue_events.yaml and warehouse/marts/issues.sql) ---
@@ -123,9 +126,9 @@ def _lifecycle_problems(typed: pl.DataFrame) -> pl.DataFrame:
     Events at one time count in LIFECYCLE order. Only events of the contract's seven types are judged (any other
     type is left to the contract's enum check). Reasons name the event's type, never a value from the log."""
     kinds = pl.col("event_type")
-    first_raised = pl.col("occurred_at").filter(kinds == "raised").min().over("issue_ref")
-    readable = pl.col("issue_ref").is_not_null() & pl.col("occurred_at").is_not_null() & kinds.is_in(LIFECYCLE)
-    raised_again = pl.col("problem").is_null() & readable & (kinds == "raised") & (pl.col("occurred_at") > first_raised)
+    first_raised = pl.col("occurred_utc").filter(kinds == "raised").min().over("issue_ref")
+    readable = pl.col("issue_ref").is_not_null() & pl.col("occurred_utc").is_not_null() & kinds.is_in(LIFECYCLE)
+    raised_again = pl.col("problem").is_null() & readable & (kinds == "raised") & (pl.col("occurred_utc") > first_raised)
     typed = typed.with_columns(
         pl.when(raised_again)
         .then(pl.lit("event_type: 'raised' comes after the issue was already raised: events out of order; expected one "
@@ -135,9 +138,9 @@ def _lifecycle_problems(typed: pl.DataFrame) -> pl.DataFrame:
     # reopening strictly before it
     steps = (
         typed.filter(pl.col("problem").is_null() & readable)
-        .select("issue_ref", "occurred_at", "event_type").unique()
+        .select("issue_ref", "occurred_utc", "event_type").unique()
         .with_columns(kinds.replace_strict(LIFECYCLE, range(len(LIFECYCLE)), return_dtype=pl.Int8).alias("_rank"))
-        .sort("issue_ref", "occurred_at", "_rank")
+        .sort("issue_ref", "occurred_utc", "_rank")
         .with_columns(pl.int_range(pl.len()).over("issue_ref").alias("_step"))
     )
     final, reopened = kinds.is_in(FINAL), kinds == "reopened"
@@ -148,22 +151,22 @@ def _lifecycle_problems(typed: pl.DataFrame) -> pl.DataFrame:
     steps = steps.with_columns(
         before(pl.col("_step"), final).alias("_final_step"),
         before(kinds, final).alias("_final_type"),
-        before(pl.col("occurred_at"), final).alias("_final_at"),
+        before(pl.col("occurred_utc"), final).alias("_final_at"),
         before(pl.col("_step"), reopened).alias("_reopened_step"),
     )
     after_final = (~reopened & pl.col("_final_step").is_not_null()
                    & (pl.col("_reopened_step").is_null() | (pl.col("_reopened_step") < pl.col("_final_step"))))
     expected = "; expected 'reopened' before any other event once an issue is closed or withdrawn"
     late = steps.filter(after_final).select(
-        "issue_ref", "occurred_at", "event_type",
-        pl.when(pl.col("_final_at") == pl.col("occurred_at"))
+        "issue_ref", "occurred_utc", "event_type",
+        pl.when(pl.col("_final_at") == pl.col("occurred_utc"))
         .then(pl.format("event_type: '{}' is at the same time as the issue was {}, which counts first, with no "
                         "'reopened' between: events out of order" + expected, kinds, pl.col("_final_type")))
         .otherwise(pl.format("event_type: '{}' comes after the issue was {} with no 'reopened' between: events out "
                              "of order" + expected, kinds, pl.col("_final_type")))
         .alias("_late"))
     return (
-        typed.join(late, on=["issue_ref", "occurred_at", "event_type"], how="left", maintain_order="left")
+        typed.join(late, on=["issue_ref", "occurred_utc", "event_type"], how="left", maintain_order="left")
         .with_columns(pl.when(pl.col("problem").is_null() & readable).then("_late").otherwise("problem").alias("problem"))
         .drop("_late")
     )

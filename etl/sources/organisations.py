@@ -8,7 +8,7 @@ import polars as pl
 
 from data_contracts import load_contract
 from etl import normalise as n
-from etl.sources.files import (SourceError, extras_as_json, match_titles, open_workbook, read_csv_text, read_sheet,
+from etl.sources.files import (SourceError, data_sheet, extras_as_json, match_titles, open_workbook, read_csv_text,
                                unforeseen_errors)
 
 DATASET = load_contract("organisations").dataset("organisations")
@@ -22,7 +22,7 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
         if suffix in (".csv", ".txt"):
             frame = read_csv_text(path, name, judge_rows=True)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = read_sheet(book := open_workbook(path, name), name, book.first_visible(name))
+            frame = data_sheet(open_workbook(path, name), name, TITLES, REQUIRED, "organisations")
         else:
             raise SourceError(name, f"has an unknown file type {suffix!r}; expected .csv or .xlsx")
         frame, extras = match_titles(frame, TITLES, name, REQUIRED)

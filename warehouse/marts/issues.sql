@@ -3,7 +3,8 @@
 -- disclosure-controlled counts.
 --
 -- The lifecycle (data_contracts/issue_events.yaml says the same):
--- - Order: an issue's events count in the order of occurred_at; events at one time in the order raised,
+-- - Order: an issue's events count in the order they happened (occurred_utc: occurred_at is the UK clock time,
+--   which runs an hour back each October); events at one time in the order raised,
 --   acknowledged, escalated, withdrawn, resolved, closed, reopened (the same order etl/sources/issues.py judges by).
 -- - The ETL has already quarantined every event before the issue's raising, every `raised` after its first one,
 --   and every event but `reopened` that comes after a `withdrawn` or `closed` with no `reopened` between. So no
@@ -24,7 +25,7 @@ with events as (
         *,
         row_number() over (
             partition by issue_ref
-            order by occurred_at,
+            order by occurred_utc,
                      case event_type when 'raised' then 0 when 'acknowledged' then 1 when 'escalated' then 2
                                      when 'withdrawn' then 3 when 'resolved' then 4 when 'closed' then 5
                                      when 'reopened' then 6 end,
@@ -52,8 +53,8 @@ outcome as (
 milestones as (
     select
         issue_ref,
-        min(occurred_at) filter (where event_type = 'raised') as raised_at,
-        min(occurred_at) filter (where event_type in ('resolved', 'closed')) as first_resolved_at,
+        arg_min(occurred_at, event_order) filter (where event_type = 'raised') as raised_at,
+        arg_min(occurred_at, event_order) filter (where event_type in ('resolved', 'closed')) as first_resolved_at,
         count(*) filter (where event_type = 'reopened') as times_reopened,
         count(*) filter (where event_type = 'escalated') > 0 as escalated,
         count(*) as events
