@@ -46,7 +46,8 @@ from etl import indicators, leak_gate, periods, reference
 from etl.normalise import NUMBER_CONVENTION, READ_PROBLEM, number_convention, without_long_values
 from etl.sources import SOURCES, Context, Source, issues, lookups
 from etl.sources import source as source_for
-from etl.sources.files import SourceError, admit, file_name, sha256, time_limit, unchanged, unforeseen_errors
+from etl.sources.files import (SourceError, admit, file_name, sha256, time_limit, unchanged, unforeseen_errors,
+                               within_folder_limit)
 from etl.validate import BATCH_ROWS, Validator
 from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, OWNER_ONLY, PARQUET_DIR, RESTRICTED_DATABASE,
                                  current_release, releases_dir, restricted_dir)
@@ -212,11 +213,13 @@ def _read_lookups(inbox: Path, result: BuildResult) -> dict[str, pl.DataFrame]:
     org-ids, HexJSON layouts), each file recorded with its rows or the reason it was rejected."""
     found: dict[str, list[pl.DataFrame]] = {}
     records: dict[str, FileResult] = {}
-    for path in _inbox_files(inbox, "reference"):
+    paths = _inbox_files(inbox, "reference")
+    for number, path in enumerate(paths):
         name = file_name(path, "reference")
         record = records[name] = FileResult(path=name, source="reference")
         result.files.append(record)
         try:
+            within_folder_limit(number, len(paths), name, "reference")
             record.sha256, before = admit(path, name, LOOKUP_SUFFIXES, "reference")
             with time_limit(name), unforeseen_errors(name, "a lookup of this build's kinds, in its publisher's layout"):
                 kind = lookups.classify(path)
@@ -466,11 +469,13 @@ def _read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult
         for dataset, schema in _text_schema(source).items():
             empty = _lineage(pl.DataFrame(schema=schema), "", None, result.load_id, 0)
             con.execute(f"create table raw.{dataset} as select * from empty")
-        for path in _inbox_files(inbox, source.folder):
+        paths = _inbox_files(inbox, source.folder)
+        for number, path in enumerate(paths):
             name = file_name(path, source.folder)
             record = FileResult(path=name, source=source.folder)
             result.files.append(record)
             try:
+                within_folder_limit(number, len(paths), name, source.folder)
                 record.sha256, before = admit(path, name, source.suffixes, source.folder)
             except SourceError as error:
                 record.rejected = str(error)

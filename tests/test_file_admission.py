@@ -194,3 +194,22 @@ def test_reading_workers_end_when_the_build_is_terminated(tmp_path: Path) -> Non
         for p in workers + _children(build.pid):  # never leave one behind, whatever the outcome
             if _alive(p):
                 os.kill(p, signal.SIGKILL)
+
+
+def test_a_folder_of_more_files_than_a_build_reads_is_read_to_the_limit_and_the_rest_refused(make_inbox, tmp_path: Path,
+                                                                                             monkeypatch) -> None:
+    from etl.build import build
+    from tests.conftest import AS_OF, grant
+
+    inbox = make_inbox()
+    for number in (1, 2, 10):
+        inbox.funding_csv(f"grants {number}.csv", [grant(f"360G-LIMIT-{number}")])
+    monkeypatch.setattr(files, "MAX_FOLDER_FILES", 2)
+    result = build(inbox.path, tmp_path / "warehouse", as_of=AS_OF)
+    by_name = {f.path: f for f in result.files if f.source == "funding"}
+    assert [(n, f.rows_loaded, f.rejected) for n, f in by_name.items()] == [
+        ("funding/grants 1.csv", 1, None),
+        ("funding/grants 2.csv", 1, None),
+        ("funding/grants 10.csv", 0, "funding/grants 10.csv: was not read: funding/ holds 3 files, and a build reads the "
+                                     "first 2 of a folder (by name); expected fewer, larger files (one a funder a year, say)"),
+    ]

@@ -30,6 +30,7 @@ from etl.normalise import READ_PROBLEM, quotable, quoted
 # The limits on what a file may be, declared once and checked before the work is done: a file beyond one is refused
 # alone, saying which limit and what was expected.
 MAX_FILE_BYTES = 1024**3  # a funder's year of grants is a few hundred MB at most (the 10M-award demo's largest: 93 MB)
+MAX_FOLDER_FILES = 100_000  # files a build reads from one inbox folder (50,000 small ones take 12 minutes and 868 MB)
 MAX_READ_SECONDS = 600  # one file's read: a file on a stalled network share is refused, not waited on for ever
 MAX_LINE_BYTES = 1_000_000  # a header line
 csv.field_size_limit(MAX_FILE_BYTES)  # a long value is the reader's to judge (normalise.without_long_values), not the csv module's
@@ -80,6 +81,15 @@ def file_name(path: Path, folder: str) -> str:
     ('\\x3cimg\\x3e.csv'), so it can be written anywhere, a published message included; `admit` refuses such a file."""
     shown = os.fsencode(path.name).decode("utf-8", "backslashreplace")
     return folder + "/" + MARKUP_IN_NAMES.sub(lambda m: "\\x%02x" % ord(m.group()), shown)
+
+
+def within_folder_limit(number: int, count: int, name: str, folder: str) -> None:
+    """Refuses the files of a folder after its first MAX_FOLDER_FILES in reading order (`number` counts from 0), so
+    a folder of a million files cannot keep a build running for days; the others are read."""
+    if number >= MAX_FOLDER_FILES:
+        raise SourceError(name, f"was not read: {folder}/ holds {count:,} files, and a build reads the first "
+                                f"{MAX_FOLDER_FILES:,} of a folder (by name); expected fewer, larger files (one a "
+                                "funder a year, say)")
 
 
 def admit(path: Path, name: str, suffixes: tuple[str, ...], folder: str) -> tuple[str, tuple]:
