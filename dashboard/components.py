@@ -127,6 +127,33 @@ def shown(frame: pl.DataFrame, unit: str | None = None) -> pl.DataFrame:
                                               with_unit, "value", "_unit", "suppressed"))
 
 
+def numbers(frame: pl.DataFrame, columns: dict[str, str], unit: str | None = None) -> list[pl.Expr]:
+    """A chart table's value columns ({column: label}) as numbers, not text, each headed with its unit (`unit`, else
+    the frame's `unit` column when its rows share one; rows of several units get a Unit column after them): whole
+    numbers for counts and days, one decimal for percentages, else two. A suppressed value is empty, with a
+    Suppressed column saying so. What a page shows and what its CSV holds."""
+    units = [unit] if unit else frame["unit"].unique().drop_nulls().to_list() if "unit" in frame.columns else []
+    shared = units[0] if len(units) == 1 else None
+    suppressed = "suppressed" in frame.columns and bool(frame["suppressed"].any())
+
+    def number(column: str, label: str) -> pl.Expr:
+        value = pl.col(column).cast(pl.Float64)
+        if suppressed:
+            value = pl.when(pl.col("suppressed")).then(None).otherwise(value)
+        if shared in fmt.WHOLE_UNITS:
+            value = value.round(0).cast(pl.Int64)
+        else:  # a tenth of a percentage point, as the pages show; else (money, several units) two decimals
+            value = value.round(1 if shared in fmt.PERCENT_UNITS or shared == "per 100 organisations" else 2)
+        return value.alias(fmt.unit_header(label, shared))
+
+    expressions = [number(column, label) for column, label in columns.items()]
+    if suppressed:
+        expressions.append(pl.col("suppressed").alias("Suppressed ([c]: fewer than 5, or could be worked out)"))
+    if len(units) > 1:
+        expressions.append(pl.col("unit").alias("Unit"))
+    return expressions
+
+
 def latest_years(values: pl.DataFrame) -> pl.DataFrame:
     """Each indicator's row in the latest complete financial year among `values` (year-level indicator values): a
     year to date is not compared with whole years, so it is used only when no chosen year is complete."""
@@ -134,8 +161,8 @@ def latest_years(values: pl.DataFrame) -> pl.DataFrame:
     return (complete if complete.height else values).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
 
 
-def _figures(frame: pl.DataFrame, first: pl.Expr) -> pl.DataFrame:
-    return frame.select(first, pl.col("shown").alias("Value"), pl.col("numerator").alias("Numerator"),
+def _figures(frame: pl.DataFrame, first: pl.Expr, unit: str) -> pl.DataFrame:
+    return frame.select(first, *numbers(frame, {"value": "Value"}, unit), pl.col("numerator").alias("Numerator"),
                         pl.col("denominator").alias("Denominator"), pl.col("lacking").alias("Records lacking the field"),
                         pl.col("rag").alias("RAG"))
 
@@ -166,7 +193,7 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
                     "issues, or one could be worked out.")
     lacking = series["lacking"].sum()
     chart(f"{indicator['name']} by {words}", summary, line if published.height else None,
-          _figures(points, pl.col("period").alias(words.capitalize())),
+          _figures(points, pl.col("period").alias(words.capitalize()), unit),
           file_stem=f"{indicator['indicator_id']}-by-{words}-{described}",
           left_out=f"{fmt.count(lacking)} records left out for lacking {indicator['needs']}." if lacking else
           "No record was left out for lacking a field.")
@@ -262,7 +289,7 @@ def ranking(indicator: dict, cells: pl.DataFrame, by: str, period: str, highligh
     if plotted.height < ranked.height:
         summary += (f" The chart shows the {MOST_BARS // 2} highest and the {MOST_BARS // 2} lowest"
                     f"{' and the one chosen' if plotted.height > MOST_BARS else ''}; the table has them all.")
-    table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize())).insert_column(
+    table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize()), indicator["unit"]).insert_column(
         1, cells["breakdown_code"].alias("Code")).insert_column(0, cells["rank"].alias("Rank"))
     chart(f"{indicator['name']} by {words}, {period}", summary + note, bars if ranked.height else None, table,
           file_stem=f"{indicator['indicator_id']}-by-{by}-{period}" + (f"-{highlight}" if highlight else ""))

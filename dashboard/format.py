@@ -97,6 +97,7 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 PERCENT_UNITS = ("percent", "percent of value", "percent of bodies", "percent of committed")
+WHOLE_UNITS = ("issues", "days", "districts", "organisations", "awards", "months")  # counted: whole numbers in tables
 
 
 def text_column(name: str, formatter, frame: pl.DataFrame, *columns: str) -> pl.Series:
@@ -125,6 +126,14 @@ def indicator_value(value, unit: str, suppressed: bool = False) -> str:
     if unit == "days":
         return f"{value:,.0f} days"
     return f"{value:,.0f} {unit}"
+
+
+def unit_header(label: str, unit: str | None) -> str:
+    """A table's numeric column headed with its unit, as analysts expect in a CSV: 'Value (%)', 'Funding (£)',
+    'Median (days)'."""
+    if not unit:
+        return label
+    return f"{label} (%)" if unit in PERCENT_UNITS else f"{label} ({unit})"
 
 
 def indicator_change(value, unit: str) -> str:

@@ -175,7 +175,9 @@ def test_the_issues_page_shows_the_open_backlog_by_quarter_raised(built_warehous
     expected = query(built_warehouse.database, """select period, value, suppressed from marts.indicator_values
         where indicator_id = 'issues_still_open' and breakdown = 'all' and period_level = 'quarter' order by period""")
     assert list(table["Quarter raised"]) == [p for p, _, _ in expected]
-    assert list(table["Still open"]) == [fmt.indicator_value(v, "issues", s) for _, v, s in expected]
+    # numbers, not text: a suppressed count is empty and marked, as an analyst's CSV needs
+    assert [None if v != v else v for v in table["Still open (issues)"]] == [None if s else round(v) for _, v, s in expected]
+    assert list(table["Suppressed ([c]: fewer than 5, or could be worked out)"]) == [s for _, _, s in expected]
     assert len(expected) > 4  # a quarter each from 2024-25 Q1 on
 
 
@@ -309,7 +311,11 @@ def test_the_issues_page_shows_only_disclosure_controlled_figures(built_warehous
             if column in frame.columns:
                 counts = [v for v in frame[column].tolist() if v == v and v is not None]
                 assert not [v for v in counts if 1 <= v <= 4], column
-    assert any((frame["Value"] == "[c]").any() for frame in tables if "Value" in frame.columns)
+    marked = [frame for frame in tables if "Suppressed ([c]: fewer than 5, or could be worked out)" in frame.columns]
+    assert any(frame["Suppressed ([c]: fewer than 5, or could be worked out)"].any() for frame in marked)
+    for frame in marked:  # a suppressed value is empty, never a number
+        (values,) = [c for c in frame.columns if c.startswith(("Value (", "Still open ("))]
+        assert frame[frame["Suppressed ([c]: fewer than 5, or could be worked out)"]][values].isna().all()
 
 
 def test_the_public_bodies_scorecard_groups_bodies_with_their_peers(built_warehouse, monkeypatch):
@@ -340,8 +346,10 @@ def test_a_body_profile_compares_it_with_the_median_of_its_peers(built_warehouse
         qualify v.breakdown_code = 'DCMS'""")[0]
     table = next(frame for frame in (element.value for element in at.dataframe) if "Median of its peers" in frame.columns)
     row = table[table["Indicator"] == "Awards paid in advance"].iloc[0]
-    assert row["Department for Culture, Media and Sport"] == fmt.indicator_value(value, "percent")
-    assert row["Median of its peers"] == fmt.indicator_value(median, "percent")
+    assert row["Department for Culture, Media and Sport"] == round(value, 2)  # numbers, in the indicator's unit
+    assert row["Median of its peers"] == round(median, 2)
+    assert table["Unit"].isin(["percent", "percent of value", "percent of bodies", "percent of committed", "£ per head",
+                               "per 100 organisations", "days", "issues", "districts", "organisations"]).all()
     # its commitments and consultations, with dates as UK readers write them
     commitments = next(frame.value for frame in at.dataframe if "Due" in frame.value.columns)
     (due,) = query(built_warehouse.database, """select cast(due_date as date) from marts.commitments where body_code = 'DCMS'
@@ -392,7 +400,7 @@ def test_the_localities_map_shows_every_nation_and_region(built_warehouse, monke
     assert len(table) == 12  # nine English regions and three nations
     (yorkshire,) = query(built_warehouse.database, """select value from marts.indicator_values where indicator_id = 'funding_per_head'
                          and breakdown = 'region' and breakdown_code = 'E12000003' and period = '2025-26'""")[0]
-    assert table[table["GSS code"] == "E12000003"]["Value"].tolist() == [fmt.indicator_value(yorkshire, "£ per head")]
+    assert table[table["GSS code"] == "E12000003"]["Value (£ per head)"].tolist() == [round(yorkshire, 2)]
     assert any("Barnsley Metropolitan Borough Council" in m.value for m in at.markdown)
 
 

@@ -121,3 +121,24 @@ def test_no_figure_in_the_window_gives_no_headline_rows_with_every_column():
     rows = figures.headlines(found, DECLARED, dt.date(2026, 11, 25))
     assert rows.is_empty()
     assert {"value", "change_since_previous", "change_since_baseline", "rag", "period_complete", "name"} <= set(rows.columns)
+
+
+def test_chart_tables_hold_numbers_headed_with_their_unit() -> None:
+    """What a chart's table shows and its CSV holds: numbers (not '£38.2m', '87.0%' or '2201.0'), the unit in the
+    header, a suppressed count empty and marked, counts whole."""
+    from dashboard import components, extracts
+
+    issues = pl.DataFrame({"period": ["2025-26 Q1", "2025-26 Q2"], "value": [2201.0, 3.0], "denominator": [4000.0, None],
+                           "suppressed": [False, True]})
+    table = issues.select("period", *components.numbers(issues, {"value": "Still open", "denominator": "Raised"}, "issues"))
+    assert table.columns == ["period", "Still open (issues)", "Raised (issues)",
+                             "Suppressed ([c]: fewer than 5, or could be worked out)"]
+    assert table.rows() == [("2025-26 Q1", 2201, 4000, False), ("2025-26 Q2", None, None, True)]
+    assert extracts.csv_bytes(table).decode("utf-8-sig").splitlines()[1:] == ["2025-26 Q1,2201,4000,false", "2025-26 Q2,,,true"]
+    money = pl.DataFrame({"amount": [38_212_345.678], "share": [87.04]})
+    assert money.select(*components.numbers(money, {"amount": "Funding"}, "£"),
+                        *components.numbers(money, {"share": "Share"}, "percent")).to_dicts() == [
+        {"Funding (£)": 38_212_345.68, "Share (%)": 87.0}]
+    mixed = pl.DataFrame({"value": [45.25, 1.234], "unit": ["percent", "£ per head"]})
+    assert mixed.select(*components.numbers(mixed, {"value": "DCMS"})).to_dicts() == [
+        {"DCMS": 45.25, "Unit": "percent"}, {"DCMS": 1.23, "Unit": "£ per head"}]

@@ -131,7 +131,7 @@ A_SELECTION = st.fixed_dictionaries({}, optional={
     "size": st.sampled_from(("micro", "small", "medium")), "principle": st.sampled_from(("recognition", "partnership")),
     "from": st.sampled_from(("2024-25", "2025-26 Q2", "2026-27")), "to": st.sampled_from(("2025-26 Q3", "2026-27 Q4")),
 })
-COUNT_COLUMNS = ("Numerator", "Denominator", "Still open", "Raised (not withdrawn)")
+COUNT_COLUMNS = ("Numerator", "Denominator", "Still open (issues)", "Raised (not withdrawn) (issues)", "Value (issues)")
 KEYS = re.compile(r"ISS-\d+|REP-\d+")
 
 

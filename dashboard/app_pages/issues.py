@@ -32,7 +32,8 @@ def backlog(indicator: dict, quarters: pl.DataFrame, as_of: dt.date, described: 
     if hidden:
         summary += f" {hidden} of the {points.height} quarters are suppressed ([c]): fewer than 5 issues, or one could be worked out."
     table = points.select(pl.col("period").alias("Quarter raised"), pl.col("waiting").alias("Waited by " + f"{as_of:%-d %B %Y}"),
-                          pl.col("shown").alias("Still open"), pl.col("denominator").alias("Raised (not withdrawn)"))
+                          *components.numbers(points, {"value": "Still open", "denominator": "Raised (not withdrawn)"},
+                                              indicator["unit"]))
     components.chart("The open backlog by age", summary, figure, table, file_stem=f"issues-still-open-by-quarter-{described}",
                      left_out="No issue is left out for lacking a field; withdrawn issues are not counted.")
 

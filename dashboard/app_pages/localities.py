@@ -73,7 +73,8 @@ if valued.height:
                f"({bottom['shown']}) of the {valued.height} {level} with a value.")
 else:
     summary = f"No {level} has a value for this indicator in {period}."
-table = cells.select(pl.col("name").alias("Place"), pl.col("gss_code").alias("GSS code"), pl.col("shown").alias("Value"),
+table = cells.select(pl.col("name").alias("Place"), pl.col("gss_code").alias("GSS code"),
+                     *components.numbers(cells, {"value": "Value"}, unit),
                      pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
                      pl.col("lacking").alias("Records lacking the field"))
 st.header("The map")

@@ -46,11 +46,10 @@ summary = (f"In {year}, micro and small organisations (income under £100k) rece
            f"{fmt.indicator_value(small['share_awards'].sum(), 'percent')} of awards but "
            f"{fmt.indicator_value(small['share_amount'].sum(), 'percent')} of funding.")
 table = sizes.select(pl.col("name").alias("Size"), pl.col("awards").alias("Awards"),
-                     fmt.text_column("Funding", fmt.money, sizes, "amount"),
-                     pl.col("share_awards").round(1).alias("Share of awards (%)"),
-                     pl.col("share_amount").round(1).alias("Share of funding (%)"),
-                     fmt.text_column("Median award", fmt.money, sizes, "median_amount"),
-                     pl.col("median_months").alias("Median length (months)"))
+                     *components.numbers(sizes, {"amount": "Funding"}, "£"),
+                     *components.numbers(sizes, {"share_awards": "Share of awards", "share_amount": "Share of funding"}, "percent"),
+                     *components.numbers(sizes, {"median_amount": "Median award"}, "£"),
+                     *components.numbers(sizes, {"median_months": "Median length"}, "months"))
 unknown = sizes.filter(pl.col("size_band") == "unknown")["awards"].sum()
 st.header("Funding by size of organisation")
 if selection.values.get("size"):

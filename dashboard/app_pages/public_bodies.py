@@ -139,9 +139,10 @@ if mine.height:
                + (f" Its rank among the {peer_words}: " + "; ".join(f"{r['indicator_name'].lower()} {r['rank_words']}"
                                                                  for r in ranks.head(3).iter_rows(named=True))
                   + ("; the table has every rank." if ranks.height > 3 else ".") if ranks.height else ""))
-    table = mine.select(pl.col("indicator_name").alias("Indicator"), pl.col("shown").alias(name),
-                        pl.col("rank_words").fill_null("–").alias(f"Rank among {peer_words}"),
-                        pl.col("peer_shown").alias("Median of its peers"), pl.col("rag").alias("RAG"),
+    table = mine.select(pl.col("indicator_name").alias("Indicator"),
+                        *components.numbers(mine, {"value": name, "peer_median": "Median of its peers"}),
+                        pl.col("rank").alias(f"Rank among {peer_words}"), pl.col("peers_with_value").alias("Of (peers with a value)"),
+                        pl.col("rag").alias("RAG"),
                         pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
                         pl.col("lacking").alias("Records lacking the field"))
     components.chart(f"{name} against its peers, {period}", summary, figure, table,

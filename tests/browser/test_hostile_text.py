@@ -40,7 +40,8 @@ def hostile_warehouse(tmp_path_factory) -> Path:
     inbox.funding_csv("awards.csv", [grant(f"360G-H-{n}", title=HOSTILE, recipient_name=HOSTILE, beneficiary_geocode=DISTRICT,
                                            beneficiary_geocode_type="UA") for n in range(8)]
                       + [grant(f"360G-B-{n}") for n in range(8)])
-    inbox.funding_csv(FILE_NAME, [grant("360G-H-100", amount_awarded=HOSTILE), grant("360G-H-101", currency=HOSTILE)])
+    inbox.funding_csv("hostile values.csv", [grant("360G-H-100", amount_awarded=HOSTILE), grant("360G-H-101", currency=HOSTILE)])
+    inbox.funding_csv(FILE_NAME, [grant("360G-H-102")])  # a name that is markup: refused, and shown escaped
     inbox.organisations_csv("register.csv", [{"org_id": "GB-CHC-1234567", "name": HOSTILE, "organisation_type": HOSTILE}])
     inbox.return_workbook("co_return_2025-26_Q1.xlsx", {
         "return_summary": [{"body_code": "CO", "financial_year": "2025-26", "quarter": 1, "action_plan_published": "Yes",
@@ -55,7 +56,8 @@ def hostile_warehouse(tmp_path_factory) -> Path:
     })
     warehouse = tmp_path_factory.mktemp("hostile-warehouse")
     result = build(inbox.path, warehouse, as_of=AS_OF)
-    assert result.published and any(f.path == f"funding/{FILE_NAME}" for f in result.files)
+    assert result.published and any(f.path == "funding/\\x3cimg src=x onerror=alert(3) data-hostile=1\\x3e.csv" and f.rejected
+                                    for f in result.files)
     return warehouse
 
 
