@@ -93,8 +93,9 @@ def dictionary(table: str) -> pl.DataFrame:
     return pl.DataFrame({"Column": [r["column"] for r in docs], "Description": [r["description"] for r in docs]})
 
 
-def file_bytes(frame: pl.DataFrame, dataset: Dataset, fmt: str, described: str) -> bytes:
-    """An extract as CSV, XLSX (the rows, the data dictionary and what the extract is) or Parquet."""
+def file_bytes(frame: pl.DataFrame, dataset: Dataset, fmt: str, described: str, cite: str | None = None) -> bytes:
+    """An extract as CSV, XLSX (the rows, the data dictionary and what the extract is, with how to cite it) or
+    Parquet."""
     if fmt == "csv":
         return csv_bytes(frame)
     if fmt == "parquet":
@@ -103,7 +104,8 @@ def file_bytes(frame: pl.DataFrame, dataset: Dataset, fmt: str, described: str) 
         return out.getvalue()
     safe = neutralised(frame)
     about = [("Dataset", dataset.title), ("What it holds", dataset.description), ("Filters", described),
-             ("Rows", f"{frame.height:,}"), ("Made", dt.date.today().isoformat()), ("Licence and confidentiality", LICENCE)]
+             ("Rows", f"{frame.height:,}"), ("Made", dt.date.today().isoformat()), ("Licence and confidentiality", LICENCE),
+             *([("Cite as", cite)] if cite else [])]
     words = dictionary(dataset.table)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "extract.xlsx"

@@ -16,6 +16,7 @@ last quarter). Figures cover the quarters chosen exactly; a choice of whole year
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass
 
 import streamlit as st
@@ -210,35 +211,51 @@ def sidebar() -> Selection:
                            f"the years they touch ({selection.years[0]}"
                            + (f" to {selection.years[-1]})." if len(selection.years) > 1 else ")."))
     copy_link()
+    from dashboard.layout import DESCRIBED
+
+    st.session_state[DESCRIBED] = selection.describe(markdown=False)  # for the page's citation
     return selection
 
 
 def copy_link() -> None:
-    """A button that copies the page's address (which holds every filter) to the clipboard; where the browser does not
-    allow it, the address is selected in a box to copy by hand."""
-    st.sidebar.html(COPY_LINK, unsafe_allow_javascript=True)
+    """Two buttons: one copies the page's address (which holds every filter) for the latest release, the other the
+    same address pinned to the release shown (`?release=<load id>`), whose figures stay as cited. Where the browser
+    does not allow copying, the address is selected in a box to copy by hand."""
+    release = queries.pinning()["release"] or ""
+    st.sidebar.html(COPY_LINK.replace("RELEASE_ID", html.escape(release)), unsafe_allow_javascript=True)
 
 
 COPY_LINK = """<div class="copy-link">
 <button type="button" id="copy-link-button">Copy link</button>
+<button type="button" id="copy-pinned-button" data-release="RELEASE_ID">Copy link to this release</button>
 <input id="copy-link-box" type="text" readonly hidden aria-label="Link to this view">
 <p id="copy-link-said" role="status" aria-live="polite"></p>
 </div>
 <script>
 (function () {
-  var button = document.getElementById('copy-link-button');
-  if (!button || button.dataset.ready) return;
-  button.dataset.ready = 'yes';
-  button.addEventListener('click', function () {
-    var link = window.location.href, said = document.getElementById('copy-link-said');
+  var live = document.getElementById('copy-link-button'), pinned = document.getElementById('copy-pinned-button');
+  if (!live || live.dataset.ready) return;
+  live.dataset.ready = 'yes';
+  function copy(link, done) {
+    var said = document.getElementById('copy-link-said');
     function byHand() {
       var box = document.getElementById('copy-link-box');
       box.hidden = false; box.value = link; box.focus(); box.select();
       said.textContent = 'Copy the link selected above (Ctrl+C).';
     }
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(link).then(function () { said.textContent = 'Link copied: it reopens this view.'; }, byHand);
+      navigator.clipboard.writeText(link).then(function () { said.textContent = done; }, byHand);
     } else { byHand(); }
+  }
+  live.addEventListener('click', function () {
+    var address = new URL(window.location.href);
+    address.searchParams.delete('release');
+    copy(address.toString(), 'Link copied: it reopens this view in the latest release.');
+  });
+  pinned.addEventListener('click', function () {
+    var address = new URL(window.location.href);
+    address.searchParams.set('release', pinned.dataset.release);
+    copy(address.toString(), 'Link copied: it reopens this view in this release, with these figures.');
   });
 })();
 </script>"""
@@ -275,8 +292,9 @@ def _write_url(values: dict[str, str | None], first: str, last: str, quarters: l
 
 
 def carried() -> dict[str, str]:
-    """The filters a link to another page carries: those in this page's URL."""
-    return _from_url()
+    """What a link to another page carries: the filters in this page's URL, and the release a link pinned."""
+    pinned = {"release": st.query_params["release"]} if queries.pinning()["pinned"] else {}
+    return _from_url() | pinned
 
 
 def page_choice(label: str, options: list[str], key: str, *, default: int = 0, format_func=str) -> str | None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from dashboard import format as fmt
 from dashboard import queries
+from etl.warehouse_files import RETENTION_DAYS
 
 SERVICE_NAME = "Civil Society Covenant dashboard"
+UK = ZoneInfo("Europe/London")
 # read once per process, not on every script run
 FOCUS_STYLE = f"<style>{(Path(__file__).parent / 'focus.css').read_text(encoding='utf-8')}</style>"
 ATTRIBUTION = (
@@ -59,3 +64,66 @@ def navigation(pages: list) -> None:
     carried = filters.carried()
     for page in pages:
         st.page_link(page, label=page.title, query_params=carried)
+
+
+def _published(built_at: str | None) -> str:
+    """A release's date of publication as UK readers write it ('7 December 2026'), from its manifest's built_at."""
+    try:
+        return fmt.date(dt.datetime.fromisoformat(built_at).astimezone(UK))
+    except (TypeError, ValueError):
+        return "an unknown date"
+
+
+def _query(**changes: str | None) -> str:
+    """This view's query string with `changes` made (a None value taken out)."""
+    params = {key: st.query_params[key] for key in st.query_params} | changes
+    return urlencode({key: value for key, value in params.items() if value is not None})
+
+
+def release_notice(url_path: str) -> None:
+    """What a link that pins a release (`?release=<load id>`) gets: the release it reads, and, when a newer one has
+    been published, a link to the same view in it; a release not kept (or never published) is said, and the latest
+    shown."""
+    pinning = queries.pinning()
+    if pinning["unknown"]:
+        st.warning(f"This link names the release '{fmt.markdown_text(pinning['unknown'][:40])}', which is not kept here: a "
+                   f"release is kept for {RETENTION_DAYS:g} days after a newer one is published, so it may be older than "
+                   f"that, or was never published. This page shows the latest release, published "
+                   f"{_published(pinning['latest_built_at'])}.")
+    elif pinning["pinned"] and pinning["release"] != pinning["latest"]:
+        st.info(f"This link pins the release published {_published(pinning['release_built_at'])} "
+                f"({pinning['release']}), so its figures are those it was cited with. A newer release was published "
+                f"{_published(pinning['latest_built_at'])}: "
+                f"[open this view in the latest release](./{url_path}?{_query(release=None)}).")
+    elif pinning["pinned"]:
+        st.caption(f"This link pins the release published {_published(pinning['release_built_at'])} "
+                   f"({pinning['release']}), which is the latest.")
+
+
+def citation(title: str, described: str | None, url: str, pinning: dict, retrieved: dt.date) -> str:
+    """How to cite a page: the dashboard, the page, its filters in words, the release and its date, the date
+    retrieved, and the link that reopens it in that release."""
+    view = f"{title}: {described}" if described else title
+    return (f"{SERVICE_NAME}, “{view}”, release {pinning['release']} published {_published(pinning['release_built_at'])}. "
+            f"Retrieved {fmt.date(retrieved)} from {url}")
+
+
+def pinned_url(pinning: dict) -> str:
+    """This view's address with its release pinned (`?release=<load id>`), from the browser's address."""
+    base = str(st.context.url or "").split("?", 1)[0]
+    return f"{base}?{_query(release=pinning['release'])}"
+
+
+def cite_this(title: str, url_path: str) -> None:
+    """A 'Cite this page' text below every page, with the link pinned to the release it shows."""
+    pinning = queries.pinning()
+    if pinning["release"] is None:
+        return
+    described = st.session_state.get(DESCRIBED)
+    with st.expander("Cite this page"):
+        st.code(citation(title, described, pinned_url(pinning), pinning, dt.date.today()), language=None, wrap_lines=True)
+        st.caption("The link pins this release, so it shows these figures as long as the release is kept "
+                   f"({RETENTION_DAYS:g} days after a newer one is published).")
+
+
+DESCRIBED = "covenant-view-described"  # session state: the filters of the page drawn last, in words (filters.sidebar)

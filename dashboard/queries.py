@@ -2,9 +2,9 @@
 
 Every query is a `.sql` file in `dashboard/sql/` run with bound parameters (no value from a user is ever formatted
 into SQL), over a read-only connection to the published database, cached per published release. A page view reads
-one release throughout: the entry point pins the release published as the view starts (`pin_release`), so a
-publish during the view changes nothing it shows, and the release stays on disk for the retention period after it is
-superseded (etl/build.py). A newly published warehouse is picked up on the next page view, without a restart.
+one release throughout: the entry point pins the release published as the view starts, or the one its link names
+(`pin_release`), so a publish during the view changes nothing it shows, and the release stays on disk for the
+retention period after it is superseded (etl/build.py). A newly published warehouse is picked up on the next page view, without a restart.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from etl.warehouse_files import DATABASE_FILE, current_release
+from etl.warehouse_files import DATABASE_FILE, current_release, kept_release, release_manifest
 
 SQL_DIR = Path(__file__).parent / "sql"
 CACHE_SECONDS = 3600
@@ -34,9 +34,25 @@ def warehouse_dir() -> Path:
 _view = threading.local()  # Streamlit runs each page view in a thread of its own
 
 
-def pin_release() -> None:
-    """Pin the release published now for the rest of this page view (called by the entry point as a view starts)."""
-    _view.release = current_release(warehouse_dir())
+def pin_release(requested: str | None = None) -> None:
+    """Pin, for the rest of this page view (called by the entry point as a view starts), the release a link names
+    (`?release=<load id>`, `requested`) when it is kept, else the release published now."""
+    latest = current_release(warehouse_dir())
+    named = kept_release(warehouse_dir(), requested) if requested else None
+    _view.release, _view.latest, _view.requested = named or latest, latest, requested
+
+
+def pinning() -> dict:
+    """What this page view reads, for the notice and the citation: `release` and `latest` (load ids; None when nothing
+    is published), `pinned` (a link named the release read), `unknown` (what a link named that is not kept, or
+    None), and each release's date of publication."""
+    read, latest = release(), getattr(_view, "latest", None)
+    requested = getattr(_view, "requested", None)
+    pinned = bool(requested) and read is not None and read.name == requested
+    return {"release": read.name if read else None, "latest": latest.name if latest else None, "pinned": pinned,
+            "unknown": requested if requested and not pinned else None,
+            "release_built_at": release_manifest(read).get("built_at") if read else None,
+            "latest_built_at": release_manifest(latest).get("built_at") if latest else None}
 
 
 def release() -> Path | None:

@@ -49,14 +49,13 @@ from etl.sources import source as source_for
 from etl.sources.files import (SourceError, admit, file_name, sha256, time_limit, unchanged, unforeseen_errors,
                                within_folder_limit)
 from etl.validate import BATCH_ROWS, Validator
-from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, OWNER_ONLY, PARQUET_DIR, RESTRICTED_DATABASE,
-                                 current_release, releases_dir, restricted_dir)
+from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, OWNER_ONLY, PARQUET_DIR, PUBLISHED_LOG,
+                                 RESTRICTED_DATABASE, RETENTION_DAYS, current_release, published_releases, releases_dir,
+                                 restricted_dir)
 
 Progress = Callable[[str, int], None]
 STAGES = ("read", "normalise", "validate", "marts", "publish")  # a build's stages, in order (validate includes quarantine)
 # a superseded release stays this long, for readers still using it and links that name it
-PUBLISHED_LOG = ".published"  # in releases/: the load id of every release published, one a line
-RETENTION_DAYS = float(os.environ.get("COVENANT_RETENTION_DAYS", "30"))
 CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "200000"))
 # an inbox larger than this is read by READ_WORKERS processes at once; a smaller one is read in the build's process
 PARALLEL_READ_BYTES = int(os.environ.get("COVENANT_PARALLEL_READ_BYTES", str(64 * 1024**2)))
@@ -937,13 +936,6 @@ def _fsync_dir(path: Path) -> None:
 def _finished_releases(folder: Path) -> list[Path]:
     return sorted((p for p in releases_dir(folder).iterdir() if p.is_dir() and not p.name.startswith(".")),
                   key=lambda p: p.name) if releases_dir(folder).is_dir() else []
-
-
-def published_releases(warehouse_dir: Path) -> set[str] | None:
-    """Every release ever published here (releases/.published, written as each is published), or None for a
-    warehouse older than that record."""
-    log = releases_dir(warehouse_dir) / PUBLISHED_LOG
-    return set(log.read_text(encoding="utf-8").split()) if log.is_file() else None
 
 
 def _remove_unfinished(warehouse_dir: Path) -> None:

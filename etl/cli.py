@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from etl import settings
+from etl.warehouse_files import RETENTION_DAYS
 
 console = Console(stderr=True)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -179,7 +180,18 @@ def status_document(warehouse: Path) -> dict | None:
         ],
         "tables": manifest["tables"],
         "quarantine_reasons": manifest["quarantine_reasons"],
+        "releases": kept_releases_listed(warehouse),
     }
+
+
+def kept_releases_listed(warehouse: Path) -> list[dict]:
+    """Every release still kept (a link may pin any of them with ?release=<load id>), oldest first, with when it was
+    built and whether it is the one published now."""
+    from etl.warehouse_files import current_release, kept_releases, release_manifest
+
+    latest = current_release(warehouse)
+    return [{"load_id": r.name, "built_at": release_manifest(r).get("built_at"), "current": latest is not None and r.name == latest.name}
+            for r in kept_releases(warehouse)]
 
 
 @main.command()
@@ -218,6 +230,9 @@ def status(warehouse: Path, as_json: bool) -> None:
     for name, rows in document["tables"].items():
         if name.startswith("marts."):
             click.echo(f"  {name:<28} {rows:>12,} rows")
+    click.echo(f"\nReleases kept (a link pins one with ?release=<load id>; {RETENTION_DAYS:g} days after it is superseded):")
+    for kept in document["releases"]:
+        click.echo(f"  {kept['load_id']}  built {kept['built_at']}{'  (published now)' if kept['current'] else ''}")
     if document["problem"]:
         sys.exit(1)
 

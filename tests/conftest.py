@@ -47,7 +47,7 @@ class BuiltWarehouse:
 
 def release_names(warehouse: Path) -> list[str]:
     """The names of a warehouse's release folders, in order (the record of publications, releases/.published, aside)."""
-    from etl.build import PUBLISHED_LOG
+    from etl.warehouse_files import PUBLISHED_LOG
 
     return sorted(p.name for p in releases_dir(warehouse).iterdir() if p.name != PUBLISHED_LOG)
 

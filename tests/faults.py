@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from etl import build as builder
-from etl.warehouse_files import current_release, releases_dir
+from etl.warehouse_files import PUBLISHED_LOG, current_release, releases_dir
 
 AS_OF = dt.date(2026, 11, 25)
 
@@ -38,7 +38,7 @@ def published_state(warehouse: Path) -> dict:
             if path.is_file():
                 files[str(path.relative_to(release))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return {"current": os.readlink(link) if link.is_symlink() else None,
-            "releases": sorted(p.name for p in releases_dir(warehouse).iterdir() if p.name != builder.PUBLISHED_LOG)
+            "releases": sorted(p.name for p in releases_dir(warehouse).iterdir() if p.name != PUBLISHED_LOG)
             if releases_dir(warehouse).is_dir() else [],
             "others": sorted(p.name for p in warehouse.iterdir() if p.name not in ("current", "releases", ".build.lock"))
             if warehouse.is_dir() else [],

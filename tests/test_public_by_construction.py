@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import extracts, queries
 from etl import build as build_module
 from etl.build import BuildRejected, build, superseded_at
-from etl.warehouse_files import current_release, published_database, releases_dir, restricted_dir
+from etl.warehouse_files import PUBLISHED_LOG, current_release, published_database, releases_dir, restricted_dir
 from tests.conftest import AS_OF, DemoInbox, release_names, restricted
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -246,7 +246,7 @@ def test_current_turned_back_to_an_earlier_release_by_hand_removes_no_later_one(
     warehouse = tmp_path / "warehouse"
     now = dt.datetime.now(dt.UTC)
     names = [release_named(warehouse, now - dt.timedelta(minutes=m)) for m in (3, 2, 1)]
-    (releases_dir(warehouse) / build_module.PUBLISHED_LOG).write_text(f"{names[0]}\n{names[1]}\n")
+    (releases_dir(warehouse) / PUBLISHED_LOG).write_text(f"{names[0]}\n{names[1]}\n")
     os.symlink(f"releases/{names[0]}", warehouse / "current")  # turned back from names[1] by hand
     build_module._remove_unfinished(warehouse)
     assert release_names(warehouse) == names[:2]  # names[2] was never published

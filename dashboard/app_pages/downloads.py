@@ -1,6 +1,7 @@
 """Data and downloads: an extract builder that follows the filters (CSV, Excel with a data dictionary, Parquet), the
 whole warehouse table by table, and how every figure is calculated."""
 
+import datetime as dt
 from functools import partial
 
 import polars as pl
@@ -37,14 +38,19 @@ else:
     fmt_key = st.radio("Format", list(extracts.FORMATS), format_func=lambda f: extracts.FORMATS[f], horizontal=True,
                        key="extract_format")
 
-    def build_file(key: str, values: dict, from_period: str, to_period: str, cell: tuple, fmt_key: str, described: str) -> bytes:
+    def build_file(key: str, values: dict, from_period: str, to_period: str, cell: tuple, fmt_key: str, described: str,
+                   cite: str) -> bytes:
         frame = extracts.rows(database, key, values, from_period, to_period, cell)
-        return extracts.file_bytes(frame, titles[key], fmt_key, described)
+        return extracts.file_bytes(frame, titles[key], fmt_key, described, cite)
+
+    pinning = queries.pinning()
+    cite = layout.citation(f"Data and downloads, {dataset.title}", selection.describe(markdown=False),
+                           layout.pinned_url(pinning), pinning, dt.date.today())
 
     st.download_button(
         f"Download {dataset.title.lower()} ({fmt_key.upper()})",
         data=partial(build_file, key, dict(selection.values), selection.from_period, selection.to_period, selection.issue_cell(EVERY),
-                     fmt_key, selection.describe(markdown=False)),
+                     fmt_key, selection.describe(markdown=False), cite),
         file_name=f"covenant-{key}-{components.slug(selection.describe(markdown=False))}.{fmt_key}", mime=extracts.MIME[fmt_key],
         key="extract_download", on_click="ignore")
 with st.expander(f"Data dictionary: {dataset.table}"):

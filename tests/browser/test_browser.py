@@ -52,7 +52,11 @@ def open_page(page, base: str, path: str) -> None:
 
 
 def query_of(page) -> dict[str, list[str]]:
-    return parse_qs(urlparse(page.url).query)
+    return query_of_url(page.url)
+
+
+def query_of_url(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlparse(url).query)
 
 
 def test_the_browser_tests_cover_every_page_the_app_declares():
@@ -166,9 +170,14 @@ def test_filters_combine_travel_with_links_and_go_back(base, page, built_warehou
     assert page.get_by_role("combobox", name="Region (England)", exact=True).input_value() == "North West"
     assert query_of(page)["region"] == ["E12000002"] and "/organisation-size" in page.url
 
-    page.get_by_role("button", name="Copy link").click()
-    page.get_by_text("Link copied: it reopens this view.").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Copy link", exact=True).click()
+    page.get_by_text("Link copied: it reopens this view in the latest release.").wait_for(timeout=10_000)
     assert page.evaluate("navigator.clipboard.readText()") == page.url
+    # the same view pinned to the release shown: its figures stay as they were when cited
+    page.get_by_role("button", name="Copy link to this release").click()
+    page.get_by_text("Link copied: it reopens this view in this release, with these figures.").wait_for(timeout=10_000)
+    pinned = page.evaluate("navigator.clipboard.readText()")
+    assert pinned.startswith(page.url + "&release=") and re.fullmatch(r"\d{8}T\d{12}Z", query_of_url(pinned)["release"][0])
 
 
 def test_a_body_is_ranked_among_its_peers_and_put_side_by_side_with_others(base, page):
