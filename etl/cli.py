@@ -14,16 +14,19 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from etl import settings
+from etl.sources.files import INVISIBLE
 from etl.warehouse_files import RETENTION_DAYS
 
 console = Console(stderr=True)
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{INVISIBLE}]")  # and those that hide or turn text round
 
 
 def printable(text: object) -> str:
     """Text from the inbox (a file's name, a message naming it) as printed to a terminal: a control character, which
     could move the cursor, recolour the terminal or set its title, is shown as its escape ('\\x1b')."""
-    return CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}", str(text))
+    return CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}" if ord(found.group()) < 256 else
+                                  f"\\u{ord(found.group()):04x}", str(text))
+
 
 INBOX = click.option("--inbox", type=click.Path(path_type=Path), default=settings.DEFAULT_INBOX, show_default=True,
                      help="The inbox folder: one folder per source (funding/, organisations/, returns/, issues/, reference/).")

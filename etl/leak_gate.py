@@ -4,8 +4,9 @@ restricted data, and the release is refused on any hit.
 What is searched for (the needles): every event id, issue reference and reporter id of the issue logs read, and
 every issue summary (free text), taken from the restricted data and the issue files themselves. A value too short or
 too plain to tell apart from ordinary text (an id of fewer than 6 characters or without a digit, a summary of fewer
-than 20 characters) is not searched for, nor is one that the public sources also hold as a value (a reporting
-organisation's org-id that is also a grant recipient's, say): its presence would prove nothing. Each needle is also
+than 20 characters, a period label such as 2025-26) is not searched for, nor is one that the public sources or the
+reference tables also hold as a value (a reporting organisation's org-id that is also a grant recipient's, a body's
+name, a district's code): its presence would prove nothing. Each needle is also
 searched for as it would be written in JSON and in HTML, and a long text by its first 32 characters.
 
 Where: the bytes of every file under the release folder (databases, Parquet, Data Docs, manifests), and, because
@@ -31,6 +32,7 @@ SHORTEST_ID = 6
 SHORTEST_TEXT = 20
 PREFIX = 32  # a long text is also searched for by its first PREFIX characters
 CHUNK_BYTES = 32 * 1024**2
+PERIOD_LABEL = re.compile(r"\d{4}-\d{2}(?: Q[1-4])?")  # '2025-26', '2025-26 Q3': every release holds them
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def needles(values: dict[str, Iterable[str | None]], public: set[str] | None = N
             if value is None:
                 continue
             value = str(value).strip()
-            if value in public:
+            if value in public or PERIOD_LABEL.fullmatch(value):
                 continue
             if text:
                 if len(value) < SHORTEST_TEXT:
@@ -136,6 +138,20 @@ def _database_values(path: Path, automaton: _Search) -> Iterator[tuple[str, str]
                     yield f"{schema}.{table}.{hit[0]}", hit[1]
     finally:
         con.close()
+
+
+def within(arrays: Iterable[pa.Array], found: dict[str, str]) -> set[str]:
+    """The needles of `found` that occur within the text values of `arrays` (Arrow string arrays)."""
+    automaton = _automaton(found)
+    if automaton is None:
+        return set()
+    needles, seen = list(found), set()
+    for chunk in arrays:
+        data = chunk.buffers()[2]
+        if data is not None and data.size:
+            seen |= {needles[index] for index, _, _ in automaton.automaton.find_matches_as_indexes(
+                memoryview(data).cast("B"), overlapping=True)}
+    return seen
 
 
 def scan(release: Path, found: dict[str, str]) -> list[Hit]:

@@ -44,9 +44,12 @@ SPACED_GROUPS = r"^-?\d{1,3}( \d{3})+([.,]\d+)?$"  # 1 234 567,89: spaces betwee
 
 
 def number_text(value: pl.Expr) -> pl.Expr:
-    """A number's text without £, GBP and the spaces around them, and without spaces between groups of three digits
-    (a thousands separator in some exports). Spaces anywhere else stay, so '5000 2500' is not read as one number."""
-    text = value.cast(pl.Utf8).str.replace_all(r"[\u00a0\u202f]", " ").str.replace_all(r"£|GBP", "").str.strip_chars()
+    """A number's text without one £ or GBP before it (after a minus sign, if any) or after it, and the spaces around
+    them, and without spaces between groups of three digits (a thousands separator in some exports). A symbol
+    anywhere else stays ('£1000£250', '5000GBP2500' are not numbers), and so do other spaces ('5000 2500' is not one
+    number)."""
+    text = (value.cast(pl.Utf8).str.replace_all(r"[\u00a0\u202f]", " ").str.strip_chars()
+            .str.replace(r"^(-?)\s*(?:£|GBP)\s*", "${1}").str.replace(r"\s*(?:£|GBP)$", "").str.strip_chars())
     return pl.when(text.str.contains(SPACED_GROUPS)).then(text.str.replace_all(" ", "", literal=True)).otherwise(text)
 
 
@@ -87,9 +90,11 @@ READ_PROBLEM = "read_problem"  # why a reader could not read a row as sent (its 
 
 def as_read(frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` with the columns a reader gives every row: its file's number convention ('point' where no reader
-    decided one, as in a frame made in a test) and its read problem (none)."""
+    decided one, as in a frame made in a test), its order of day and month (DATE_ORDER) and its read problem (none)."""
     if NUMBER_CONVENTION not in frame.columns:
         frame = frame.with_columns(pl.lit("point").alias(NUMBER_CONVENTION))
+    if DATE_ORDER not in frame.columns:
+        frame = frame.with_columns(pl.lit(DAY_FIRST).alias(DATE_ORDER))
     if READ_PROBLEM not in frame.columns:
         frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(READ_PROBLEM))
     return frame
@@ -136,15 +141,63 @@ CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"  # a time of day tha
 ZONE = r"(?:Z|[+-](?:0\d|1[0-4]):?[0-5]\d)"  # UTC offsets run from -14:00 to +14:00
 ISO_DATE = rf"^\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]{CLOCK}{ZONE}?)?$"
 DMY_DATE = r"^\d{1,2}/\d{1,2}/\d{4}$"
+# A file's order of day and month in dates written with slashes, decided per file (like its number convention): day
+# first, the UK way, unless some date in it can only be read month first ('06/13/2025'); then a date that can be read
+# both ways ('06/12/2025', 6 December or 12 June) is in doubt: quarantined (or, in an optional field, left empty) with
+# both readings named, never guessed. ISO dates (2025-06-01) are never in doubt.
+DATE_ORDER = "date_order"
+DAY_FIRST, IN_DOUBT = "day first", "in doubt"
+MONTH_FIRST_ONLY = r"^\s*(?:0?[1-9]|1[0-2])/(?:1[3-9]|2\d|3[01])/\d{4}"
+BOTH_WAYS = r"^\s*(0?[1-9]|1[0-2])/(0?[1-9]|1[0-2])/(\d{4})(?:\s|$)"
 
 
-def date(column: str) -> pl.Expr:
-    """ISO dates and datetimes ('2025-06-01', '2025-06-01T00:00:00+00:00') and DD/MM/YYYY -> a date (the day as the
-    sender wrote it). The whole text must be the date: '2025-06-01garbage' is not one."""
+def date_order(parts: list[tuple[pl.DataFrame, list[str]]]) -> str:
+    """A file's DATE_ORDER from its date columns of each of its frames."""
+    for frame, columns in parts:
+        if columns and frame.select(pl.any_horizontal(pl.col(c).cast(pl.Utf8).str.contains(MONTH_FIRST_ONLY).any()
+                                                      for c in columns)).item():
+            return IN_DOUBT
+    return DAY_FIRST
+
+
+def _both_ways(column: str) -> pl.Expr:
+    """True where the file's dates are in doubt and this one reads both ways (day and month differ, both up to 12)."""
+    parts = pl.col(column).cast(pl.Utf8).str.extract_groups(BOTH_WAYS)
+    return ((pl.col(DATE_ORDER) == IN_DOUBT) & parts.struct.field("1").is_not_null()
+            & (parts.struct.field("1").cast(pl.Int64) != parts.struct.field("2").cast(pl.Int64))).fill_null(False)
+
+
+def dated(column: str, timestamp_too: bool = False) -> pl.Expr:
+    """`date` (or `timestamp`) of a source's column, empty where the file's dates are in doubt and this one reads both
+    ways (DATE_ORDER): parse_problems says why."""
+    return pl.when(~_both_ways(column)).then(timestamp(column) if timestamp_too else date(column))
+
+
+def _date_readings(column: str, title: str, value: pl.Expr) -> pl.Expr:
+    parts = pl.col(column).cast(pl.Utf8).str.extract_groups(BOTH_WAYS)
+    first, second, year = (parts.struct.field(k) for k in ("1", "2", "3"))
+    day_first = pl.date(year.cast(pl.Int32), second.cast(pl.Int8), first.cast(pl.Int8)).dt.strftime("%-d %B %Y")
+    month_first = pl.date(year.cast(pl.Int32), first.cast(pl.Int8), second.cast(pl.Int8)).dt.strftime("%-d %B %Y")
+    return pl.concat_str([pl.lit(f"{title}: "), value, pl.lit(" can be read as "), day_first,
+                          pl.lit(" (day first, the UK way) or "), month_first,
+                          pl.lit(" (month first, as other dates in the file are written); expected dates written one way "
+                                 "(2025-06-01 is never in doubt)")])
+
+
+def _written_date(column: str) -> pl.Expr:
+    """The day as the sender wrote it: ISO ('2025-06-01', or the date part of a date-time) or DD/MM/YYYY."""
     text = pl.col(column).cast(pl.Utf8).str.strip_chars()
     iso = pl.when(text.str.contains(ISO_DATE)).then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
     dmy = pl.when(text.str.contains(DMY_DATE)).then(text.str.to_date("%d/%m/%Y", strict=False))
     return pl.coalesce(iso, dmy)
+
+
+def date(column: str) -> pl.Expr:
+    """ISO dates and datetimes ('2025-06-01', '2025-06-01T09:00:00') and DD/MM/YYYY -> a date: the day as written,
+    or, for a date-time with a zone ('2025-03-31T23:30:00-01:00'), the day it was in the UK at that instant (1 April:
+    another financial year). The whole text must be the date: '2025-06-01garbage' is not one."""
+    zone = _clock(column)[1]
+    return pl.coalesce(pl.when(zone.is_not_null()).then(timestamp(column).dt.date()), _written_date(column))
 
 
 def date_format_used(column: str) -> pl.Expr:
@@ -313,7 +366,7 @@ def _clock(column: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
                           local.str.to_datetime("%Y-%m-%dT%H:%M", strict=False))
     other = pl.coalesce(
         pl.when(value.str.contains(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}$")).then(value.str.to_datetime("%d/%m/%Y %H:%M", strict=False)),
-        date(column).cast(pl.Datetime("us")))
+        _written_date(column).cast(pl.Datetime("us")))
     return written.cast(pl.Datetime("us")), zone, offset, other.cast(pl.Datetime("us"))
 
 
@@ -376,9 +429,9 @@ def typed(name: str, logical_type: str, convention: str | None = None) -> pl.Exp
         number = amount(name, convention)
         return pl.when(number == number.round(0)).then(number).cast(pl.Int64)
     if logical_type == "date":
-        return date(name)
+        return dated(name)
     if logical_type == "timestamp":
-        return timestamp(name)
+        return dated(name, timestamp_too=True)
     if logical_type == "boolean":
         return boolean(name)
     return text(name)
@@ -389,6 +442,7 @@ MAX_TEXT_CHARS = 100_000  # no field of any source is longer; a longer value is 
 # A message may quote a value from a file only when it is short and plain: letters, digits, spaces and £€%,.:/()-,
 # and no address ('//', 'www.'). Messages are shown on pages, in the manifest and in HTML; a value quoted in one can
 # then make no markup, link, image, colour or formula wherever it is shown.
+UNCALCULATED = "#UNCALCULATED"  # how a workbook's formula saved without its value reads (etl/sources/files.py)
 EXCEL_ERROR = r"^#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|UNKNOWN!)$"
 QUOTABLE = r"^(?:[^\W_]|[ £€%,.:/()-]){1,60}$"
 NOT_QUOTED = "the value (not shown: it holds symbols or is over 60 characters)"
@@ -431,6 +485,77 @@ def quoted_expr(value: pl.Expr) -> pl.Expr:
     return pl.when(plain).then(pl.format("'{}'", value)).otherwise(pl.lit(NOT_QUOTED))
 
 
+RULE_WORDS = {  # a contract's rules in words (data_contracts/to_expectations.py: RULES), as messages say them
+    "exists": "column missing",
+    "required": "missing (required)",
+    "unique": "duplicate value (must be unique)",
+    "enum": "not an allowed value",
+    "pattern": "does not match the expected pattern",
+    "range": "out of range",
+}
+
+
+def rule_words(rule: str, value_set=None, regex=None, min_value=None, max_value=None) -> str:
+    """A contract's rule in words, with what was expected: 'out of range (expected 0 to 1000000000)'."""
+    words = RULE_WORDS.get(rule, rule)
+    if rule == "range":
+        expected = (f"{min_value} to {max_value}" if min_value is not None and max_value is not None
+                    else f"at least {min_value}" if min_value is not None else f"at most {max_value}")
+        return f"{words} (expected {expected})"
+    if rule == "enum":
+        return f"{words} (expected one of: {', '.join(map(str, value_set or []))})"
+    if rule == "pattern":
+        return f"{words} {regex}"
+    return words
+
+
+def outside_contract(fields, quote: bool = True) -> list[tuple[str, pl.Expr]]:
+    """For each optional field with an allowed list, pattern or range in its contract: (its name, why its typed value
+    is outside them, as a message naming the field's title, the value (`quoted`, unless not `quote`) and the rule;
+    null when it is within). A required field's are left to the contract's checks in Great Expectations, which
+    quarantine the row; an optional field's value outside them is emptied and noted in the row's repairs instead."""
+    out = []
+    for f in fields:
+        if f.required or f.confidential or (f.enum is None and f.pattern is None and f.minimum is None and f.maximum is None):
+            continue
+        value = pl.col(f.name)
+        shown = quoted_expr(value.cast(pl.Utf8)) if quote else pl.lit("the value")
+        why = None
+        checks = []
+        if f.enum is not None:
+            checks.append((~value.is_in(list(f.enum)), rule_words("enum", value_set=f.enum)))
+        if f.pattern is not None:
+            checks.append((~value.cast(pl.Utf8).str.contains(f.pattern), rule_words("pattern", regex=f.pattern)))
+        if f.minimum is not None or f.maximum is not None:
+            low = value < f.minimum if f.minimum is not None else pl.lit(False)
+            high = value > f.maximum if f.maximum is not None else pl.lit(False)
+            checks.append((low | high, rule_words("range", min_value=f.minimum, max_value=f.maximum)))
+        for failed, words in checks:
+            message = pl.concat_str([pl.lit(f"{f.title}: "), shown, pl.lit(f" {words}")])  # a pattern's braces stay as written
+            why = pl.when(value.is_not_null() & failed).then(message) if why is None else why.when(value.is_not_null() & failed).then(message)
+        out.append((f.name, why.otherwise(None)))
+    return out
+
+
+OUTSIDE_CONTRACT = "_outside_contract"  # a column of notes: optional values outside their contract, emptied
+
+
+def empty_outside_contract(frame: pl.DataFrame, fields, quote: bool = True) -> pl.DataFrame:
+    """`frame` with each optional field's value outside its contract emptied (`outside_contract`), and a column
+    OUTSIDE_CONTRACT of notes for the row's repairs ('Amount Disbursed: '-250.0' out of range (expected 0 to …): left
+    empty'), null where there is none."""
+    found = outside_contract(fields, quote)
+    if not found:
+        return frame.with_columns(pl.lit(None, pl.Utf8).alias(OUTSIDE_CONTRACT))
+    frame = frame.with_columns(*[why.alias(f"_outside_{name}") for name, why in found])
+    notes = pl.concat_str([pl.format("{}: left empty", pl.col(f"_outside_{name}")) for name, _ in found], separator="; ",
+                          ignore_nulls=True)
+    return frame.with_columns(
+        *[pl.when(pl.col(f"_outside_{name}").is_null()).then(pl.col(name)).alias(name) for name, _ in found],
+        notes.replace("", None).alias(OUTSIDE_CONTRACT),
+    ).drop([f"_outside_{name}" for name, _ in found])
+
+
 def parse_problems(fields, quote: bool = True, convention: str | None = None, read: bool = False) -> pl.Expr:
     """With `read`, the row's READ_PROBLEM when its reader could not read it; else the first field whose text is far too long, or present but cannot be read as its type (numbers by the file's
     `convention`), as a quarantine reason naming the field's title, the value (`quoted`; never with `quote` False, for
@@ -447,10 +572,15 @@ def parse_problems(fields, quote: bool = True, convention: str | None = None, re
         raw = pl.col(f.name).cast(pl.Utf8).str.strip_chars()
         bad = raw.is_not_null() & (raw != "") & typed(f.name, f.logical_type, convention).is_null()
         value = quoted_expr(raw) if quote else pl.lit("the value")
-        message = (pl.when(raw.str.contains(EXCEL_ERROR))
+        message = (pl.when(raw == UNCALCULATED)
+                   .then(pl.lit(f"{f.title}: the cell holds a formula saved without its value (the program that wrote the "
+                                f"workbook did not calculate it); expected {EXPECTED[f.logical_type]}"))
+                   .when(raw.str.contains(EXCEL_ERROR))
                    .then(pl.format(f"{f.title}: the cell holds Excel's error {{}} (a formula that failed); expected "
                                    f"{EXPECTED[f.logical_type]}", raw))
                    .otherwise(pl.format(f"{f.title}: {{}} is not {EXPECTED[f.logical_type]}", value)))
+        if f.logical_type in ("date", "timestamp"):
+            message = pl.when(_both_ways(f.name)).then(_date_readings(f.name, f.title, value)).otherwise(message)
         if f.logical_type in ("number", "integer"):
             message = pl.when(readings(raw).is_not_null()).then(pl.format(
                 f"{f.title}: {{}} {{}}; expected a number with a decimal point, as the file's other numbers are written",

@@ -89,6 +89,21 @@ def financial_year_expr(date_column: str) -> pl.Expr:
     return pl.format("{}-{}", start, ((start + 1) % 100).cast(pl.Utf8).str.zfill(2))
 
 
+def financial_year_problem_expr(column: str, shown: pl.Expr, as_of: dt.date | None = None) -> pl.Expr:
+    """Why a financial year as written ('2025-27', '2031-32' before it has begun) is not one a return can cover, as a
+    quarantine reason naming the field and the value as `shown` (quoted, or not shown); null when it is (a year of
+    two consecutive calendar years, begun by `as_of`)."""
+    label = pl.col(column).cast(pl.Utf8)
+    first = label.str.slice(0, 4).cast(pl.Int64, strict=False)
+    consecutive = label.str.contains(r"^\d{4}-\d{2}$") & (label.str.slice(5, 2) == ((first + 1) % 100).cast(pl.Utf8).str.zfill(2))
+    begun = first <= (financial_year_start(as_of) if as_of else first)
+    return (pl.when(label.is_null()).then(pl.lit(None, pl.Utf8))
+            .when(~consecutive.fill_null(False)).then(pl.format(
+                "Financial year: {} is not a financial year; expected two consecutive years, like 2025-26", shown))
+            .when(~begun).then(pl.format("Financial year: {} has not begun; expected a year up to {}", shown,
+                                         pl.lit(financial_year(as_of) if as_of else ""))))
+
+
 def financial_quarter_expr(date_column: str) -> pl.Expr:
     return ((pl.col(date_column).dt.month().cast(pl.Int16) - 4) % 12 // 3 + 1).cast(pl.Int8)
 

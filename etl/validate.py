@@ -19,19 +19,10 @@ from pathlib import Path
 
 import polars as pl
 
-from etl.normalise import quoted
+from etl.normalise import quoted, rule_words
 
 BATCH_ROWS = int(os.environ.get("COVENANT_VALIDATION_BATCH_ROWS", "200000"))
 INDEX_COLUMNS = ["source_file", "source_row"]
-
-RULE_WORDS = {
-    "expect_column_to_exist": "column missing",
-    "expect_column_values_to_not_be_null": "missing (required)",
-    "expect_column_values_to_be_unique": "duplicate value (must be unique)",
-    "expect_column_values_to_be_in_set": "not an allowed value",
-    "expect_column_values_to_match_regex": "does not match the expected pattern",
-    "expect_column_values_to_be_between": "out of range",
-}
 
 RESULT_SCHEMA = {
     "dataset": pl.Utf8, "batch": pl.Int32, "expectation": pl.Utf8, "column_name": pl.Utf8, "rule": pl.Utf8,
@@ -64,16 +55,10 @@ class Validation:
 
 def _rule(expectation: str, kwargs: dict) -> str:
     """The rule in words, with what was expected: 'out of range (expected 0 to 1000000000)'."""
-    words = RULE_WORDS.get(expectation, expectation)
-    if expectation == "expect_column_values_to_be_between":
-        low, high = kwargs.get("min_value"), kwargs.get("max_value")
-        expected = f"{low} to {high}" if low is not None and high is not None else (f"at least {low}" if low is not None else f"at most {high}")
-        return f"{words} (expected {expected})"
-    if expectation == "expect_column_values_to_be_in_set":
-        return f"{words} (expected one of: {', '.join(map(str, kwargs.get('value_set', [])))})"
-    if expectation == "expect_column_values_to_match_regex":
-        return f"{words} {kwargs.get('regex')}"
-    return words
+    from data_contracts.to_expectations import RULES
+
+    kinds = {gx_type: kind for kind, gx_type in RULES.items()}
+    return rule_words(kinds.get(expectation, expectation), **{k: kwargs.get(k) for k in ("value_set", "regex", "min_value", "max_value")})
 
 
 def _to_pandas(frame: pl.DataFrame):

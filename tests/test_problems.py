@@ -37,7 +37,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
     os.mkfifo(inbox / "funding" / "a_pipe_named_like_a_file.csv")  # reading it would wait for ever
     (Path(os.fsdecode(bytes(inbox / "funding") + b"/name_not_utf8_caf\xe9.csv"))  # a Windows-1252 name
      .write_text((inbox / "funding" / "dd_mm_yyyy_dates.csv").read_text().replace("360G-GOOD-dmy", "360G-NAME-1")))
-    (inbox / "funding" / "<img src=x onerror=alert(1)>.csv").write_text(  # a name that is markup
+    (inbox / "funding" / "grants\u200b.csv").write_text(  # a name that looks like another's: a zero-width space
+        (inbox / "funding" / "dd_mm_yyyy_dates.csv").read_text().replace("360G-GOOD-dmy", "360G-NAME-3"))
+    (inbox / "funding" / "<b onclick=alert(2)>grants.csv").write_text(  # a name that is markup
         (inbox / "funding" / "dd_mm_yyyy_dates.csv").read_text().replace("360G-GOOD-dmy", "360G-NAME-2"))
     warehouse = tmp_path_factory.mktemp("problems-warehouse")
     result = build(inbox, warehouse, as_of=AS_OF)

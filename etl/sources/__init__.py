@@ -41,7 +41,7 @@ SOURCES: tuple[Source, ...] = (
     Source("funding", "funding", "Funding (360Giving)", (".json", ".csv", ".xlsx"), funding.read, True,
            lambda frames, context: {"grants": funding.normalise(frames["grants"], context)}, {"grants": ("grant_id",)}),
     Source("returns", "returns", "Departmental returns", (".xlsx",), returns.read, False,
-           lambda frames, context: returns.normalise(frames), {"return_summary": ("body_code", "financial_year", "quarter"),
+           lambda frames, context: returns.normalise(frames, context.as_of), {"return_summary": ("body_code", "financial_year", "quarter"),
             "return_commitments": ("source_file", "commitment_ref"), "return_consultations": ("source_file", "consultation_ref"),
             "return_funding_endings": ("source_file", "ending_ref"), "return_policies": ("source_file", "policy_ref")}),
     Source("issues", "issue_events", "Issue events", (".csv", ".jsonl", ".ndjson"), issues.read, False,

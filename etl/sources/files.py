@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from etl.normalise import READ_PROBLEM, quotable, quoted
+from etl.normalise import READ_PROBLEM, UNCALCULATED, quotable, quoted
 
 # The limits on what a file may be, declared once and checked before the work is done: a file beyond one is refused
 # alone, saying which limit and what was expected.
@@ -36,7 +36,9 @@ MAX_LINE_BYTES = 1_000_000  # a header line
 csv.field_size_limit(MAX_FILE_BYTES)  # a long value is the reader's to judge (normalise.without_long_values), not the csv module's
 MAX_WORKBOOK_BYTES = 512 * 1024**2  # what a workbook may decompress to; beyond it (a zip bomb) it is refused unread
 MAX_SHEET_CELLS = 20_000_000  # a sheet's furthest row times its furthest column: 200,000 grants of 100 columns
-MAX_JSON_DEPTH = 32  # a 360Giving grant is 4 levels deep; one deeper than this is set aside alone, not read
+# a 360Giving grant is 4 levels deep. A file too deep for Python's JSON reader (about 1,000 levels) is read with a
+# deeper stack, and its grants nested more than MAX_JSON_DEPTH are set aside alone; beyond DEEPEST_JSON, it is refused
+MAX_JSON_DEPTH = 32
 DEEPEST_JSON = 100_000  # a JSON file nested deeper than this (a file of nothing but brackets) is refused whole
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # an encrypted (password-protected) Office file, or an old .xls
 
@@ -72,7 +74,10 @@ def unforeseen_errors(name: str, expected: str, confidential: bool = False):
         raise SourceError(name, f"could not be read ({said}); expected {expected}") from None
 
 
-MARKUP_IN_NAMES = re.compile(r"[<>\[\]`$\x00-\x1f\x7f]")  # what could act in a page or a terminal: tags, links, LaTeX, controls
+# what could act in a page or a terminal (tags, links, LaTeX, control characters), or hide in a name (characters
+# that show nothing or turn text round: a zero-width space makes 'grants.csv' a second file that looks the same)
+INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
+MARKUP_IN_NAMES = re.compile(f"[<>\\[\\]`$\\x00-\\x1f\\x7f-\\x9f{INVISIBLE}]")
 
 
 def file_name(path: Path, folder: str) -> str:
@@ -80,7 +85,8 @@ def file_name(path: Path, folder: str) -> str:
     escaped ('caf\\xe9.csv'), and one holding characters of markup or control (MARKUP_IN_NAMES) with those escaped
     ('\\x3cimg\\x3e.csv'), so it can be written anywhere, a published message included; `admit` refuses such a file."""
     shown = os.fsencode(path.name).decode("utf-8", "backslashreplace")
-    return folder + "/" + MARKUP_IN_NAMES.sub(lambda m: "\\x%02x" % ord(m.group()), shown)
+    return folder + "/" + MARKUP_IN_NAMES.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 256 else
+                                              "\\u%04x" % ord(m.group()), shown)
 
 
 def within_folder_limit(number: int, count: int, name: str, folder: str) -> None:
@@ -106,8 +112,9 @@ def admit(path: Path, name: str, suffixes: tuple[str, ...], folder: str) -> tupl
         raise SourceError(name, "is not a file but a pipe, socket or device; expected a file saved in the inbox")
     if name != f"{folder}/{path.name}":
         if MARKUP_IN_NAMES.search(path.name):
-            raise SourceError(name, "has a name holding angle or square brackets, a backtick, a dollar sign or a "
-                                    "control character (shown as \\x escapes), which a page or a terminal could act on; expected the file renamed with letters, digits, "
+            raise SourceError(name, "has a name holding angle or square brackets, a backtick, a dollar sign, or a "
+                                    "control or invisible character (shown as \\x or \\u escapes), which a page or a terminal "
+                                    "could act on, or which makes it look like another file's name; expected the file renamed with letters, digits, "
                                     "spaces and - _ . ( )")
         raise SourceError(name, "has a name that is not UTF-8 text (shown with its bytes as \\x escapes); "
                                 "expected the file renamed with letters, digits and spaces")
@@ -175,6 +182,39 @@ class RepeatedKey(Exception):
 
     def __init__(self, key: str) -> None:
         self.key = key
+
+
+class KeyGivenTwice(dict):
+    """A JSON object in which a key was given twice (`key`; the object holds the last value): `marked_keys` makes
+    these, so a reader can set aside the record holding one, not its whole file."""
+
+    key: str = ""
+    made = 0  # how many this process has made: a reader compares the count before and after a parse
+
+
+def marked_keys(pairs: list[tuple[str, object]]) -> dict:
+    """json.loads' object_pairs_hook: an object of the document, as a KeyGivenTwice when a key appears twice in it."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        found = KeyGivenTwice(found)
+        found.key = next(key for key, _ in pairs if key in seen or seen.add(key))
+        KeyGivenTwice.made += 1
+    return found
+
+
+def key_given_twice(value: object) -> str | None:
+    """The first key given twice in any object within `value` (KeyGivenTwice), without recursion; else None."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, KeyGivenTwice):
+            return item.key
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def unique_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -283,6 +323,10 @@ NOT_UTF8 = ("holds bytes that are not UTF-8 in a file that is otherwise UTF-8, s
             "expected one encoding for the whole file (save it as UTF-8)")
 
 
+NOT_CP1252 = ("holds bytes that are neither UTF-8 nor Windows-1252 (is the file in another encoding, such as Mac Roman?), "
+              "so its text cannot be read for certain; expected the file saved as UTF-8")
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Bytes -> (text, encoding), by content: UTF-8 with or without a byte-order mark, UTF-16 (Excel's "Unicode
     text"), else Windows-1252."""
@@ -298,12 +342,29 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252", errors="replace"), "cp1252"
 
 
-def sniff_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
-    return max(counts, key=counts.get) if max(counts.values()) else ","
+def sniff_delimiter(header_line: str, text: str = "") -> str:
+    """The file's delimiter, of comma, semicolon, tab and bar: the one that splits the first lines of `text` into as
+    many fields as the header (a title with semicolons in it does not make a comma file a semicolon one), else the
+    commonest in the header line outside quoted titles."""
+    counts = {d: re.sub(r'"[^"]*"', "", header_line).count(d) for d in (",", ";", "\t", "|")}
+    if not max(counts.values()):
+        return ","
+    sample = text[:65536]
+    consistent = []
+    for delimiter in (d for d in counts if counts[d]):
+        try:
+            rows = [row for row, _ in zip(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), range(20))]
+        except csv.Error:
+            continue
+        rows = rows[:-1] if len(rows) > 2 and len(sample) == 65536 else rows  # the last may be cut off
+        if len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows[1:] if any(c.strip() for c in r)):
+            consistent.append(delimiter)
+    chosen = consistent or list(counts)
+    return max(chosen, key=counts.get)
 
 
 DELIMITER_WORDS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+EXCEL_SEPARATOR = re.compile(r'"?sep=([,;\t|])"?,*')
 
 
 def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFrame:
@@ -312,7 +373,7 @@ def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFra
     row is, with `judge_rows`, kept as a row of nothing but its `read_problem` (so it is quarantined and the rest of
     the file loads); without, it refuses the file (a lookup, which is read whole or not at all)."""
     data = path.read_bytes()
-    if not data.strip():
+    if not data.removeprefix(b"\xef\xbb\xbf").removeprefix(b"\xff\xfe").removeprefix(b"\xfe\xff").strip(b" \t\r\n\x00"):
         raise SourceError(name, "the file is empty; expected a header row and at least one data row", line=1)
     expected = "text separated by commas (CSV)"
     not_text(data, name, expected)
@@ -323,11 +384,18 @@ def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFra
     else:
         skipped = 0
     first_line = LINE_END.split(text, 1)[0]
+    said = EXCEL_SEPARATOR.fullmatch(first_line)  # Excel's 'sep=;' line above the header names the delimiter
+    if said:
+        text, skipped, encoding = text[len(first_line):].lstrip("\r\n"), skipped + 1, "re-encoded"
+        first_line = LINE_END.split(text, 1)[0]
     if len(first_line) > MAX_LINE_BYTES:
         raise SourceError(name, f"the header line is longer than {MAX_LINE_BYTES:,} characters", line=1 + skipped)
-    delimiter = sniff_delimiter(first_line)
+    delimiter = said.group(1) if said else sniff_delimiter(first_line, text)
     starts, widths, blank, header = _records(text, delimiter, name)
     starts = [start + skipped for start in starts]
+    filled = [w for i, w in enumerate(widths[1:], start=1) if not blank[i]]
+    if len(header) > 1 and not header[-1].strip() and filled and all(w == len(header) - 1 for w in filled):
+        header = header[:-1]  # a delimiter ending the header line alone: no column, not a ragged row under it
     width = len(header)
     ragged = [i for i, w in enumerate(widths) if w != width and not blank[i]]
     if ragged and not judge_rows:
@@ -351,7 +419,8 @@ def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFra
                                                         for i in kept], dtype=pl.Utf8))
     frame = _titled(frame, header, name, judge_rows)
     # rows holding stray bytes of another encoding, or a stray NUL, cannot be read for certain; the others can
-    for stray, problem in ((("\ufffd", NOT_UTF8),) if encoding == MIXED_ENCODING else ()) + ((("\x00", NUL_IN_ROW),) if "\x00" in text else ()):
+    strays = {MIXED_ENCODING: (("\ufffd", NOT_UTF8),), "cp1252": (("\ufffd", NOT_CP1252),)}.get(encoding, ())
+    for stray, problem in strays + ((("\x00", NUL_IN_ROW),) if "\x00" in text else ()):
         marked = pl.any_horizontal(pl.col(c).str.contains(stray, literal=True).fill_null(False)
                                    for c in frame.columns if c not in ("source_row", READ_PROBLEM))
         if not judge_rows:
@@ -489,6 +558,9 @@ _FORMULA = rb"(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>))?"
 VALUE_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>" + _FORMULA + rb"<(?:\w+:)?(?:v|is)\b")
 ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?\bt=\"e\"[^>]*?)(?<!/)>" + _FORMULA + rb"<(?:\w+:)?v>([^<]{1,20})</")
 REFERENCE = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# a formula saved without its value (by a program that does not calculate): its reader reads it as empty
+FORMULA_ONLY = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)><(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)"
+                          rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)?</(?:\w+:)?c>")
 
 
 def open_workbook(path: Path, name: str) -> Workbook:
@@ -569,7 +641,7 @@ def _check_extent(archive, member: str | None, sheet: str, name: str) -> SheetLa
             if first is None and (found := VALUE_CELL.search(chunk)) and (where := REFERENCE.search(found.group(1))):
                 first = (int(where.group(2)), _column(where.group(1)))
                 scan_columns = first[1] > 1  # rows come in order, but a later row can start further left
-            has_errors = has_errors or b't="e"' in chunk
+            has_errors = has_errors or b't="e"' in chunk or FORMULA_ONLY.search(chunk) is not None
             tail = chunk[-4096:]
     if rows * columns > MAX_SHEET_CELLS:
         raise SourceError(name, f"sheet {quoted(sheet)} has a cell {columns:,} columns across and {rows:,} rows down, "
@@ -592,14 +664,18 @@ def _check_extent(archive, member: str | None, sheet: str, name: str) -> SheetLa
                     if where := REFERENCE.search(found.group(1)):
                         text = found.group(2).decode("ascii", "replace")
                         layout.errors[(int(where.group(2)), _column(where.group(1)))] = text
+                for found in FORMULA_ONLY.finditer(chunk):
+                    if where := REFERENCE.search(found.group(1)):
+                        layout.errors[(int(where.group(2)), _column(where.group(1)))] = UNCALCULATED
                 tail = chunk[-4096:]
     return layout
 
 
-def read_sheet(book: Workbook, name: str, sheet: str) -> pl.DataFrame:
+def read_sheet(book: Workbook, name: str, sheet: str, empty: bool = False) -> pl.DataFrame | None:
     """One sheet of an open workbook -> text columns + `source_row` (the sheet's own row number) + `read_problem`
     (_titled: a title twice with different values). The header is the first row holding a value; rows with every cell
-    blank are left out (they are not records). A cell holding an Excel error reads as the error's text (#N/A)."""
+    blank are left out (they are not records). A cell holding an Excel error reads as the error's text (#N/A). A sheet
+    with no value refuses the file, or with `empty` is None (a blank Sheet2 beside the data)."""
     try:
         table = book.load_sheet(sheet, header_row=None, dtypes="string").to_arrow()
     except Exception as error:
@@ -612,6 +688,8 @@ def read_sheet(book: Workbook, name: str, sheet: str) -> pl.DataFrame:
         if 0 <= c < len(values) and 0 <= r < len(values[c]) and values[c][r] is None:
             values[c][r] = text
     if not values or not values[0]:
+        if empty:
+            return None
         raise SourceError(name, f"sheet {quoted(sheet)} is empty; expected a header row and rows of data")
     headers = ["" if v[0] is None else str(v[0]) for v in values]
     keep = [i for i in range(1, table.num_rows) if any(v[i] is not None and str(v[i]).strip() for v in values)]
@@ -622,10 +700,10 @@ def read_sheet(book: Workbook, name: str, sheet: str) -> pl.DataFrame:
 
 def data_sheet(book: Workbook, name: str, titles: dict[str, str], required: list[str], what: str) -> pl.DataFrame:
     """The one visible sheet holding the required titles, read (`read_sheet`), whatever it is called and wherever it
-    is (a notes sheet may come first). None holding them: the first visible sheet, so `match_titles` says what is
-    missing. More than one: the file is refused, naming them, as reading one would leave the others out unsaid."""
+    is (a notes sheet may come first; blank sheets are passed over). None holding them: the first visible sheet with
+    a value, so `match_titles` says what is missing. More than one: the file is refused, naming them, as reading one would leave the others out unsaid."""
     wanted = {title_key(titles[f]) for f in required}
-    read = [(sheet, read_sheet(book, name, sheet)) for sheet in book.visible()]
+    read = [(sheet, frame) for sheet in book.visible() if (frame := read_sheet(book, name, sheet, empty=True)) is not None]
     holding = [(sheet, frame) for sheet, frame in read if wanted <= {title_key(c) for c in frame.columns}]
     if len(holding) > 1:
         raise SourceError(name, f"has {what} on {len(holding)} visible sheets ({', '.join(quoted(s) for s, _ in holding)}); "
@@ -634,6 +712,8 @@ def data_sheet(book: Workbook, name: str, titles: dict[str, str], required: list
     if holding:
         return holding[0][1]
     book.first_visible(name)  # refuses a workbook with no visible sheet
+    if not read:
+        raise SourceError(name, f"has no value on any visible sheet; expected {what} on one sheet, under a header row")
     return read[0][1]
 
 
@@ -665,6 +745,11 @@ def match_titles(frame: pl.DataFrame, titles: dict[str, str], name: str, require
     missing = [f for f in required if f not in seen]
     if missing:
         columns = [c for c in frame.columns if c not in ("source_row", READ_PROBLEM)]
+        if not seen and not confidential:  # no title known: the first row may be a record (an issue log misfiled here)
+            raise SourceError(
+                name, f"the first row holds none of the expected column titles ({', '.join(titles[f] for f in required)}); "
+                f"it has {len(columns)} cells, not quoted here, as it may be a record rather than a header row; expected "
+                "a header row of this folder's titles (is the file in the right folder?)", line=1, column=titles[missing[0]])
         if confidential:
             raise SourceError(
                 name, f"the first row does not hold the expected column titles {', '.join(titles[f] for f in required)} "

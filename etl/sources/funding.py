@@ -15,9 +15,9 @@ from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
 from etl.normalise import quoted
-from etl.sources.files import (DEEPEST_JSON, MAX_JSON_DEPTH, RepeatedKey, SourceError, data_sheet, decode, deep_json,
-                               extras_as_json, match_titles, nesting, not_text, open_workbook, read_csv_text,
-                               unforeseen_errors, unique_keys)
+from etl.sources.files import (DEEPEST_JSON, MAX_JSON_DEPTH, KeyGivenTwice, SourceError, data_sheet, decode, deep_json,
+                               extras_as_json, key_given_twice, marked_keys, match_titles, nesting, not_text,
+                               open_workbook, read_csv_text, unforeseen_errors)
 
 DATASET = load_contract("funding").dataset("grants")
 TITLES = {f.name: f.title for f in DATASET.fields}
@@ -25,6 +25,7 @@ REQUIRED = [f.name for f in DATASET.required]
 # a value of an optional field that cannot be read leaves the field empty and is noted in the row's repairs: only a
 # field every award needs quarantines a row (one unreadable "Last Modified" once quarantined a funder's whole file)
 OPTIONAL = [f for f in DATASET.fields if not f.required]
+NUMBERS = [f.name for f in DATASET.fields if f.logical_type in ("number", "integer")]
 PATHS = {f.name: f.json_path for f in DATASET.fields if f.json_path}
 TOP_LEVEL_KEYS = {p.split("[")[0].split(".")[0] for p in PATHS.values()}
 
@@ -60,8 +61,9 @@ def _cell(value) -> str | None:
 
 
 def _parsed(path: Path, name: str) -> tuple[object, bool]:
-    """The file's JSON document, its encoding told from its content (UTF-8, UTF-16, else Windows-1252), every object
-    checked for a repeated key (which refuses the file), and whether it is nested deeper than Python reads as a rule
+    """The file's JSON document, its encoding told from its content (UTF-8, UTF-16, else Windows-1252), each object
+    with a key given twice marked (KeyGivenTwice: a top-level one refuses the file, one in a grant sets the grant
+    aside), and whether it is nested deeper than Python reads as a rule
     (then `read_json` sets aside the grants nested too deep). The standard library's parser names the line of a
     syntax error and reads large integers exactly."""
     data = path.read_bytes()
@@ -69,17 +71,18 @@ def _parsed(path: Path, name: str) -> tuple[object, bool]:
     text = decode(data)[0]
     try:
         try:
-            return json.loads(text, object_pairs_hook=unique_keys), False
+            document, deep = json.loads(text, object_pairs_hook=marked_keys), False
         except RecursionError:
-            return deep_json(text, unique_keys), True
-    except RepeatedKey as repeated:
-        raise SourceError(name, f"has the key {quoted(repeated.key)} twice in one object; expected each key once (a "
-                                "reader would keep only the last, and lose the first)") from None
+            document, deep = deep_json(text, marked_keys), True
     except json.JSONDecodeError as error:
         raise SourceError(name, f"is not valid JSON ({error.msg}, character {error.pos})", line=error.lineno) from None
     except RecursionError:
         raise SourceError(name, f"is nested more than {DEEPEST_JSON:,} levels deep; expected a 360Giving JSON package "
                                 f"(a grant is a few levels deep)") from None
+    if isinstance(document, KeyGivenTwice):  # "grants" twice: which list holds the grants cannot be told
+        raise SourceError(name, f"has the key {quoted(document.key)} twice in its top-level object; expected each key "
+                                "once (a reader would keep only the last, and lose the first)")
+    return document, deep
 
 
 @contextmanager
@@ -97,13 +100,18 @@ def _no_cycle_collection():
 
 def read_json(path: Path, name: str) -> pl.DataFrame:
     with _no_cycle_collection():
+        marked_before = KeyGivenTwice.made
         document, deep = _parsed(path, name)
         if not isinstance(document, dict) or not isinstance(document.get("grants"), list):
             raise SourceError(name, 'is not a 360Giving JSON package: expected an object with a "grants" list')
         grants = document["grants"]
         del document
-        problems = [None if type(grant) is dict else _not_an_object(grant) for grant in grants]
-        grants = [grant if type(grant) is dict else {} for grant in grants]
+        problems = [None if isinstance(grant, dict) else _not_an_object(grant) for grant in grants]
+        grants = [grant if isinstance(grant, dict) else {} for grant in grants]
+        for number, grant in enumerate(grants if KeyGivenTwice.made > marked_before else ()):  # a grant with a key twice is set aside alone
+            if (key := key_given_twice(grant)) is not None and not problems[number]:
+                problems[number] = (f"the grant has the key {quoted(key)} twice in one object; expected each key once (a "
+                                    "reader would keep only the last, and lose the first)")
         for number, grant in enumerate(grants):  # a list of objects given as something else: said, never "missing"
             for key in LIST_KEYS.intersection(grant):
                 if type(grant[key]) is not list and grant[key] is not None and key in REQUIRED_LIST_KEYS and not problems[number]:
@@ -116,7 +124,7 @@ def read_json(path: Path, name: str) -> pl.DataFrame:
                                     "(a grant is a few levels deep)")
         firsts = {key: [_first(grant.get(key)) for grant in grants]
                   for key, inner in set(PATH_KEYS.values()) if inner is not None}
-        columns = {}
+        columns, written = {}, {}
         for field in TITLES:
             key, inner = PATH_KEYS.get(field, (None, None))
             if key is None:
@@ -126,13 +134,23 @@ def read_json(path: Path, name: str) -> pl.DataFrame:
             else:
                 values = [first.get(inner) for first in firsts[key]]
             columns[field] = [value if type(value) is str else _cell(value) for value in values]
-        extras = [_extras(grant) for grant in grants]
+            if field in NUMBERS:  # a JSON number says nothing of how the sender writes numbers as text
+                written[field] = [value if type(value) is str else None for value in values]
+        extras = []
+        for number, grant in enumerate(grants):
+            try:
+                extras.append(_extras(grant))
+            except RecursionError:  # nested just short of the parser's limit: too deep to write back
+                extras.append(None)
+                problems[number] = problems[number] or f"the grant is nested too deep to keep; expected at most {MAX_JSON_DEPTH} levels"
         del grants
     frame = pl.DataFrame(columns, schema={f: pl.Utf8 for f in TITLES})
     return frame.with_columns(
         pl.Series("extra_fields", extras, dtype=pl.Utf8),
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
         pl.Series(n.READ_PROBLEM, problems, dtype=pl.Utf8),
+        pl.lit(n.number_convention([(pl.DataFrame(written, schema={f: pl.Utf8 for f in written}), list(written))]))
+        .alias(n.NUMBER_CONVENTION),
     )
 
 
@@ -173,7 +191,8 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
             frame = read_flat(data_sheet(open_workbook(path, name), name, TITLES, REQUIRED, "grants"), name)
         else:
             raise SourceError(name, f"has an unknown file type {suffix!r}; expected .json, .csv or .xlsx")
-    return {"grants": frame.select("source_row", *TITLES, "extra_fields", n.READ_PROBLEM)}
+    told = [n.NUMBER_CONVENTION] if n.NUMBER_CONVENTION in frame.columns else []  # a reader that knows the convention
+    return {"grants": frame.select("source_row", *TITLES, "extra_fields", n.READ_PROBLEM, *told)}
 
 
 def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
@@ -185,12 +204,12 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         n.text("title"), n.text("description"),
         n.text("currency").str.to_uppercase().alias("currency"),
         n.amount("amount_awarded", n.NUMBER_CONVENTION).alias("amount_awarded"),
-        n.date("award_date").alias("award_date"),
+        n.dated("award_date").alias("award_date"),
         n.date_format_used("award_date").alias("_award_date_format"),
         (pl.col("amount_awarded").str.contains("£|,") & ~pl.col(n.NUMBER_CONVENTION).is_in(n.DECIMAL_COMMA)).fill_null(False)
         .alias("_amount_reformatted"),
-        n.date("planned_start_date").alias("planned_start_date"),
-        n.date("planned_end_date").alias("planned_end_date"),
+        n.dated("planned_start_date").alias("planned_start_date"),
+        n.dated("planned_end_date").alias("planned_end_date"),
         n.amount("duration_months", n.NUMBER_CONVENTION).alias("duration_months"),
         n.org_id("recipient_org_id", "recipient_charity_number", "recipient_company_number").alias("recipient_org_id"),
         n.text("recipient_org_id").is_null().alias("_recipient_id_derived"),
@@ -203,7 +222,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         n.text("beneficiary_geocode").str.to_uppercase().alias("beneficiary_geocode"),
         n.text("beneficiary_geocode_type"),
         n.amount("amount_disbursed", n.NUMBER_CONVENTION).alias("amount_disbursed"),
-        n.date("date_modified").alias("date_modified"),
+        n.dated("date_modified").alias("date_modified"),
         n.boolean("paid_in_advance").alias("paid_in_advance"),
         n.boolean("full_cost_recovery").alias("full_cost_recovery"),
         n.boolean("advocacy_restriction_clause").alias("advocacy_restriction_clause"),
@@ -211,7 +230,10 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     # duration from planned dates when not stated
     months = (pl.col("planned_end_date").dt.year() - pl.col("planned_start_date").dt.year()) * 12 + (
         pl.col("planned_end_date").dt.month() - pl.col("planned_start_date").dt.month()) + 1
-    typed = typed.with_columns(pl.coalesce("duration_months", months.cast(pl.Float64)).alias("duration_months"))
+    planned_in_order = pl.col("planned_end_date") >= pl.col("planned_start_date")  # swapped dates give no duration
+    typed = typed.with_columns(pl.coalesce("duration_months", pl.when(planned_in_order).then(months.cast(pl.Float64)))
+                               .alias("duration_months"))
+    typed = n.empty_outside_contract(typed, OPTIONAL)
     typed = n.repair_geocodes(typed, "beneficiary_geocode", "beneficiary_geocode_type", **n.places(context))
     # the funder: its org-id, else its name, matched to the public bodies reference; unknown funders are kept
     typed = n.body_codes(typed, "funding_org_id", "_by_id")
@@ -228,6 +250,8 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     )
     repairs = pl.concat_str([
         pl.when(pl.col("_optional_problem").is_not_null()).then(pl.format("{}: left empty", "_optional_problem")),
+        pl.col(n.OUTSIDE_CONTRACT),
+        pl.when(~planned_in_order).then(pl.lit("planned end date before the start date: duration not worked out")),
         pl.when(pl.col("_award_date_format") == "dmy").then(pl.lit("award date read as DD/MM/YYYY")),
         pl.when(pl.col("_amount_reformatted")).then(pl.lit("amount read from £ and thousands separators")),
         pl.when(pl.col(n.NUMBER_CONVENTION).is_in(n.DECIMAL_COMMA)).then(pl.lit("amounts read with decimal commas, as the file's numbers show")),
@@ -237,4 +261,5 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         pl.when(pl.col("geocode_repair") == "former_code").then(pl.lit("former district code mapped to the current one")),
     ], separator="; ", ignore_nulls=True)  # forty times faster than a list of them joined
     return typed.with_columns(problem.alias("problem"), repairs.replace("", None).alias("repairs")).drop(
-        "_award_date_format", "_amount_reformatted", "_recipient_id_derived", "_parse_problem", "_optional_problem")
+        "_award_date_format", "_amount_reformatted", "_recipient_id_derived", "_parse_problem", "_optional_problem",
+        n.OUTSIDE_CONTRACT)

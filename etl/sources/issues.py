@@ -128,7 +128,10 @@ def _lifecycle_problems(typed: pl.DataFrame) -> pl.DataFrame:
     kinds = pl.col("event_type")
     first_raised = pl.col("occurred_utc").filter(kinds == "raised").min().over("issue_ref")
     readable = pl.col("issue_ref").is_not_null() & pl.col("occurred_utc").is_not_null() & kinds.is_in(LIFECYCLE)
-    raised_again = pl.col("problem").is_null() & readable & (kinds == "raised") & (pl.col("occurred_utc") > first_raised)
+    # the raising is the first `raised` event, by time then by event id (two at one instant are one raising too many)
+    first_raised_id = pl.col("event_id").filter((kinds == "raised") & (pl.col("occurred_utc") == first_raised)).min().over("issue_ref")
+    raised_again = pl.col("problem").is_null() & readable & (kinds == "raised") & (
+        (pl.col("occurred_utc") > first_raised) | (pl.col("event_id") != first_raised_id))
     typed = typed.with_columns(
         pl.when(raised_again)
         .then(pl.lit("event_type: 'raised' comes after the issue was already raised: events out of order; expected one "

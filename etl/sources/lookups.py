@@ -263,6 +263,35 @@ def classify(path: Path) -> str | None:
     return None
 
 
+# what each kind of lookup answers, by its key: two files giving one key different answers cannot both be right
+ANSWERS = {"district_lookup": ("district_code", ("region_code", "nation_code", "current_code")),
+           "small_area_lookup": ("small_area_code", ("district_code", "register_code")),
+           "area_codes": ("area_code", ("region_code", "nation_code")),
+           "authority_register": ("register_code", ("gss_code",)),
+           "organisation_areas": ("org_id", ("gss_code",))}
+
+
+def disagreement(kind: str, earlier: pl.DataFrame, later: pl.DataFrame) -> str | None:
+    """Why `later` (one file's lookup) cannot be used beside `earlier` (the files of its kind read before it, with
+    their `source_file`): the first key to which they give different answers, naming both files; else None."""
+    if kind not in ANSWERS or earlier.is_empty() or later.is_empty():
+        return None
+    key, answers = ANSWERS[kind]
+    answers = [a for a in answers if a in earlier.columns and a in later.columns]
+    given = earlier.select(key, *[pl.col(a).alias(f"_earlier_{a}") for a in answers], pl.col("source_file").alias("_earlier_file"))
+    both = later.select(key, *answers).join(given.unique(key, keep="first"), on=key, how="inner")
+    for answer in answers:
+        differ = both.filter(pl.col(answer).is_not_null() & pl.col(f"_earlier_{answer}").is_not_null()
+                             & (pl.col(answer) != pl.col(f"_earlier_{answer}")))
+        if differ.height:
+            row = differ.row(0, named=True)
+            return (f"gives {key} {quoted(row[key])} the {answer} {quoted(row[answer])}, where "
+                    f"{row['_earlier_file']} gives {quoted(row[f'_earlier_{answer}'])} ({differ.height:,} "
+                    f"code{'s' if differ.height > 1 else ''} answered differently in all); "
+                    "expected one answer for each code (remove the file that is wrong or out of date)")
+    return None
+
+
 READERS = {"district_lookup": read_district_lookup, "small_area_lookup": read_small_area_lookup,
            "hex_layout": read_hexjson, "authority_register": read_authority_register,
            "authority_names": read_authority_names, "organisation_areas": read_organisation_areas,

@@ -37,10 +37,11 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         n.text("name"), n.text("charity_number"), n.text("company_number"),
         n.text("organisation_type").str.to_lowercase().alias("organisation_type"),
         n.amount("latest_income", n.NUMBER_CONVENTION).alias("latest_income"),
-        n.date("income_period_end").alias("income_period_end"),
+        n.dated("income_period_end").alias("income_period_end"),
         n.text("postcode").str.to_uppercase().alias("postcode"),
         n.text("local_authority_code").str.to_uppercase().alias("local_authority_code"),
     )
+    typed = n.empty_outside_contract(typed, DATASET.fields)  # before the size band: a negative income is no size
     typed = n.district_codes(typed, "local_authority_code", context)
     typed = typed.with_columns(
         n.size_band("latest_income").alias("size_band"),
@@ -48,6 +49,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     )
     repairs = pl.concat_str([
         pl.when(pl.col("_optional_problem").is_not_null()).then(pl.format("{}: left empty", "_optional_problem")),
+        pl.col(n.OUTSIDE_CONTRACT),
         pl.when(pl.col("geocode_repair") == "former_code").then(pl.lit("former district code mapped to the current one")),
     ], separator="; ", ignore_nulls=True)
-    return typed.with_columns(repairs.replace("", None).alias("repairs")).drop("_optional_problem")
+    return typed.with_columns(repairs.replace("", None).alias("repairs")).drop("_optional_problem", n.OUTSIDE_CONTRACT)

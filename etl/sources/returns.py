@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
 
 from data_contracts import load_contract
 from etl import normalise as n
+from etl import periods
 from etl.sources.files import SourceError, match_titles, open_workbook, read_sheet, unforeseen_errors
 
 CONTRACT = load_contract("returns")
@@ -23,7 +25,13 @@ def _read(path: Path, name: str) -> dict[str, pl.DataFrame]:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise SourceError(name, f"has file type {path.suffix!r}; a departmental return is an .xlsx workbook (see `covenant template`)")
     book = open_workbook(path, name)
-    sheets = {s.strip().lower(): s for s in book.sheet_names}
+    sheets: dict[str, str] = {}
+    for sheet in book.visible():  # a hidden sheet (an old copy, say) is never read
+        key = sheet.strip().lower()
+        if key in sheets:
+            raise SourceError(name, f"has two visible sheets named {n.quoted(sheet.strip())}, told apart only by case or "
+                                    "spaces; expected one sheet of each name, as in the return template")
+        sheets[key] = sheet
     frames = {}
     for dataset in CONTRACT.datasets:
         sheet = sheets.get(dataset.physical_name.lower())
@@ -51,15 +59,17 @@ def _typed(frame: pl.DataFrame, dataset) -> pl.DataFrame:
     ).with_columns(*[pl.col(f.name).str.to_lowercase() for f in dataset.fields if f.enum and f.logical_type == "string"])
 
 
-def normalise(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+def normalise(frames: dict[str, pl.DataFrame], as_of: dt.date | None = None) -> dict[str, pl.DataFrame]:
     """Typed sheets of any number of workbooks (told apart by `source_file`). Every sheet's rows carry the body
     and period of their workbook's Summary sheet. The contract's own checks (required, allowed values, ranges)
     run in Great Expectations after loading; the rules here are those across fields and sheets."""
     dataset = CONTRACT.dataset(SUMMARY)
     summary = _typed(frames[SUMMARY].with_columns(n.text("body_code").alias("body_as_written")), dataset)
     summary = n.body_codes(summary.drop("body_code"), "body_as_written", "body_code")
+    year_problem = periods.financial_year_problem_expr("financial_year", n.quoted_expr(pl.col("financial_year")), as_of)
     summary = summary.with_columns(
         pl.when(pl.col("problem").is_not_null()).then("problem")
+        .when(year_problem.is_not_null()).then(year_problem)
         .when(pl.col("body_as_written").is_not_null() & pl.col("body_code").is_null())
         .then(pl.format("Public body code: {} is not a public body in the reference", n.quoted_expr(pl.col("body_as_written"))))
         .when(pl.col("rejected_applicants_given_feedback") > pl.col("rejected_applicants"))
