@@ -51,8 +51,14 @@ def pinning() -> dict:
     pinned = bool(requested) and read is not None and read.name == requested
     return {"release": read.name if read else None, "latest": latest.name if latest else None, "pinned": pinned,
             "unknown": requested if requested and not pinned else None,
-            "release_built_at": release_manifest(read).get("built_at") if read else None,
-            "latest_built_at": release_manifest(latest).get("built_at") if latest else None}
+            "release_built_at": _built_at(str(read)) if read else None,
+            "latest_built_at": _built_at(str(latest)) if latest else None}
+
+
+@cache
+def _built_at(release_folder: str) -> str | None:
+    """When a release was built, from its manifest: read once per release per process (a release never changes)."""
+    return release_manifest(Path(release_folder)).get("built_at")
 
 
 def release() -> Path | None:

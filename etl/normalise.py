@@ -397,9 +397,9 @@ def instant(column: str) -> pl.Expr:
 def clock_problem(column: str, title: str, quote: bool = True) -> pl.Expr:
     """Why a time read by `timestamp` has no `instant`, naming both readings of one UK clocks show twice, else null.
     Without `quote` (a confidential log) the time itself is not written, only the two readings' zones."""
-    local = timestamp(column)
+    local, moment = timestamp(column), instant(column)
     summer = local.dt.replace_time_zone(LOCAL_TIME_ZONE, ambiguous="earliest", non_existent="null")
-    twice = summer.is_not_null() & instant(column).is_null()
+    twice = summer.is_not_null() & moment.is_null()
     if quote:
         what = pl.format("{} is", local.dt.strftime("%Y-%m-%d %H:%M"))
         readings = pl.format("{} UTC (summer time, +01:00) or {} UTC (+00:00)",
@@ -408,7 +408,7 @@ def clock_problem(column: str, title: str, quote: bool = True) -> pl.Expr:
     else:
         what, readings = pl.lit("the time is"), pl.lit("summer time (+01:00) or, an hour later, +00:00")
     return (
-        pl.when(local.is_null() | instant(column).is_not_null()).then(pl.lit(None, pl.Utf8))
+        pl.when(local.is_null() | moment.is_not_null()).then(pl.lit(None, pl.Utf8))
         .when(twice).then(pl.format("{}: {} a time UK clocks show twice (the hour repeated when they go back in "
                                     "October), so it can be read as {}; expected the time with its zone",
                                     pl.lit(title), what, readings))

@@ -177,13 +177,6 @@ def time_limit(name: str, seconds: float | None = None):
         signal.signal(signal.SIGALRM, previous)
 
 
-class RepeatedKey(Exception):
-    """A JSON object with a key twice (`key`): a parser keeps the last, so the first would be lost without a word."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-
 class KeyGivenTwice(dict):
     """A JSON object in which a key was given twice (`key`; the object holds the last value): `marked_keys` makes
     these, so a reader can set aside the record holding one, not its whole file."""
@@ -215,15 +208,6 @@ def key_given_twice(value: object) -> str | None:
         elif isinstance(item, list):
             stack.extend(item)
     return None
-
-
-def unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    """json.loads' object_pairs_hook: an object of the document, or RepeatedKey when a key appears twice in it."""
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        seen = set()
-        raise RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
-    return found
 
 
 def deep_json(text: str, hook) -> object:

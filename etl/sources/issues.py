@@ -14,8 +14,8 @@ import polars as pl
 from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
-from etl.sources.files import (RepeatedKey, SourceError, decode, match_titles, not_text, read_csv_text, unforeseen_errors,
-                               unique_keys)
+from etl.sources.files import (SourceError, decode, key_given_twice, marked_keys, match_titles, not_text, read_csv_text,
+                               unforeseen_errors)
 
 DATASET = load_contract("issue_events").dataset("issue_events")
 CONFIDENTIAL = [f.name for f in DATASET.fields if f.confidential]
@@ -37,14 +37,14 @@ def _read_jsonl(path: Path, name: str) -> pl.DataFrame:
             continue
         problem = None
         try:
-            record = json.loads(line, object_pairs_hook=unique_keys)
+            record = json.loads(line, object_pairs_hook=marked_keys)
             if not isinstance(record, dict):
                 problem, record = "the line is not a JSON object; expected one JSON object per line", {}
+            elif key_given_twice(record) is not None:  # its key is not told: an issue log's text is confidential
+                problem, record = "the line has a key twice; expected each key once", {}
         except json.JSONDecodeError as error:  # its msg is the json module's words ("Expecting value"), never the line's
             problem, record = (f"the line is not valid JSON ({error.msg} at character {error.pos + 1}); expected one JSON "
                                "object per line"), {}
-        except RepeatedKey:  # its key is not told: an issue log's text is confidential
-            problem, record = "the line has a key twice; expected each key once", {}
         except RecursionError:
             problem, record = "the line is nested too deep to read; expected one JSON object of fields", {}
         rows.append({k: (None if v is None else str(v)) for k, v in record.items() if k in TITLES}
