@@ -8,6 +8,7 @@ WAREHOUSE ?= data/warehouse
 AWARDS ?= 100000
 PORT ?= 8501
 AXE := tests/browser/node_modules/axe-core/axe.min.js
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation
 
 .PHONY: setup demo build serve test lock clean chromium screenshots bench audit
 
@@ -30,17 +31,17 @@ demo: $(VENV)/.installed  ## write a fresh demo inbox
 build: $(VENV)/.installed | $(INBOX)  ## load the inbox into the warehouse and publish it
 	$(BIN)/covenant build --inbox $(INBOX) --warehouse $(WAREHOUSE)
 
-serve: build  ## set up, build the demo warehouse and serve the dashboard on http://127.0.0.1:8501
+serve: build chromium  ## set up, build the demo warehouse and serve the dashboard on http://127.0.0.1:8501
 	$(BIN)/covenant serve --warehouse $(WAREHOUSE) --port $(PORT)
 
 $(AXE): tests/browser/package.json tests/browser/package-lock.json  ## axe-core, pinned, from the npm registry
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	touch $@
 
-chromium:  ## Debian's Chromium for the browser tests, once (Playwright drives it; it downloads no browser)
-	@command -v chromium >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+chromium:  ## Debian's Chromium (browser tests, chart images), pango and fonts (briefing PDFs), once; nothing else is downloaded
+	@command -v chromium >/dev/null && ldconfig -p | grep -q libpangoft2-1.0 && fc-list | grep -q "Liberation Sans" || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES); \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq $(SYSTEM_PACKAGES); fi; }
 
 test: $(VENV)/.installed $(AXE) chromium  ## set up and run the whole test suite, browser and accessibility tests included
 	$(BIN)/python -m pytest
