@@ -52,7 +52,7 @@ def _draw(figures_by: pl.DataFrame, declared: pl.DataFrame, names: dict[str, str
                + ", ".join(f"{fmt.markdown_text(names[c])} does best on {n}" for c, n in counts.items()) + "."
                if leads else f"In {period}, no percentage has a value for more than one of them.")
     components.chart(f"Side by side, {period}", summary, chart if percentages.height else None, table,
-                     file_stem=f"side-by-side-{'-'.join(names)}-{period}")
+                     file_stem=f"side-by-side-{'-'.join(names)}-{period}", sources=("funding", "returns"))
 
 
 def bodies(selection, declared: pl.DataFrame, span: tuple[int, int], body_names: dict[str, str], first: str | None = None) -> None:

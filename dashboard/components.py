@@ -9,7 +9,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from dashboard import extracts
+from dashboard import chart_images, extracts, layout
 from dashboard import format as fmt
 from warehouse import breakdowns
 
@@ -38,10 +38,12 @@ def axis(title: str, **more) -> dict:
 
 
 def chart(title: str, summary: str, figure: dict | None, table: pl.DataFrame, *, file_stem: str,
-          left_out: str | None = None) -> None:
+          left_out: str | None = None, sources: tuple[str, ...] = ()) -> None:
     """A chart as every page shows one: title, one-sentence summary, the chart (`figure`, made by figure(); described
-    for screen readers by the summary), the same figures as a table, a download of them, and what was left out. With
-    no value to draw (`figure` None) the summary says why, and no empty chart is drawn."""
+    for screen readers by the summary), the same figures as a table, downloads of them (CSV) and of the chart as an
+    image (PNG and SVG, with its title, summary, source and release drawn in), and what was left out. With no value
+    to draw (`figure` None) the summary says why, and no empty chart is drawn. `sources`: the inbox folders its
+    figures come from (every source when none is named)."""
     with st.container(key=f"chart-block-{slug(file_stem)}"):  # the block the browser tests check as one
         st.subheader(title)
         st.markdown(summary)
@@ -49,9 +51,17 @@ def chart(title: str, summary: str, figure: dict | None, table: pl.DataFrame, *,
             st.plotly_chart(figure, config={"displayModeBar": False, "staticPlot": False}, key=f"chart-{slug(file_stem)}")
         with st.expander(f"Table: {title}"):
             show_table(table)
-        st.download_button(f"Download the data of “{title}” (CSV)", partial(extracts.csv_bytes, table),  # made on click,
-                           file_name=f"{slug(file_stem)}.csv", mime="text/csv", key=f"download-{slug(file_stem)}",
-                           on_click="ignore")  # with no rerun, which could revoke the file being made
+        with st.container(horizontal=True, key=f"chart-downloads-{slug(file_stem)}"):
+            st.download_button(f"Download the data of “{title}” (CSV)", partial(extracts.csv_bytes, table),  # made on click,
+                               file_name=f"{slug(file_stem)}.csv", mime="text/csv", key=f"download-{slug(file_stem)}",
+                               on_click="ignore")  # with no rerun, which could revoke the file being made
+            if figure is not None:
+                source = layout.source_line(sources)
+                for file_type in chart_images.MEDIA_TYPES:
+                    st.download_button(f"Download the chart “{title}” ({file_type.upper()})",
+                                       partial(chart_images.image, figure, fmt.plain_text(title), fmt.plain_text(summary), source, file_type),
+                                       file_name=f"{slug(file_stem)}.{file_type}", mime=chart_images.MEDIA_TYPES[file_type],
+                                       key=f"download-{file_type}-{slug(file_stem)}", on_click="ignore")
         if left_out:
             st.caption(left_out)
 
@@ -194,7 +204,7 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
     lacking = series["lacking"].sum()
     chart(f"{indicator['name']} by {words}", summary, line if published.height else None,
           _figures(points, pl.col("period").alias(words.capitalize()), unit),
-          file_stem=f"{indicator['indicator_id']}-by-{words}-{described}",
+          file_stem=f"{indicator['indicator_id']}-by-{words}-{described}", sources=tuple(indicator["sources"]),
           left_out=f"{fmt.count(lacking)} records left out for lacking {indicator['needs']}." if lacking else
           "No record was left out for lacking a field.")
 
@@ -292,4 +302,5 @@ def ranking(indicator: dict, cells: pl.DataFrame, by: str, period: str, highligh
     table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize()), indicator["unit"]).insert_column(
         1, cells["breakdown_code"].alias("Code")).insert_column(0, cells["rank"].alias("Rank"))
     chart(f"{indicator['name']} by {words}, {period}", summary + note, bars if ranked.height else None, table,
-          file_stem=f"{indicator['indicator_id']}-by-{by}-{period}" + (f"-{highlight}" if highlight else ""))
+          file_stem=f"{indicator['indicator_id']}-by-{by}-{period}" + (f"-{highlight}" if highlight else ""),
+          sources=tuple(indicator["sources"]))

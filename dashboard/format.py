@@ -15,6 +15,11 @@ MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&])")  # what markdo
 ZERO_WIDTH_SPACE = "\u200b"
 
 
+def plain_text(markdown: str) -> str:
+    """Markdown this dashboard writes (markdown_text's escapes, bold) as the plain text a reader sees."""
+    return re.sub(r"\\(.)", r"\1", str(markdown).replace(ZERO_WIDTH_SPACE, "").replace("**", ""))
+
+
 def markdown_text(text) -> str:
     """Text from a file or a link, shown as itself inside Streamlit markdown (titles, captions, alerts): every character
     markdown, Streamlit's directives (:red[..], :material/..:) or LaTeX ($) would act on is escaped, line breaks become

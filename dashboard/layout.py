@@ -11,7 +11,9 @@ import streamlit as st
 
 from dashboard import format as fmt
 from dashboard import queries
+from etl.sources import source
 from etl.warehouse_files import RETENTION_DAYS
+from warehouse.indicators import SOURCES as SOURCE_FOLDERS
 
 SERVICE_NAME = "Civil Society Covenant dashboard"
 UK = ZoneInfo("Europe/London")
@@ -106,6 +108,16 @@ def citation(title: str, described: str | None, url: str, pinning: dict, retriev
     view = f"{title}: {described}" if described else title
     return (f"{SERVICE_NAME}, “{view}”, release {pinning['release']} published {_published(pinning['release_built_at'])}. "
             f"Retrieved {fmt.date(retrieved)} from {url}")
+
+
+def source_line(sources: tuple[str, ...] = ()) -> str:
+    """What a chart image says of where it comes from: the dashboard, the sources (inbox folders; every one when none
+    is named) in words, the release and its date, and the link that reopens the view in that release."""
+    titles = [source(folder).title for folder in (sources or SOURCE_FOLDERS)]
+    pinning = queries.pinning()
+    named = " and ".join(filter(None, (", ".join(titles[:-1]), titles[-1])))
+    return (f"Source: {SERVICE_NAME}, from {named}. Release {pinning['release']}, published "
+            f"{_published(pinning['release_built_at'])}. {pinned_url(pinning)}")
 
 
 def pinned_url(pinning: dict) -> str:

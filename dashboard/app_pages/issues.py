@@ -34,7 +34,7 @@ def backlog(indicator: dict, quarters: pl.DataFrame, as_of: dt.date, described: 
     table = points.select(pl.col("period").alias("Quarter raised"), pl.col("waiting").alias("Waited by " + f"{as_of:%-d %B %Y}"),
                           *components.numbers(points, {"value": "Still open", "denominator": "Raised (not withdrawn)"},
                                               indicator["unit"]))
-    components.chart("The open backlog by age", summary, figure, table, file_stem=f"issues-still-open-by-quarter-{described}",
+    components.chart("The open backlog by age", summary, figure, table, file_stem=f"issues-still-open-by-quarter-{described}", sources=tuple(indicator["sources"]),
                      left_out="No issue is left out for lacking a field; withdrawn issues are not counted.")
 
 layout.page_header(

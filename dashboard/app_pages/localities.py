@@ -79,7 +79,7 @@ table = cells.select(pl.col("name").alias("Place"), pl.col("gss_code").alias("GS
                      pl.col("lacking").alias("Records lacking the field"))
 st.header("The map")
 components.chart(f"{indicator['name']} by {'district' if level == 'districts' else 'nation and region'}, {period}", summary,
-                 figure, table, file_stem=f"{indicator_id}-map-{period}",
+                 figure, table, file_stem=f"{indicator_id}-map-{period}", sources=tuple(indicator["sources"]),
                  left_out=(f"{fmt.count(cells['lacking'].sum())} records left out for lacking {indicator['needs']}."
                            + ("" if hexes.height else " Load a HexJSON district layout into the inbox to see a district map.")))
 

@@ -56,7 +56,7 @@ if selection.values.get("size"):
     st.caption("This chart compares every size of organisation, so it does not follow the size chosen; the rest of the "
                "page marks it.")
 components.chart(f"Awards and funding by recipient size, {year}", summary, figure, table,
-                 file_stem=f"funding-by-size-{year}-{selection.describe()}",
+                 file_stem=f"funding-by-size-{year}-{selection.describe()}", sources=("funding",),
                  left_out=f"{fmt.count(unknown)} awards went to organisations whose income is not known (shown as Unknown income).")
 
 indicators = queries.indicators()

@@ -100,5 +100,5 @@ elif now.height:
                        pl.col("value").round(1).alias(f"{year} (%)"), pl.col("change_since_baseline").round(1).alias("Change (points)"),
                        pl.col("rag").alias("RAG"), pl.col("lacking").alias("Records lacking the field"))
     components.chart(f"Headline percentages: {year} against the {baseline} baseline", summary, figure, table,
-                     file_stem=f"headline-percentages-{selection.describe()}",
+                     file_stem=f"headline-percentages-{selection.describe()}", sources=("funding", "returns"),
                      left_out=f"Records left out for lacking the field they need: {fmt.count(now['lacking'].sum())} across these figures in {year}.")

@@ -146,7 +146,7 @@ if mine.height:
                         pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
                         pl.col("lacking").alias("Records lacking the field"))
     components.chart(f"{name} against its peers, {period}", summary, figure, table,
-                     file_stem=f"{body}-against-peers-{period}",
+                     file_stem=f"{body}-against-peers-{period}", sources=("funding", "returns"),
                      left_out=f"{fmt.count(mine['lacking'].sum())} records left out for lacking the field an indicator needs.")
     ranked_ids = mine.filter(pl.col("rank").is_not_null())["indicator_id"].to_list()
     if ranked_ids:

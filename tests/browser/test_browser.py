@@ -247,6 +247,24 @@ def test_a_charts_download_holds_its_table(base, page, built_warehouse):
     assert download.value.suggested_filename.endswith(".csv")
 
 
+def test_a_chart_downloads_as_png_and_svg_with_its_title_summary_and_release(base, page, built_warehouse):
+    open_page(page, base, "principles?principle=partnership")
+    block = page.locator('[class*="st-key-chart-block-"]').first
+    summary = block.locator('[data-testid="stMarkdownContainer"]').first.inner_text()
+    with page.expect_download(timeout=60_000) as download:  # made when the button is clicked
+        block.get_by_role("button", name=re.compile(r"^Download the chart .* \(PNG\)$")).click()
+    png = Path(download.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and download.value.suggested_filename.endswith(".png")
+    with page.expect_download(timeout=60_000) as download:
+        block.get_by_role("button", name=re.compile(r"^Download the chart .* \(SVG\)$")).click()
+    svg = Path(download.value.path()).read_text(encoding="utf-8")
+    drawn = " ".join(re.findall(r">([^<>]+)</(?:text|tspan)>", svg))
+    release = built_warehouse.result.load_id
+    assert "Awards paid in advance by quarter" in drawn
+    assert " ".join(summary.split()) in drawn
+    assert f"Release {release}" in drawn and "Source: Civil Society Covenant dashboard, from Funding (360Giving)" in drawn
+
+
 def test_the_scorecards_download_holds_every_body_on_every_indicator(base, page, built_warehouse):
     open_page(page, base, "public-bodies")
     with page.expect_download(timeout=60_000) as download:  # made when clicked
