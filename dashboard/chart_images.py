@@ -39,8 +39,9 @@ def framed(figure: dict, title: str, summary: str, source: str) -> dict:
     top = 50 + LINE * len(summary_lines)
     bottom = int(margin.get("b", 40)) + 30 + LINE * len(source_lines)
     legend = dict(layout.get("legend") or {})
-    if legend.get("orientation") == "h" and isinstance(legend.get("y"), (int, float)) and legend["y"] < 0:
-        bottom += 30  # a legend below the axis takes room above the source
+    if legend.get("orientation") == "h":  # a legend across goes above the plot, under the summary, clear of the source
+        top += 30
+        legend |= {"x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "yref": "paper"}
     layout |= {
         "width": WIDTH,
         "height": int(layout.get("height", 360)) + top + bottom - int(margin.get("t", 30)) - int(margin.get("b", 40)),
@@ -50,6 +51,7 @@ def framed(figure: dict, title: str, summary: str, source: str) -> dict:
                   "subtitle": {"text": "<br>".join(html.escape(line) for line in summary_lines), "font": {"size": 13}}},
         "xaxis": {"automargin": True} | dict(layout.get("xaxis") or {}),
         "yaxis": {"automargin": True} | dict(layout.get("yaxis") or {}),
+        "legend": legend,
         "paper_bgcolor": "white",
         "plot_bgcolor": layout.get("plot_bgcolor", "white"),
     }

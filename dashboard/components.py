@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import chart_images, extracts, layout
 from dashboard import format as fmt
+from etl import settings
 from warehouse import breakdowns
 
 # Okabe and Ito's colour-blind-safe palette; RAG is always written out as well as coloured
@@ -64,6 +65,21 @@ def chart(title: str, summary: str, figure: dict | None, table: pl.DataFrame, *,
                                        key=f"download-{file_type}-{slug(file_stem)}", on_click="ignore")
         if left_out:
             st.caption(left_out)
+
+
+def briefing_download(subject: dict[str, str], about: str) -> None:
+    """A button that downloads the briefing pack (PDF, dashboard/briefing.py) on `subject` (a body, principle or
+    place: its filter key and code) with the view's other filters, from the release shown, made when clicked."""
+    from dashboard import briefing, filters, queries
+
+    view = {k: v for k, v in filters.carried().items() if k != "release"} | subject
+    base = str(st.context.url or "").split("?", 1)[0].rsplit("/", 1)[0] or settings.DEFAULT_URL
+    st.download_button(f"Download a briefing pack on {fmt.markdown_text(about)} (PDF)",
+                       partial(briefing.pack, view, queries.pinning()["release"], base),
+                       file_name=f"covenant-briefing-{slug(about)}.pdf", mime="application/pdf", on_click="ignore",
+                       key=f"briefing-{slug('-'.join(subject.values()))}",
+                       help="A short PDF for a hearing: headline figures, each principle's figures with numerators, "
+                            "changes, peers' median and rank, charts, caveats, definitions, the release and a citation.")
 
 
 def show_table(table: pl.DataFrame) -> None:

@@ -217,6 +217,33 @@ def sidebar() -> Selection:
     return selection
 
 
+def selection_for(wanted: dict[str, str]) -> Selection:
+    """The selection a link with these filters (URL key -> value, as `?body=DCMS&from=2025-26+Q1`) opens, without the
+    sidebar's widgets: for a briefing pack made outside a page. A value the warehouse does not know is refused
+    (ValueError, naming it); no period means every quarter published."""
+    every = _options()
+    quarters = quarters_of(list(every.get("year", {})))
+    if not quarters:
+        raise ValueError("The published warehouse has no figures yet")
+    unknown: list[str] = []
+    first, last = _period(wanted.get("from"), quarters, "from", unknown), _period(wanted.get("to"), quarters, "to", unknown)
+    values: dict[str, str | None] = {}
+    names, chosen = {}, []
+    for f in FILTERS:
+        code = wanted.get(f.key)
+        if code is not None and code not in every.get(f.key, {}):
+            unknown.append(f"{f.label.lower()} '{code[:40]}'")
+            code = None
+        values[f.key] = code
+        if code is not None:
+            names[f.key] = every[f.key][code]
+            chosen.append((f.key, _owner(f, code), code))
+    if unknown:
+        raise ValueError("The published data has no " + "; no ".join(unknown))
+    years = tuple(y for y in every["year"] if first[:7] <= y <= last[:7])
+    return Selection(values, names, first, last, years, tuple(chosen))
+
+
 def copy_link() -> None:
     """Two buttons: one copies the page's address (which holds every filter) for the latest release, the other the
     same address pinned to the release shown (`?release=<load id>`), whose figures stay as cited. Where the browser

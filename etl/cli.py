@@ -258,6 +258,43 @@ def template(output: Path, force: bool) -> None:
 
 @main.command()
 @WAREHOUSE
+@click.option("--body", help="A public body's code (as in the dashboard's links: ?body=DCMS).")
+@click.option("--principle", help="A principle's code: recognition, partnership, participation, transparency, accountability.")
+@click.option("--place", help="A place's GSS code: a district, combined authority, region or nation (E08000016).")
+@click.option("--year", help="A financial year (2025-26); default: the latest complete one, as the dashboard shows.")
+@click.option("--release", help="A release kept (its load id, as in ?release=...); default: the latest.")
+@click.option("--url", default=settings.DEFAULT_URL, show_default=True, help="The dashboard's address, for the pack's link.")
+@click.option("--out", "output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF to write.")
+def briefing(warehouse: Path, body: str | None, principle: str | None, place: str | None, year: str | None,
+             release: str | None, url: str, output: Path) -> None:
+    """Write a briefing pack (PDF) on one public body, principle or place: headline figures, each principle's
+    figures with numerators, changes, peers' median and rank, charts, caveats, definitions, the release and a citation."""
+    os.environ["COVENANT_WAREHOUSE"] = str(warehouse.resolve())
+    from dashboard import briefing as packs
+    from dashboard import queries
+    from etl.warehouse_files import kept_release
+
+    if release and kept_release(warehouse.resolve(), release) is None:
+        raise click.ClickException(f"The release '{printable(release[:40])}' is not kept in {warehouse}; "
+                                   "`covenant status` lists those that are")
+    queries.pin_release(release)
+    if queries.database() is None:
+        raise click.ClickException(f"Nothing has been published in {warehouse}: run `covenant build` first")
+    try:
+        view = packs.subject_of(body, principle, place)
+        if year:
+            view |= {"from": f"{year} Q1", "to": f"{year} Q4"}
+            if year not in queries.financial_years():
+                raise ValueError(f"The published data has no financial year '{year[:20]}'")
+        document = packs.pack(view, release, url)
+    except ValueError as problem:
+        raise click.ClickException(printable(str(problem))) from None
+    output.write_bytes(document)
+    click.echo(f"Wrote the briefing pack to {output} ({len(document):,} bytes)")
+
+
+@main.command()
+@WAREHOUSE
 @click.option("--port", type=int, default=settings.DEFAULT_PORT, show_default=True, help="Port to serve on.")
 @click.option("--address", default="127.0.0.1", show_default=True, help="Address to serve on.")
 def serve(warehouse: Path, port: int, address: str) -> None:

@@ -27,9 +27,12 @@ def test_a_framed_chart_draws_its_title_summary_and_source_escaped_and_leaves_th
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in lines[1] and "<script>" not in title["subtitle"]["text"]
     assert framed["layout"]["annotations"][-1]["text"].replace("<br>", " ") == SOURCE
     assert framed["layout"]["width"] == chart_images.WIDTH
-    # the margins hold two summary lines above, and the legend and the source below, on top of the chart's own height
-    assert framed["layout"]["margin"]["t"] == 50 + 2 * chart_images.LINE + 10
-    assert framed["layout"]["margin"]["b"] == 40 + 30 + 2 * chart_images.LINE + 30
+    # the margins hold the title, two summary lines and the legend (moved above the plot) over it, the axis and two
+    # lines of source under it, on top of the chart's own height
+    assert framed["layout"]["margin"]["t"] == 50 + 2 * chart_images.LINE + 30 + 10
+    assert framed["layout"]["margin"]["b"] == 40 + 30 + 2 * chart_images.LINE
+    assert framed["layout"]["legend"] | {"title": None} == {"title": None, "orientation": "h", "x": 0, "xanchor": "left",
+                                                            "y": 1.0, "yanchor": "bottom", "yref": "paper"}
     assert "title" not in FIGURE["layout"] and "annotations" not in FIGURE["layout"]  # the page's own figure is unchanged
 
 

@@ -219,9 +219,11 @@ def test_the_principles_page_shows_every_indicator_of_the_chosen_principle(built
                                        "select name from marts.indicators where principle = 'partnership' order by sort_order")]
     subheaders = [s.value for s in at.subheader]
     assert [s for s in subheaders if s in names] == names
-    # every chart has its summary, table and download
+    # every chart has its summary, table and downloads (its data as CSV, itself as PNG and SVG); and the principle its briefing pack
     assert len(at.get("plotly_chart")) == len([s for s in subheaders if " by " in s])
-    assert len(at.get("download_button")) == len(at.get("plotly_chart"))
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert len(labels) == 3 * len(at.get("plotly_chart")) + 1
+    assert labels[0] == "Download a briefing pack on Partnership and collaboration (PDF)"
 
 
 def principle_charts(at: AppTest) -> list[str]:

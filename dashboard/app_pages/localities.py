@@ -19,6 +19,10 @@ info = layout.data_status()
 if info is None:
     st.stop()
 selection = filters.sidebar()
+chosen_place = next(((b, code) for _, b, code in selection.chosen_breakdowns if b in compare.PLACES), None)
+if chosen_place:  # a briefing on the place chosen (the district, combined authority, region or nation)
+    components.briefing_download(dict([chosen_place]), selection.names[next(k for k, b, _ in selection.chosen_breakdowns
+                                                                            if b == chosen_place[0])])
 declared = queries.indicators().filter(pl.col("breakdowns").list.contains("region") & ~pl.col("disclosure_controlled"))
 names = dict(zip(declared["indicator_id"], declared["name"], strict=True))
 indicator_id = filters.page_choice("Indicator", list(names), "place_indicator", format_func=names.get,

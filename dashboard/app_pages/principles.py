@@ -26,6 +26,7 @@ declared = queries.indicators().filter(pl.col("principle") == principle)
 st.header(names[principle])
 if not selection.principle:
     st.caption("Showing the first principle; choose another in the filters.")
+components.briefing_download({"principle": principle}, names[principle])
 as_of = info["as_of"]
 span = selection.headline_span(as_of)
 first, last = selection.span

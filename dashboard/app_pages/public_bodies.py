@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import compare, components, extracts, figures, filters, layout, queries
 from dashboard import format as fmt
+from dashboard.scorecard import body_scorecard
 
 layout.page_header(
     "Public bodies",
@@ -37,30 +38,10 @@ body_region = dict(regions.select("code", "region_code").iter_rows()).get(body) 
 peers_by = filters.page_choice("Compare with", ["type", "region"] if body_region else ["type"], "peers",
                                format_func=lambda p: {"type": "Bodies of the same type",
                                                       "region": "Bodies of the same type in the same region"}[p]) if body else "type"
-kept = selection.without("body_type") | ({"body_type": [body_type]} if body_type else {})
-cells = queries.figures(declared.filter(~pl.col("disclosure_controlled"))["indicator_id"].to_list(),
-                        [figures.span(figures.NOW, *span)], "public_body", kept)
-year = figures.periods.financial_year_label(span[1] // 4)
-issue_cells = queries.body_scorecard(year, body_type).filter(
-    pl.col("indicator_id").is_in(declared.filter(pl.col("disclosure_controlled"))["indicator_id"].to_list()))
-cells = pl.concat([
-    cells.select(pl.col("breakdown_code").alias("body_code"), "indicator_id", "value", "numerator", "denominator", "lacking",
-                 pl.lit(False).alias("suppressed")),
-    issue_cells.select("body_code", "indicator_id", "value", "numerator", "denominator", "lacking", "suppressed"),
-], how="vertical_relaxed").join(bodies.select(pl.col("code").alias("body_code"), pl.col("name").alias("body_name"),
-                                              pl.col("parent").alias("body_type")), on="body_code")
-if peers_by == "region":
-    same = regions.filter(pl.col("region_code") == body_region)["code"].to_list()
-    cells = cells.filter(pl.col("body_code").is_in(same))
-scorecard = figures.peer_medians(cells.join(declared.select(
-    "indicator_id", pl.col("name").alias("indicator_name"), "principle", "direction", "sort_order", "unit", "rag_green", "rag_amber"),
-    on="indicator_id").with_columns(pl.col("body_type").alias("peer_group")))
+scorecard = body_scorecard(selection, declared, span, body_type, body_region if peers_by == "region" else None)
 if scorecard.is_empty():
     st.warning(f"No public body has figures for {selection.describe()}. Widen the period or clear a filter.")
     st.stop()
-scorecard = scorecard.with_columns(figures.rag(pl.col("value")).alias("rag")).sort("sort_order", "body_name")
-scorecard = scorecard.with_columns(fmt.text_column("shown", fmt.indicator_value, scorecard, "value", "unit", "suppressed"),
-                                   fmt.text_column("peer_shown", fmt.indicator_value, scorecard, "peer_median", "unit"))
 others = [k for k in selection.record_filters if k not in ("public_body", "body_type")]
 if others:
     st.caption(f"Funding and returns figures follow the {', '.join(selection.names[k] for k, b, _ in selection.chosen_breakdowns if b in others)} "
@@ -101,6 +82,7 @@ if peers_by == "region":
     region_name = names.filter((pl.col("breakdown") == "region") & (pl.col("code") == body_region))["name"]
     peer_words += f" in {region_name[0] if region_name.len() else 'its region'}"
 st.caption(f"{type_names.get(body_type, 'Public body')}. Compared with the other {peer_words}, {period}.")
+components.briefing_download({"body": body}, name)
 returns = queries.body_returns(body)
 if returns.height:
     last = returns.row(-1, named=True)

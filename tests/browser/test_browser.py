@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 
 from tests.browser import harness
 from tests.browser.screenshots import whole_page
@@ -263,6 +264,18 @@ def test_a_chart_downloads_as_png_and_svg_with_its_title_summary_and_release(bas
     assert "Awards paid in advance by quarter" in drawn
     assert " ".join(summary.split()) in drawn
     assert f"Release {release}" in drawn and "Source: Civil Society Covenant dashboard, from Funding (360Giving)" in drawn
+
+
+def test_a_bodys_profile_downloads_its_briefing_pack(base, page, built_warehouse):
+    open_page(page, base, "public-bodies?body=DCMS")
+    with page.expect_download(timeout=120_000) as download:  # made when the button is clicked
+        page.get_by_role("button", name="Download a briefing pack on Department for Culture, Media and Sport (PDF)").click()
+    reader = PdfReader(download.value.path())
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    release = built_warehouse.result.load_id
+    assert len(reader.pages) >= 5 and download.value.suggested_filename == "covenant-briefing-department-for-culture-media-and-sport.pdf"
+    assert text.startswith("Civil Society Covenant dashboard · briefing · Ministerial department Department for Culture, Media and Sport")
+    assert f"{base}/public-bodies?body=DCMS&release={release}" in text.replace(" ", "")
 
 
 def test_the_scorecards_download_holds_every_body_on_every_indicator(base, page, built_warehouse):
