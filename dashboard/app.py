@@ -38,7 +38,8 @@ def main() -> None:
     import pandas  # noqa: F401  imported once before any chart: two sessions importing it at once broke Plotly's check of it
 
     from dashboard import queries
-    from dashboard.layout import DESCRIBED, FOCUS_STYLE, SERVICE_NAME, cite_this, footer, navigation, release_notice
+    from dashboard.layout import (DESCRIBED, FOCUS_STYLE, SERVICE_NAME, cite_this, footer, navigation, print_header,
+                                  print_support, release_notice)
 
     if not gc.get_freeze_count():  # once per process: the libraries just loaded are never garbage, so set them aside;
         gc.freeze()  # Streamlit's full collection after every page run took about 85 ms over them, holding up the server
@@ -46,7 +47,9 @@ def main() -> None:
     queries.pin_release(st.query_params.get("release"))  # the whole view reads one release: the link's, else the latest
     st.set_page_config(page_title=SERVICE_NAME, layout="wide", initial_sidebar_state="expanded")
     st.html(FOCUS_STYLE)
+    print_support()
     menu = st.sidebar.container()  # above the filters
+    heading = st.container(key="print-header")  # printed only, at the top; filled once the page has set its filters
     body = st.container()
     footer()  # below the page's body, drawn first so that a page stopping early (no data, nothing matches) still has it
     st.session_state[DESCRIBED] = None  # the page's filters in words, set by filters.sidebar() on pages that have them
@@ -57,6 +60,8 @@ def main() -> None:
         finally:  # after the page has put its filters in the URL, so the links carry them; also when it stops early
             with menu:
                 navigation(pages)
+            with heading:
+                print_header(page.title)
             cite_this(page.title, page.url_path)
 
 

@@ -3,6 +3,7 @@ table alternative, its own download and a note of the records left out; and an i
 
 from __future__ import annotations
 
+import html
 import re
 from functools import partial
 
@@ -84,8 +85,31 @@ def briefing_download(subject: dict[str, str], about: str) -> None:
 
 def show_table(table: pl.DataFrame) -> None:
     """A table as Arrow, which Streamlit sends as it is (a polars frame is converted through pandas first: a third
-    of a chart's drawing time, and whole numbers with a gap became decimals)."""
+    of a chart's drawing time, and whole numbers with a gap became decimals). Printed as a plain HTML table of every
+    row (print_table()): the grid is drawn on a canvas, a screen's height of rows at a time."""
     st.dataframe(table.to_arrow(), hide_index=True)
+    st.html(print_table(table))
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else str(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    return str(value)
+
+
+def print_table(table: pl.DataFrame) -> str:
+    """`table` as a plain HTML table, every value escaped, shown only in print (dashboard/print.css)."""
+    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in table.columns)
+    numeric = [dtype.is_numeric() for dtype in table.dtypes]
+    rows = "".join("<tr>" + "".join(f"<td class='number'>{html.escape(_cell(v))}</td>" if n else f"<td>{html.escape(_cell(v))}</td>"
+                                     for v, n in zip(row, numeric)) + "</tr>" for row in table.iter_rows())
+    return f"<div class='print-table'><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
 
 
 def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> None:

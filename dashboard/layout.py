@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -19,6 +20,9 @@ SERVICE_NAME = "Civil Society Covenant dashboard"
 UK = ZoneInfo("Europe/London")
 # read once per process, not on every script run
 FOCUS_STYLE = f"<style>{(Path(__file__).parent / 'focus.css').read_text(encoding='utf-8')}</style>"
+# what printing needs (print.css; print.js fits each chart to the page's width), hidden on screen
+PRINT_SUPPORT = (f"<style>{(Path(__file__).parent / 'print.css').read_text(encoding='utf-8')}</style>"
+                 f"<script>{(Path(__file__).parent / 'print.js').read_text(encoding='utf-8')}</script>")
 ATTRIBUTION = (
     "Sources: public bodies' 360Giving grants data, departmental returns and the issue reporting service. "
     "Contains public sector information licensed under the Open Government Licence v3.0. "
@@ -102,12 +106,20 @@ def release_notice(url_path: str) -> None:
                    f"({pinning['release']}), which is the latest.")
 
 
+def _view(title: str, described: str | None) -> str:
+    """A page and its filters in words: 'Public bodies: Department for Culture, Media and Sport, 2025-26'."""
+    return f"{title}: {described}" if described else title
+
+
+def _release(pinning: dict) -> str:
+    """The release shown and its date of publication: 'release 20261207T... published 7 December 2026'."""
+    return f"release {pinning['release']} published {_published(pinning['release_built_at'])}"
+
+
 def citation(title: str, described: str | None, url: str, pinning: dict, retrieved: dt.date) -> str:
     """How to cite a page: the dashboard, the page, its filters in words, the release and its date, the date
     retrieved, and the link that reopens it in that release."""
-    view = f"{title}: {described}" if described else title
-    return (f"{SERVICE_NAME}, “{view}”, release {pinning['release']} published {_published(pinning['release_built_at'])}. "
-            f"Retrieved {fmt.date(retrieved)} from {url}")
+    return f"{SERVICE_NAME}, “{_view(title, described)}”, {_release(pinning)}. Retrieved {fmt.date(retrieved)} from {url}"
 
 
 def source_line(sources: tuple[str, ...] = ()) -> str:
@@ -132,10 +144,32 @@ def cite_this(title: str, url_path: str) -> None:
     if pinning["release"] is None:
         return
     described = st.session_state.get(DESCRIBED)
-    with st.expander("Cite this page"):
+    with st.container(key="cite-this"), st.expander("Cite this page"):  # not printed: the print header says the same
         st.code(citation(title, described, pinned_url(pinning), pinning, dt.date.today()), language=None, wrap_lines=True)
         st.caption("The link pins this release, so it shows these figures as long as the release is kept "
                    f"({RETENTION_DAYS:g} days after a newer one is published).")
+
+
+def print_support() -> None:
+    """The print stylesheet and the script that fits charts to the printed page (hidden on screen)."""
+    with st.container(key="print-support"):
+        st.html(PRINT_SUPPORT, unsafe_allow_javascript=True)
+
+
+def print_header(title: str) -> None:
+    """What a printed page opens with (hidden on screen): the dashboard and the page, its filters in words, the
+    release and its date, and the link that reopens this view in that release; the parts of its citation."""
+    pinning = queries.pinning()
+    described = st.session_state.get(DESCRIBED)
+    lines = [f"<p class='print-title'>{html.escape(SERVICE_NAME)}: {html.escape(title)}</p>"]
+    if described:
+        lines.append(f"<p>Filters: {html.escape(described)}</p>")
+    if pinning["release"] is not None:
+        url = pinned_url(pinning)
+        release = _release(pinning)
+        lines.append(f"<p>{html.escape(release[0].upper() + release[1:])}; printed {html.escape(fmt.date(dt.date.today()))}</p>")
+        lines.append(f"<p>Link to this view in this release: <a href='{html.escape(url, quote=True)}'>{html.escape(url)}</a></p>")
+    st.html(f"<div class='print-header'>{''.join(lines)}</div>")
 
 
 DESCRIBED = "covenant-view-described"  # session state: the filters of the page drawn last, in words (filters.sidebar)
