@@ -287,7 +287,7 @@ def briefing(warehouse: Path, body: str | None, principle: str | None, place: st
             if year not in queries.financial_years():
                 raise ValueError(f"The published data has no financial year '{year[:20]}'")
         document = packs.pack(view, release, url)
-    except ValueError as problem:
+    except (ValueError, RuntimeError) as problem:  # RuntimeError: no Chromium to draw the charts with
         raise click.ClickException(printable(str(problem))) from None
     output.write_bytes(document)
     click.echo(f"Wrote the briefing pack to {output} ({len(document):,} bytes)")

@@ -142,3 +142,15 @@ def test_chart_tables_hold_numbers_headed_with_their_unit() -> None:
     mixed = pl.DataFrame({"value": [45.25, 1.234], "unit": ["percent", "£ per head"]})
     assert mixed.select(*components.numbers(mixed, {"value": "DCMS"})).to_dicts() == [
         {"DCMS": 45.25, "Unit": "percent"}, {"DCMS": 1.23, "Unit": "£ per head"}]
+
+
+def test_a_printed_table_holds_its_first_rows_escaped_and_says_how_many_more():
+    from dashboard.components import PRINTED_ROWS, print_table
+
+    small = print_table(pl.DataFrame({"Body": ["<b>A</b>", None], "Value (%)": [12.5, 3.0], "Named": [True, False]}))
+    assert ("<tr><td>&lt;b&gt;A&lt;/b&gt;</td><td class='number'>12.5</td><td>Yes</td></tr>"
+            "<tr><td></td><td class='number'>3</td><td>No</td></tr>") in small
+    assert "print-more" not in small
+    large = print_table(pl.DataFrame({"n": list(range(PRINTED_ROWS + 5))}))
+    assert large.count("<tr>") == PRINTED_ROWS + 1  # the header's row and the first PRINTED_ROWS
+    assert f"The first {PRINTED_ROWS} of {PRINTED_ROWS + 5} rows; every row is in the page's download." in large
