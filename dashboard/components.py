@@ -104,18 +104,25 @@ def _cell(value) -> str:
 
 
 PRINTED_ROWS = 300  # a printed table's rows at most (about six sheets): the rest are in the page's download
+WIDE_COLUMNS = 10  # a table with more columns prints on a landscape sheet of its own, in smaller type
+PRINTED_COLUMNS = 30  # more than this is unreadable even so: such a table is named in print, not drawn
 
 
 def print_table(table: pl.DataFrame) -> str:
     """`table` as a plain HTML table, every value escaped, shown only in print (dashboard/print.css): its first
-    PRINTED_ROWS rows, and a note of how many more there are. Sent with every view of the page, hidden on screen."""
+    PRINTED_ROWS rows, and a note of how many more there are; more than WIDE_COLUMNS wide, on landscape sheets; wider
+    than PRINTED_COLUMNS, only a note that it is in the download. Sent with every view of the page, hidden on screen."""
+    if table.width > PRINTED_COLUMNS:
+        return (f"<div class='print-table'><p class='print-more'>A table of {fmt.plural(table.height, 'row')} and "
+                f"{table.width} columns, too wide to print legibly: it is in the page's download.</p></div>")
     head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in table.columns)
     numeric = [dtype.is_numeric() for dtype in table.dtypes]
     rows = "".join("<tr>" + "".join(f"<td class='number'>{html.escape(_cell(v))}</td>" if n else f"<td>{html.escape(_cell(v))}</td>"
                                      for v, n in zip(row, numeric)) + "</tr>" for row in table.head(PRINTED_ROWS).iter_rows())
     more = (f"<p class='print-more'>The first {fmt.count(PRINTED_ROWS)} of {fmt.count(table.height)} rows; every row is in "
             "the page's download.</p>" if table.height > PRINTED_ROWS else "")
-    return f"<div class='print-table'><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}</div>"
+    kind = "print-table wide" if table.width > WIDE_COLUMNS else "print-table"
+    return f"<div class='{kind}'><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}</div>"
 
 
 def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> None:

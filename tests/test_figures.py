@@ -145,7 +145,7 @@ def test_chart_tables_hold_numbers_headed_with_their_unit() -> None:
 
 
 def test_a_printed_table_holds_its_first_rows_escaped_and_says_how_many_more():
-    from dashboard.components import PRINTED_ROWS, print_table
+    from dashboard.components import PRINTED_COLUMNS, PRINTED_ROWS, WIDE_COLUMNS, print_table
 
     small = print_table(pl.DataFrame({"Body": ["<b>A</b>", None], "Value (%)": [12.5, 3.0], "Named": [True, False]}))
     assert ("<tr><td>&lt;b&gt;A&lt;/b&gt;</td><td class='number'>12.5</td><td>Yes</td></tr>"
@@ -154,3 +154,8 @@ def test_a_printed_table_holds_its_first_rows_escaped_and_says_how_many_more():
     large = print_table(pl.DataFrame({"n": list(range(PRINTED_ROWS + 5))}))
     assert large.count("<tr>") == PRINTED_ROWS + 1  # the header's row and the first PRINTED_ROWS
     assert f"The first {PRINTED_ROWS} of {PRINTED_ROWS + 5} rows; every row is in the page's download." in large
+    assert print_table(pl.DataFrame({f"c{i}": [i] for i in range(WIDE_COLUMNS)})).startswith("<div class='print-table'><table>")
+    wide = print_table(pl.DataFrame({f"c{i}": [i] for i in range(WIDE_COLUMNS + 1)}))
+    assert wide.startswith("<div class='print-table wide'><table>")  # on landscape sheets
+    too_wide = print_table(pl.DataFrame({f"c{i}": [i] for i in range(PRINTED_COLUMNS + 1)}))
+    assert "<table>" not in too_wide and f"A table of 1 row and {PRINTED_COLUMNS + 1} columns, too wide to print" in too_wide
