@@ -28,8 +28,11 @@ from etl.sources import source
 from warehouse import breakdowns
 
 PLACES = ("district", "combined_authority", "region", "nation")
+PLACE_WORDS = {"district": "districts", "combined_authority": "combined authorities", "region": "regions",
+               "nation": "nations"}  # a place's peers: the places of its level
 # what a pack is about: its filter keys (a place is any of PLACES) and the page whose view it reopens
 SUBJECTS = {"body": "public-bodies", "principle": "principles", "place": "localities"}
+DIRECTION_WORDS = {"higher": "Better when higher", "lower": "Better when lower", "none": "Neither higher nor lower is better"}
 SMALL_BASE = 10  # a figure resting on fewer records than this is marked as resting on a small base
 
 
@@ -50,7 +53,7 @@ class Briefing:
     kind: str  # 'Public body', 'Principle', 'District', ...
     described: str  # the view in words (the filters)
     period: str  # the headline's quarters in words
-    year_before: str
+    year_before: str | None  # None: no figures are published for it
     baseline: str | None
     peers: str | None  # whom the peers' median and rank are among, in words
     cover: list[dict]
@@ -69,7 +72,8 @@ def subject_of(body: str | None = None, principle: str | None = None, place: str
     """The link's filters for a pack on one body, principle or place (a place's GSS code under its own level's key)."""
     given = [(k, v) for k, v in (("body", body), ("principle", principle), ("place", place)) if v]
     if len(given) != 1:
-        raise ValueError("A briefing is on one public body, one principle or one place")
+        raise ValueError("A briefing is on one public body, one principle or one place: give one of --body, --principle "
+                         "or --place")
     key, code = given[0]
     if key != "place":
         return {key: code}
@@ -97,7 +101,11 @@ def _base_words(row: dict) -> str:
         return f"{fmt.count(numerator)} of {fmt.count(denominator)}"
     if row["unit"] == "percent of value":
         return f"{fmt.money(numerator)} of {fmt.money(denominator)}"
-    return f"{fmt.count(numerator)} / {fmt.count(denominator)}"
+    if numerator is None:
+        return f"– over {fmt.count(denominator)}"
+    if row["unit"].startswith("£"):
+        return f"{fmt.money(numerator)} over {fmt.count(denominator)}"
+    return f"{fmt.count(numerator)} over {fmt.count(denominator)}"
 
 
 def _small(row: dict) -> bool:
@@ -109,7 +117,8 @@ def _small(row: dict) -> bool:
 def _place_peers(selection, declared: pl.DataFrame, span: tuple[int, int], level: str, code: str) -> pl.DataFrame:
     """The place's rank and the median among every place of its level, on the funding and returns indicators."""
     public = declared.filter(~pl.col("disclosure_controlled") & pl.col("breakdowns").list.contains(level))
-    cells = queries.figures(public["indicator_id"].to_list(), [figures.span(figures.NOW, *span)], level, selection.without(level))
+    cells = queries.figures(public["indicator_id"].to_list(), [figures.span(figures.NOW, *span)], level,
+                            selection.without(level)).filter(pl.col("breakdown_code").is_not_null())  # not 'Not known'
     cells = figures.peer_medians(cells.join(declared.select("indicator_id", "direction", "unit"), on="indicator_id")
                                  .with_columns(pl.lit(level).alias("peer_group")))
     return cells.filter(pl.col("breakdown_code") == code).with_columns(
@@ -144,15 +153,23 @@ def briefing(view: dict[str, str], base_url: str, retrieved: dt.date) -> Briefin
     declared = queries.indicators()
     body, principle = selection.values.get("body"), selection.principle
     level = next((b for b in PLACES if selection.values.get(b)), None)
-    if body:
-        declared = declared.filter(pl.col("breakdowns").list.contains("public_body"))
     if principle:
         declared = declared.filter(pl.col("principle") == principle)
-    left_out = []
+    left_out, left_out_why = [], ""
     if level:  # issue figures are published for some levels of place only (disclosure control): never another level's
         left_out = declared.filter(~pl.col("breakdowns").list.contains(level))["name"].to_list()
         declared = declared.filter(pl.col("breakdowns").list.contains(level))
+        left_out_why = (f"Not published by {breakdowns.BY_KEY[level].label.lower()}, so left out: {', '.join(left_out)}. "
+                        "Departmental returns describe a body, not a place, and issue figures are published for larger "
+                        "areas only, so that no one who raised an issue can be identified.")
+    if body:  # as Public bodies shows: the indicators published by public body
+        left_out = declared.filter(~pl.col("breakdowns").list.contains("public_body"))["name"].to_list()
+        declared = declared.filter(pl.col("breakdowns").list.contains("public_body"))
+        left_out_why = (f"Not published by public body, so left out: {', '.join(left_out)}. They are figures of the "
+                        "whole country or of places (see the Principles page).")
     rows, period, baseline = components.view_headlines(selection, declared, as_of)
+    if rows.height and not rows["period_complete"].all():
+        period += " (to date: its last quarter is not over)"
     span = selection.headline_span(as_of)
     year_before = figures.span_name(span[0] - 4, span[1] - 4)
     names = queries.breakdown_names()
@@ -167,7 +184,7 @@ def briefing(view: dict[str, str], base_url: str, retrieved: dt.date) -> Briefin
         title, kind = selection.names["body"], type_names.get(body_type, "Public body")
     elif level:
         code = selection.values[level]
-        peers_words = fmt.plural_noun(breakdowns.BY_KEY[level].label.lower())
+        peers_words = PLACE_WORDS[level]
         peer_rows = _place_peers(selection, declared, span, level, code)
         title, kind = selection.names[level], breakdowns.BY_KEY[level].label
     else:
@@ -197,27 +214,25 @@ def briefing(view: dict[str, str], base_url: str, retrieved: dt.date) -> Briefin
     sections = []
     for code in [p for p in principle_names if any(r["principle"] == p for r in shown_rows)]:
         mine = [r for r in shown_rows if r["principle"] == code]
-        comparable = [r for r in mine if r["unit"] in fmt.PERCENT_UNITS and r["value"] is not None and not r["suppressed"]]
+        drawn = [r for r in mine if r["unit"] in fmt.PERCENT_UNITS and r["value"] is not None and not r["suppressed"]]
+        other = "peer_median" if peers_words else "previous_value"
+        comparable = [r for r in drawn if r.get(other) is not None and r["direction"] in ("higher", "lower")]
         chart_title = (f"{title}: {principle_names[code].lower()}, {period}" if title != principle_names[code]
                        else f"{title}, {period}")
-        other = "peer_median" if peers_words else "previous_value"
-        ahead = sum(1 for r in comparable if r.get(other) is not None and (
+        ahead = sum(1 for r in comparable if (
             (r["direction"] == "higher" and r["value"] > r[other]) or (r["direction"] == "lower" and r["value"] < r[other])))
         against = "the median of its peers" if peers_words else f"the same quarters a year before ({year_before})"
         chart_summary = (f"Better than {against} on {ahead} of {len(comparable)} percentages." if comparable else "")
         sections.append(Section(principle_names[code], mine,
-                                _chart(title, mine, peers_words, period, year_before, chart_title, chart_summary, source_line) if comparable else None))
+                                _chart(title, mine, peers_words, period, year_before, chart_title, chart_summary, source_line) if drawn else None))
     if peers_words:
         comparable = [r for r in shown_rows if r["unit"] in fmt.PERCENT_UNITS and r["value"] is not None
-                      and r["peer_median"] is not None and not r["suppressed"]]
+                      and r["peer_median"] is not None and not r["suppressed"] and r["direction"] in ("higher", "lower")]
         better = sum(1 for r in comparable if (r["direction"] == "higher" and r["value"] > r["peer_median"])
                      or (r["direction"] == "lower" and r["value"] < r["peer_median"]))
         summary = (f"In {period}, {title} did better than the median of the {peers_words} on {better} of "
                    f"{len(comparable)} percentages.")
-    caveats = _caveats(shown_rows, info) + ([
-        f"Not published by {breakdowns.BY_KEY[level].label.lower()}, so left out: {', '.join(left_out)}. Departmental "
-        "returns describe a body, not a place, and issue figures are published for larger areas only, so that no one who "
-        "raised an issue can be identified."] if left_out else [])
+    caveats = _caveats(shown_rows, info) + ([left_out_why] if left_out else [])
     definitions = [{"name": r["name"], "principle": principle_names.get(r["principle"], r["principle"]),
                     "definition": r["definition"], "unit": r["unit"], "direction": r["direction"],
                     "target": r["target"], "rag_green": r["rag_green"], "rag_amber": r["rag_amber"],
@@ -225,6 +240,8 @@ def briefing(view: dict[str, str], base_url: str, retrieved: dt.date) -> Briefin
                    for r in declared.filter(pl.col("indicator_id").is_in([x["indicator_id"] for x in shown_rows])).iter_rows(named=True)]
     headline_ids = set(declared.filter(pl.col("headline"))["indicator_id"])
     cover = [r for r in shown_rows if r["indicator_id"] in headline_ids] or shown_rows[:6]
+    if not any(r.get("previous_value") is not None for r in shown_rows):  # no figures are published for the year before
+        year_before, baseline = None, None
     return Briefing(title, kind, described, period, year_before, baseline, peers_words, cover, sections, caveats, definitions,
                     pinning["release"], _published(pinning["release_built_at"]), link, cite, summary)
 
@@ -282,9 +299,10 @@ def _e(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _figure_row(r: dict, peers: bool, since_baseline: bool) -> str:
-    cells = [_e(r["name"]) + (" †" if r["small_base"] else ""), _e(r["shown"]), _e(r["base_words"]),
-             _e(_signed(r.get("change_since_previous"), r["unit"]))]
+def _figure_row(r: dict, peers: bool, since_previous: bool, since_baseline: bool) -> str:
+    cells = [_e(r["name"]) + (" †" if r["small_base"] else ""), _e(r["shown"]), _e(r["base_words"])]
+    if since_previous:
+        cells.append(_e(_signed(r.get("change_since_previous"), r["unit"])))
     if since_baseline:
         cells.append(_e(_signed(r.get("change_since_baseline"), r["unit"])))
     if peers:
@@ -295,15 +313,16 @@ def _figure_row(r: dict, peers: bool, since_baseline: bool) -> str:
 
 def _figure_table(rows: list[dict], b: Briefing) -> str:
     since_baseline = b.baseline is not None and b.baseline != b.year_before  # else the year before is the baseline
-    head = ["Indicator", f"{b.period}", "Numerator of denominator",
-            f"Change since {b.year_before}" + (" (the baseline)" if b.baseline == b.year_before else "")]
+    head = ["Indicator", f"{b.period}", "Numerator of denominator"]
+    if b.year_before:
+        head.append(f"Change since {b.year_before}" + (" (the baseline)" if b.baseline == b.year_before else ""))
     if since_baseline:
         head.append(f"Change since the {b.baseline} baseline")
     if b.peers:
         head += ["Median of its peers", f"Rank among {b.peers}"]
     head.append("RAG")
     return ("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
-            + "".join(_figure_row(r, bool(b.peers), since_baseline) for r in rows) + "</tbody></table>")
+            + "".join(_figure_row(r, bool(b.peers), b.year_before is not None, since_baseline) for r in rows) + "</tbody></table>")
 
 
 def _svg(data: bytes) -> str:
@@ -319,8 +338,10 @@ def document(b: Briefing) -> str:
              f"<h1>{_e(b.title)}</h1>",
              "<div class='meta'>"
              f"<p><strong>View:</strong> {_e(b.described)}</p>"
-             f"<p><strong>Figures for:</strong> {_e(b.period)}, against the same quarters of {_e(b.year_before)}"
-             + (f" and of the {_e(b.baseline)} baseline" if b.baseline else "") + "</p>"
+             f"<p><strong>Figures for:</strong> {_e(b.period)}"
+             + ("" if not b.year_before else f", against the same quarters of {_e(b.year_before)}"
+                + (" (the baseline)" if b.baseline == b.year_before else f" and of the {_e(b.baseline)} baseline" if b.baseline else ""))
+             + ("" if b.year_before else " (no figures are published for the year before, so no change is given)") + "</p>"
              + (f"<p><strong>Peers:</strong> the other {_e(b.peers)}</p>" if b.peers else "")
              + f"<p><strong>Release:</strong> {_e(b.release)}, published {_e(b.published)}</p>"
              f"<p><strong>Link to this view in this release:</strong> <a href='{_e(b.link)}'>{_e(b.link)}</a></p></div>"]
@@ -328,7 +349,8 @@ def document(b: Briefing) -> str:
         parts.append(f"<p>{_e(b.summary)}</p>")
     parts += ["<h2>Headline figures</h2>", _figure_table(b.cover, b),
               "<p class='note'>Numerator of denominator: the records (or £) counted and those they are counted among. "
-              "–: nothing to show. † a small base (see Caveats).</p></section>"]
+              + ("Rank: 1st is the best, among the peers with a value (how many is given). " if b.peers else "")
+              + "–: nothing to show. [c]: suppressed. † a small base (see Caveats).</p></section>"]
     for s in b.sections:
         parts += [f"<section class='section'><h2>{_e(s.name)}</h2>", _figure_table(s.rows, b)]
         if s.chart is not None:
@@ -343,7 +365,7 @@ def document(b: Briefing) -> str:
                       f"{fmt.indicator_value(d['rag_amber'], d['unit'])} or {'more' if d['direction'] == 'higher' else 'less'}, "
                       "red otherwise.")
         parts.append(f"<h3>{_e(d['name'])}</h3><p>{_e(d['definition'])} <span class='note'>Principle: {_e(d['principle'])}. "
-                     f"Unit: {_e(d['unit'])}. Better when {_e(d['direction'])}.{_e(thresholds)} Sources: {_e(d['sources'])}."
+                     f"Unit: {_e(d['unit'])}. {_e(DIRECTION_WORDS[d['direction']])}.{_e(thresholds)} Sources: {_e(d['sources'])}."
                      "</span></p>")
     parts += ["<h2>How to cite this briefing</h2>", f"<p class='citation'>{_e(b.citation)}</p>",
               "<p class='note'>Contains public sector information licensed under the Open Government Licence v3.0. "

@@ -77,7 +77,9 @@ def briefing_download(subject: dict[str, str], about: str) -> None:
     base = str(st.context.url or "").split("?", 1)[0].rsplit("/", 1)[0] or settings.DEFAULT_URL
     st.download_button(f"Download a briefing pack on {fmt.markdown_text(about)} (PDF)",
                        partial(briefing.pack, view, queries.pinning()["release"], base),
-                       file_name=f"covenant-briefing-{slug(about)}.pdf", mime="application/pdf", on_click="ignore",
+                       file_name="-".join(filter(None, ("covenant-briefing", slug(about), slug(f"{view.get('from', '')} {view.get('to', '')}"),
+                                                        slug(queries.pinning()["release"] or "")))) + ".pdf",  # one per view and release
+                       mime="application/pdf", on_click="ignore",
                        key=f"briefing-{slug('-'.join(subject.values()))}",
                        help="A short PDF for a hearing: headline figures, each principle's figures with numerators, "
                             "changes, peers' median and rank, charts, caveats, definitions, the release and a citation.")

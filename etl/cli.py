@@ -269,7 +269,12 @@ def briefing(warehouse: Path, body: str | None, principle: str | None, place: st
              release: str | None, url: str, output: Path) -> None:
     """Write a briefing pack (PDF) on one public body, principle or place: headline figures, each principle's
     figures with numerators, changes, peers' median and rank, charts, caveats, definitions, the release and a citation."""
+    if not output.parent.is_dir():
+        raise click.ClickException(f"There is no folder {printable(output.parent)} to write the pack in")
     os.environ["COVENANT_WAREHOUSE"] = str(warehouse.resolve())
+    from streamlit import logger as streamlit_logger
+
+    streamlit_logger.set_log_level("error")  # its query cache says it has no server, which is expected here
     from dashboard import briefing as packs
     from dashboard import queries
     from etl.warehouse_files import kept_release
@@ -285,12 +290,16 @@ def briefing(warehouse: Path, body: str | None, principle: str | None, place: st
         if year:
             view |= {"from": f"{year} Q1", "to": f"{year} Q4"}
             if year not in queries.financial_years():
-                raise ValueError(f"The published data has no financial year '{year[:20]}'")
+                raise ValueError(f"The published data has no financial year '{year[:20]}': it has "
+                                 + ", ".join(queries.financial_years()))
         document = packs.pack(view, release, url)
     except (ValueError, RuntimeError) as problem:  # RuntimeError: no Chromium to draw the charts with
         raise click.ClickException(printable(str(problem))) from None
     output.write_bytes(document)
     click.echo(f"Wrote the briefing pack to {output} ({len(document):,} bytes)")
+    if url == settings.DEFAULT_URL and "COVENANT_URL" not in os.environ:
+        click.echo(f"Its link points at {url}, which only this machine can open: give the dashboard's public address "
+                   "with --url (or COVENANT_URL) before you share it.")
 
 
 @main.command()

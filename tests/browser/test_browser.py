@@ -273,7 +273,7 @@ def test_a_bodys_profile_downloads_its_briefing_pack(base, page, built_warehouse
     reader = PdfReader(download.value.path())
     text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
     release = built_warehouse.result.load_id
-    assert len(reader.pages) >= 5 and download.value.suggested_filename == "covenant-briefing-department-for-culture-media-and-sport.pdf"
+    assert len(reader.pages) >= 5 and download.value.suggested_filename == f"covenant-briefing-department-for-culture-media-and-sport-{release.lower()}.pdf"
     assert text.startswith("Civil Society Covenant dashboard · briefing · Ministerial department Department for Culture, Media and Sport")
     assert f"{base}/public-bodies?body=DCMS&release={release}" in text.replace(" ", "")
 
