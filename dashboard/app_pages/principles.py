@@ -37,11 +37,14 @@ glance, period, baseline = components.view_headlines(selection, declared, as_of,
 if glance.height:
     st.markdown(f"**At a glance: {selection.who()}, {period}**")
     glance = components.shown(glance)
+    before = figures.span_name(span[0] - 4, span[1] - 4)  # the same quarters a year before: when the baseline, one column
     components.show_table(glance.select(
         pl.col("name").alias("Indicator"),
         pl.col("shown").alias("Value"),
-        fmt.text_column("Since the same quarters a year before", fmt.indicator_change, glance, "change_since_previous", "unit"),
-        fmt.text_column(f"Since {baseline or periods.BASELINE_FINANCIAL_YEAR}", fmt.indicator_change, glance, "change_since_baseline", "unit"),
+        fmt.text_column(f"Since {before}" + (" (the baseline)" if baseline == before else ""), fmt.indicator_change, glance,
+                        "change_since_previous", "unit"),
+        *([] if baseline == before else [fmt.text_column(f"Since the {baseline or periods.BASELINE_FINANCIAL_YEAR} baseline",
+                                                         fmt.indicator_change, glance, "change_since_baseline", "unit")]),
         pl.col("rag").str.to_titlecase().fill_null("No threshold").alias("RAG"),
     ))
 controlled = declared.filter(pl.col("disclosure_controlled"))
