@@ -1,7 +1,7 @@
 """A briefing pack: a short PDF a committee clerk takes into a hearing, on one public body, one principle or one place.
 A cover with the headline figures; then, principle by principle, every figure with its numerator and denominator, the
 change since the same quarters a year before and since the 2024-25 baseline, the peers' median and the rank, and a
-chart; caveats (small bases, suppressed figures, records left out); definitions and sources; the release, its date,
+chart; caveats (low bases, suppressed figures, records left out); definitions and sources; the release, its date,
 the link that reopens the same view and a citation line.
 
 Its figures are the pages' own: the same query layer (dashboard/queries.py), the same headline figures
@@ -26,6 +26,7 @@ from dashboard.layout import SERVICE_NAME, _published, citation
 from dashboard.scorecard import body_scorecard
 from etl.sources import source
 from warehouse import breakdowns
+from warehouse.indicators import SMALL_BASE
 
 PLACES = ("district", "combined_authority", "region", "nation")
 PLACE_WORDS = {"district": "districts", "combined_authority": "combined authorities", "region": "regions",
@@ -33,7 +34,6 @@ PLACE_WORDS = {"district": "districts", "combined_authority": "combined authorit
 # what a pack is about: its filter keys (a place is any of PLACES) and the page whose view it reopens
 SUBJECTS = {"body": "public-bodies", "principle": "principles", "place": "localities"}
 DIRECTION_WORDS = {"higher": "Better when higher", "lower": "Better when lower", "none": "Neither higher nor lower is better"}
-SMALL_BASE = 10  # a figure resting on fewer records than this is marked as resting on a small base
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,6 @@ def _base_words(row: dict) -> str:
     return f"{fmt.count(numerator)} over {fmt.count(denominator)}"
 
 
-def _small(row: dict) -> bool:
-    """Rests on fewer than SMALL_BASE records (a count-based figure only: money is no count of records)."""
-    return (not row.get("suppressed") and row.get("denominator") is not None and row["unit"] != "percent of value"
-            and row["unit"] in fmt.PERCENT_UNITS and row["denominator"] < SMALL_BASE)
-
-
 def _place_peers(selection, declared: pl.DataFrame, span: tuple[int, int], level: str, code: str) -> pl.DataFrame:
     """The place's rank and the median among every place of its level, on the funding and returns indicators."""
     public = declared.filter(~pl.col("disclosure_controlled") & pl.col("breakdowns").list.contains(level))
@@ -167,6 +161,15 @@ def briefing(view: dict[str, str], base_url: str, retrieved: dt.date) -> Briefin
         declared = declared.filter(pl.col("breakdowns").list.contains("public_body"))
         left_out_why = (f"Not published by public body, so left out: {', '.join(left_out)}. They are figures of the "
                         "whole country or of places (see the Principles page).")
+        body_type = dict(queries.breakdown_names().filter(pl.col("breakdown") == "public_body").select("code", "parent").iter_rows()).get(body)
+        not_applicable = declared.filter(~pl.col("applies_to").list.contains(body_type))["name"].to_list() if body_type else []
+        if not_applicable:  # a council's pack shows nothing that does not apply to councils
+            declared = declared.filter(~pl.col("name").is_in(not_applicable))
+            kinds = dict(queries.breakdown_names().filter(pl.col("breakdown") == "body_type").select("code", "name").iter_rows())
+            left_out_why = (left_out_why + " " if left_out else "") + (
+                f"Not applicable to {fmt.plural_noun(kinds.get(body_type, 'public body').lower())}, so left out: "
+                f"{', '.join(not_applicable)}.")
+            left_out = left_out + not_applicable
     rows, period, baseline = components.view_headlines(selection, declared, as_of)
     if rows.height and not rows["period_complete"].all():
         period += " (to date: its last quarter is not over)"
@@ -199,11 +202,12 @@ def briefing(view: dict[str, str], base_url: str, retrieved: dt.date) -> Briefin
         row = r | {"value": value, "suppressed": suppressed,
                    "numerator": peer.get("numerator", r.get("numerator")) if body and peer else r.get("numerator"),
                    "denominator": peer.get("denominator", r.get("denominator")) if body and peer else r.get("denominator"),
+                   "low_base": bool(peer.get("low_base", r.get("low_base")) if body and peer else r.get("low_base")),
                    "shown": fmt.indicator_value(value, r["unit"], suppressed),
                    "peer_median": peer.get("peer_median"), "peer_shown": peer.get("peer_shown") or "–",
                    "rank_words": (f"{figures.ordinal(peer['rank'])} of {peer['peers_with_value']}"
                                   if peer.get("rank") is not None else "–")}
-        row["base_words"], row["small_base"] = _base_words(row), _small(row)
+        row["base_words"] = _base_words(row)
         shown_rows.append(row)
     described = selection.describe(markdown=False)
     pinning = queries.pinning()
@@ -251,14 +255,14 @@ def _page_title(view: dict[str, str]) -> str:
 
 
 def _caveats(rows: list[dict], info: dict) -> list[str]:
-    small = [r["name"] for r in rows if r["small_base"]]
+    small = [r["name"] for r in rows if r["low_base"]]
     suppressed = [r["name"] for r in rows if r["suppressed"]]
     lacking = sum(r.get("lacking") or 0 for r in rows)
     open_period = any(r.get("period_complete") is False for r in rows)
     found = []
     if small:
-        found.append(f"Small bases (marked †): {', '.join(small)} rest on fewer than {SMALL_BASE} records, so one record "
-                     "moves them by ten points or more.")
+        found.append(f"Low bases (marked †): {', '.join(small)} rest on fewer than {SMALL_BASE} counted, so one more or "
+                     "less moves them by ten points or more. They are given no RAG status.")
     if suppressed:
         found.append(f"Suppressed ({fmt.SUPPRESSED}): {', '.join(suppressed)}. Issue figures are under disclosure control: "
                      "a count under 5, or one that could be worked out from others, is not published.")
@@ -285,7 +289,8 @@ h3 { font-size: 11pt; margin: 4mm 0 1mm 0; break-after: avoid; }
 .meta { border-left: 4px solid #1d70b8; padding-left: 4mm; margin: 5mm 0; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm 0; font-size: 8.5pt; }
 th, td { border-bottom: 1px solid #b1b4b6; padding: 1.2mm 1.5mm; text-align: left; vertical-align: top; }
-th { background: #f3f2f1; } td.n { text-align: right; white-space: nowrap; }
+th { background: #f3f2f1; } td.n { text-align: right; white-space: nowrap; } td.rag { width: 22mm; font-size: 7.5pt; }
+
 tr { break-inside: avoid; }
 .section { break-before: page; } .section:first-of-type { break-before: auto; }
 figure { margin: 2mm 0; break-inside: avoid; } figure img { width: 100%; }
@@ -300,15 +305,16 @@ def _e(value) -> str:
 
 
 def _figure_row(r: dict, peers: bool, since_previous: bool, since_baseline: bool) -> str:
-    cells = [_e(r["name"]) + (" †" if r["small_base"] else ""), _e(r["shown"]), _e(r["base_words"])]
+    cells = [_e(r["name"]) + (" †" if r["low_base"] else ""), _e(r["shown"]), _e(r["base_words"])]
     if since_previous:
         cells.append(_e(_signed(r.get("change_since_previous"), r["unit"])))
     if since_baseline:
         cells.append(_e(_signed(r.get("change_since_baseline"), r["unit"])))
     if peers:
         cells += [_e(r["peer_shown"]), _e(r["rank_words"])]
-    cells.append(_e(components.RAG_WORDS.get(r["rag"], "–").split(":")[0] if r.get("rag") else "–"))
-    return "<tr>" + "".join(f"<td{' class=n' if i else ''}>{c}</td>" for i, c in enumerate(cells)) + "</tr>"
+    cells.append(_e(fmt.rag_cell(r.get("rag"), r["direction"], r.get("rag_green"), r.get("rag_amber"), r["unit"], r["low_base"])))
+    kinds = [""] + [" class=n"] * (len(cells) - 2) + [" class=rag"]
+    return "<tr>" + "".join(f"<td{kind}>{c}</td>" for kind, c in zip(kinds, cells, strict=True)) + "</tr>"
 
 
 def _figure_table(rows: list[dict], b: Briefing) -> str:
@@ -350,7 +356,7 @@ def document(b: Briefing) -> str:
     parts += ["<h2>Headline figures</h2>", _figure_table(b.cover, b),
               "<p class='note'>Numerator of denominator: the records (or £) counted and those they are counted among. "
               + ("Rank: 1st is the best, among the peers with a value (how many is given). " if b.peers else "")
-              + "–: nothing to show. [c]: suppressed. † a small base (see Caveats).</p></section>"]
+              + "–: nothing to show. [c]: suppressed. † a low base, fewer than " + str(SMALL_BASE) + " counted (see Caveats).</p></section>"]
     for s in b.sections:
         parts += [f"<section class='section'><h2>{_e(s.name)}</h2>", _figure_table(s.rows, b)]
         if s.chart is not None:
@@ -359,11 +365,8 @@ def document(b: Briefing) -> str:
     parts += ["<section class='section'><h2>Caveats</h2><ul>" + "".join(f"<li>{_e(c)}</li>" for c in b.caveats) + "</ul>",
               "<h2>Definitions and sources</h2>"]
     for d in b.definitions:
-        thresholds = ("" if d["rag_green"] is None else
-                      f" RAG: green at {fmt.indicator_value(d['rag_green'], d['unit'])} or "
-                      f"{'more' if d['direction'] == 'higher' else 'less'}, amber at "
-                      f"{fmt.indicator_value(d['rag_amber'], d['unit'])} or {'more' if d['direction'] == 'higher' else 'less'}, "
-                      "red otherwise.")
+        rule = fmt.rag_thresholds(d["direction"], d["rag_green"], d["rag_amber"], d["unit"])
+        thresholds = f" RAG: {rule}; none on a {fmt.LOW_BASE}." if rule else ""
         parts.append(f"<h3>{_e(d['name'])}</h3><p>{_e(d['definition'])} <span class='note'>Principle: {_e(d['principle'])}. "
                      f"Unit: {_e(d['unit'])}. {_e(DIRECTION_WORDS[d['direction']])}.{_e(thresholds)} Sources: {_e(d['sources'])}."
                      "</span></p>")

@@ -21,7 +21,6 @@ MOST_BARS = 30  # a ranking chart shows the top and bottom 15 of longer lists; i
 # every chart's look; a page's own layout is laid over it (its legend merged with this one)
 LAYOUT = {"colorway": list(PALETTE), "font": {"family": "Arial, sans-serif"}, "margin": {"t": 30, "b": 40}, "height": 360,
           "legend": {"title": {"text": ""}}}
-RAG_WORDS = {"green": "Green: meets the threshold", "amber": "Amber: near the threshold", "red": "Red: short of the threshold"}
 
 
 def slug(text: str) -> str:
@@ -128,19 +127,41 @@ def print_table(table: pl.DataFrame) -> str:
 
 
 def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> None:
-    """One indicator's value as a metric, with its change since the same quarters a year before and since the
-    baseline (`baseline`: its period in words) and its RAG status in words."""
+    """One indicator's value as a metric, with what it rests on (numerator of denominator), its change since the same
+    quarters a year before (neutral when nothing changed) and since the baseline (`baseline`: its period in words),
+    its RAG status with the thresholds, and a label when it rests on a low base."""
     value = fmt.indicator_value(row["value"], row["unit"], row["suppressed"])
     change = None if row["change_since_previous"] is None else fmt.indicator_change(row["change_since_previous"], row["unit"])
-    colour = "normal" if row["direction"] == "higher" else "inverse" if row["direction"] == "lower" else "off"
-    column.metric(row["name"], value, delta=change, delta_color=colour, help=definition)
-    notes = [f"Since {baseline}: {fmt.indicator_change(row['change_since_baseline'], row['unit'])}"
+    still = fmt.no_change(row["change_since_previous"], row["unit"])
+    colour = "off" if still else "normal" if row["direction"] == "higher" else "inverse" if row["direction"] == "lower" else "off"
+    column.metric(row["name"], value, delta=change, delta_color=colour, delta_arrow="off" if still else "auto", help=definition)
+    low = bool(row.get("low_base"))
+    notes = [rests_on(row),
+             fmt.LOW_BASE.capitalize() if low else None,
+             f"Since {baseline}: {fmt.indicator_change(row['change_since_baseline'], row['unit'])}"
              if row["change_since_baseline"] is not None else None,
-             RAG_WORDS.get(row["rag"]) if row["rag"] else None,
+             fmt.rag_words(row["rag"], row["direction"], row.get("rag_green"), row.get("rag_amber"), row["unit"], low),
              f"{fmt.count(row['lacking'])} records lacked {row.get('needs') or 'the field'}" if row.get("lacking") else None]
     column.caption(" · ".join(n for n in notes if n) or " ")
 
 
+def rests_on(row: dict) -> str | None:
+    """What a figure rests on, in words: '9 of 10', '£1.2m of £3.4m', '£2.1m over 1,234,567 people'; None for a
+    count (it is its own numerator) or a suppressed figure."""
+    numerator, denominator, unit = row.get("numerator"), row.get("denominator"), row["unit"]
+    if row.get("suppressed") or row.get("value") is None or denominator is None:
+        return None
+    if unit == "percent of value":
+        return f"{fmt.money(numerator)} of {fmt.money(denominator)}"
+    if unit in fmt.PERCENT_UNITS:
+        return f"{fmt.count(numerator)} of {fmt.count(denominator)}"
+    if unit == "£ per head":
+        return f"{fmt.money(numerator)} over {fmt.count(denominator)} people"
+    if unit == "per 100 organisations" and numerator is not None:
+        return f"{fmt.count(numerator)} over {fmt.count(denominator)} organisations"
+    if unit == "days":
+        return f"median of {fmt.plural(denominator, 'issue')}"
+    return None
 
 
 def view_figures(selection, declared: pl.DataFrame, as_of, also: list[dict] = ()) -> pl.DataFrame:
@@ -186,10 +207,25 @@ def not_given(indicator: dict, selection) -> str:
 
 def shown(frame: pl.DataFrame, unit: str | None = None) -> pl.DataFrame:
     """`frame` with a `shown` column: each value in its unit (`unit`, else the frame's own `unit` column), [c] where
-    suppressed, – where there is none."""
+    suppressed, – where there is none, † on a low base; and a `hover` column: the value with what it rests on
+    ('45.0% (9 of 20)') and the low base in words."""
     with_unit = frame.with_columns((pl.lit(unit) if unit else pl.col("unit")).alias("_unit"))
-    return frame.with_columns(fmt.text_column("shown", lambda value, unit, suppressed: fmt.indicator_value(value, unit, bool(suppressed)),
-                                              with_unit, "value", "_unit", "suppressed"))
+    if "low_base" not in with_unit.columns:
+        with_unit = with_unit.with_columns(pl.lit(False).alias("low_base"))
+
+    def text(value, unit, suppressed, low) -> str:
+        return fmt.indicator_value(value, unit, bool(suppressed)) + (" †" if low and value is not None else "")
+
+    def hover(value, unit, suppressed, low, numerator, denominator) -> str:
+        rests = rests_on({"value": value, "unit": unit, "suppressed": suppressed, "numerator": numerator, "denominator": denominator})
+        return (fmt.indicator_value(value, unit, bool(suppressed)) + (f" ({rests})" if rests else "")
+                + (f", {fmt.LOW_BASE}" if low and value is not None else ""))
+
+    for missing in ("numerator", "denominator"):
+        if missing not in with_unit.columns:
+            with_unit = with_unit.with_columns(pl.lit(None, pl.Float64).alias(missing))
+    return frame.with_columns(fmt.text_column("shown", text, with_unit, "value", "_unit", "suppressed", "low_base"),
+                              fmt.text_column("hover", hover, with_unit, "value", "_unit", "suppressed", "low_base", "numerator", "denominator"))
 
 
 def numbers(frame: pl.DataFrame, columns: dict[str, str], unit: str | None = None) -> list[pl.Expr]:
@@ -226,10 +262,34 @@ def latest_years(values: pl.DataFrame) -> pl.DataFrame:
     return (complete if complete.height else values).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
 
 
-def _figures(frame: pl.DataFrame, first: pl.Expr, unit: str) -> pl.DataFrame:
-    return frame.select(first, *numbers(frame, {"value": "Value"}, unit), pl.col("numerator").alias("Numerator"),
+LOW_BASE_COLUMN = f"Low base (fewer than {fmt.SMALL_BASE} counted)"
+
+
+def rag_shown(frame: pl.DataFrame, indicator: dict | None = None) -> pl.Series:
+    """Each row's RAG status with its thresholds, as tables show it (format.rag_cell), from the frame's rag,
+    low_base, direction, rag_green, rag_amber and unit, or the `indicator`'s where the frame has none."""
+    def column(name: str) -> pl.Series:
+        if name in frame.columns:
+            return frame[name]
+        return pl.Series(name, [indicator.get(name) if indicator else None] * frame.height)
+
+    return pl.Series("RAG", [fmt.rag_cell(*values) for values in zip(
+        *(column(c) for c in ("rag", "direction", "rag_green", "rag_amber", "unit")),
+        column("low_base").fill_null(False))], dtype=pl.Utf8)
+
+
+def low_base_note(frame: pl.DataFrame) -> str:
+    """What † means, when any figure in `frame` (with a low_base column) rests on a low base."""
+    count = int(frame["low_base"].fill_null(False).sum()) if "low_base" in frame.columns and frame.height else 0
+    return f" † marks {fmt.plural(count, 'figure')} on a {fmt.LOW_BASE}, given no RAG status." if count else ""
+
+
+def _figures(frame: pl.DataFrame, first: pl.Expr, indicator: dict) -> pl.DataFrame:
+    """A chart's table of one indicator's figures: value, numerator and denominator, lacking, low base and RAG."""
+    return frame.select(first, *numbers(frame, {"value": "Value"}, indicator["unit"]), pl.col("numerator").alias("Numerator"),
                         pl.col("denominator").alias("Denominator"), pl.col("lacking").alias("Records lacking the field"),
-                        pl.col("rag").alias("RAG"))
+                        (pl.col("low_base").fill_null(False) if "low_base" in frame.columns else pl.lit(False)).alias(LOW_BASE_COLUMN),
+                        ).with_columns(rag_shown(frame, indicator))
 
 
 def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level: str = "quarter") -> None:
@@ -240,7 +300,7 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
     points = shown(series, unit).with_columns(  # a period not yet over says so
         pl.when(pl.col("period_complete")).then(pl.col("period")).otherwise(pl.format("{} (to date)", "period")).alias("period"))
     line = figure([{"type": "scatter", "x": points["period"].to_list(), "y": points["value"].to_list(), "mode": "lines+markers",
-                    "name": indicator["name"], "text": points["shown"].to_list(), "hovertemplate": "%{x}: %{text}<extra></extra>"}],
+                    "name": indicator["name"], "text": points["hover"].to_list(), "hovertemplate": "%{x}: %{text}<extra></extra>"}],
                   xaxis=axis(words.capitalize()), showlegend=False,
                   yaxis=axis(unit.capitalize(), rangemode="tozero"))  # a scale from zero does not exaggerate small changes
     published = points.filter(pl.col("value").is_not_null())
@@ -256,9 +316,10 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
     if points["suppressed"].any() and published.height:
         summary += (f" {points['suppressed'].sum()} of the {points.height} {words}s are suppressed ([c]): fewer than 5 "
                     "issues, or one could be worked out.")
+    summary += low_base_note(published)
     lacking = series["lacking"].sum()
     chart(f"{indicator['name']} by {words}", summary, line if published.height else None,
-          _figures(points, pl.col("period").alias(words.capitalize()), unit),
+          _figures(points, pl.col("period").alias(words.capitalize()), indicator),
           file_stem=f"{indicator['indicator_id']}-by-{words}-{described}", sources=tuple(indicator["sources"]),
           left_out=f"{fmt.count(lacking)} records left out for lacking {indicator['needs']}." if lacking else
           "No record was left out for lacking a field.")
@@ -284,8 +345,8 @@ def breakdown_cells(indicator: dict, by: str, selection, span: tuple[int, int], 
             pl.col("code").alias("breakdown_code"), pl.col("name").alias("breakdown_name"))
         cells = cells.join(names, on="breakdown_code", how="left").with_columns(
             pl.col("breakdown_name").fill_null(pl.col("breakdown_code")).fill_null("Not known"),
-            pl.lit(False).alias("suppressed"), *(pl.lit(indicator[c]).alias(c) for c in ("rag_green", "rag_amber", "direction"))
-        ).with_columns(figures.rag(pl.col("value")).alias("rag"))
+            pl.lit(False).alias("suppressed"), *(pl.lit(indicator[c]).alias(c) for c in ("rag_green", "rag_amber", "direction", "base")))
+        cells = figures.judged(cells)
         period = figures.span_name(first, last)
     ranked = figures.ranked(cells, indicator["direction"])
     if by in ("size_band", "smaller_organisation"):  # sizes in their natural order, smallest first
@@ -328,7 +389,7 @@ def ranking(indicator: dict, cells: pl.DataFrame, by: str, period: str, highligh
     labels = [("▶ " if mine else "") + fmt.chart_text(n) for n, mine in zip(plotted["breakdown_name"], plotted["highlighted"])]
     bars = figure([{"type": "bar", "x": plotted["value"].to_list(), "y": labels, "marker": {"color": colours},
                     "orientation": "h", "text": plotted["shown"].to_list(), "textposition": "outside",
-                    "hovertemplate": "%{y}: %{text}<extra></extra>"}],
+                    "hovertext": plotted["hover"].to_list(), "hovertemplate": "%{y}: %{hovertext}<extra></extra>"}],
                   yaxis={"autorange": "reversed"}, xaxis=x_axis, height=max(300, 24 * plotted.height + 80))
     by_value = ranked.sort("value", descending=True)
     top, bottom = (by_value.row(0, named=True), by_value.row(-1, named=True)) if ranked.height else (None, None)
@@ -351,10 +412,11 @@ def ranking(indicator: dict, cells: pl.DataFrame, by: str, period: str, highligh
         summary += (f": {suppressed} suppressed ([c]) to protect the people who raised issues, as a small count could be "
                     f"worked out from {'it' if hidden == 1 else 'them'}" if suppressed else " (nothing counted)")
         summary += f"{', the others with nothing counted' if 0 < suppressed < hidden else ''}."
+    summary += low_base_note(ranked)
     if plotted.height < ranked.height:
         summary += (f" The chart shows the {MOST_BARS // 2} highest and the {MOST_BARS // 2} lowest"
                     f"{' and the one chosen' if plotted.height > MOST_BARS else ''}; the table has them all.")
-    table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize()), indicator["unit"]).insert_column(
+    table = _figures(cells, pl.col("breakdown_name").alias(words.capitalize()), indicator).insert_column(
         1, cells["breakdown_code"].alias("Code")).insert_column(0, cells["rank"].alias("Rank"))
     chart(f"{indicator['name']} by {words}, {period}", summary + note, bars if ranked.height else None, table,
           file_stem=f"{indicator['indicator_id']}-by-{by}-{period}" + (f"-{highlight}" if highlight else ""),

@@ -16,6 +16,7 @@ import datetime as dt
 import polars as pl
 
 from etl import periods
+from warehouse.indicators import SMALL_BASE
 
 NOW, YEAR_BEFORE, BASELINE = "now", "year before", "baseline"
 
@@ -99,27 +100,50 @@ def rag(value: pl.Expr) -> pl.Expr:
             .when(higher | lower).then(pl.lit("red")))
 
 
-DECLARED = ("indicator_id", "name", "principle", "unit", "direction", "rag_green", "rag_amber", "sort_order", "needs")
+def low_base() -> pl.Expr:
+    """A figure resting on fewer than SMALL_BASE things in its base (column base: what it counts; see
+    warehouse.indicators.base_of), from the engine's denominator, records and lacking."""
+    with_field = pl.col("records") - pl.col("lacking").fill_null(0)
+    return (pl.when(pl.col("base") == "denominator").then(pl.col("denominator") < SMALL_BASE)
+            .when(pl.col("base") == "records").then(with_field < SMALL_BASE)
+            .otherwise(False).fill_null(False))
+
+
+def judged(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (values with base, denominator, records, lacking, direction and RAG thresholds) with low_base, and rag
+    unless the figure rests on a low base."""
+    if "records" not in frame.columns:  # issue figures: their base is their denominator
+        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("records"))
+    return frame.with_columns(low_base().alias("low_base")).with_columns(
+        pl.when(pl.col("low_base")).then(None).otherwise(rag(pl.col("value"))).alias("rag"))
+
+
+DECLARED = ("indicator_id", "name", "principle", "unit", "direction", "rag_green", "rag_amber", "sort_order", "needs", "base")
 
 
 def headlines(figures: pl.DataFrame, declared: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """One row per indicator with a figure in the headline window (`figures`: the engine's rows for
     comparison_windows): its value, numerator and denominator, the change since the same quarters a year before and
     since the baseline, RAG status, and whether its period is over."""
-    def side(name: str, column: str) -> pl.DataFrame:
-        return figures.filter(pl.col("window_name") == name).select("indicator_id", "breakdown_code", pl.col("value").alias(column))
+    figures = figures.join(declared.select("indicator_id", "base"), on="indicator_id").with_columns(low_base().alias("low_base"))
 
-    now = figures.filter(pl.col("window_name") == NOW)
+    def side(name: str, column: str) -> pl.DataFrame:
+        return figures.filter(pl.col("window_name") == name).select(
+            "indicator_id", "breakdown_code", pl.col("value").alias(column), pl.col("low_base").alias(f"{column}_low_base"))
+
+    now = figures.filter(pl.col("window_name") == NOW).drop("base")
     last = int(now["last_index"][0]) if now.height else None
     now = (now.join(side(YEAR_BEFORE, "previous_value"), on=["indicator_id", "breakdown_code"], how="left", nulls_equal=True)
               .join(side(BASELINE, "baseline_value"), on=["indicator_id", "breakdown_code"], how="left", nulls_equal=True)
               .join(declared.select(DECLARED), on="indicator_id"))
     if "baseline_value" not in now.columns:
-        now = now.with_columns(pl.lit(None, pl.Float64).alias("baseline_value"))
+        now = now.with_columns(pl.lit(None, pl.Float64).alias("baseline_value"), pl.lit(None, pl.Boolean).alias("baseline_value_low_base"))
     return now.with_columns(
         (pl.col("value") - pl.col("previous_value")).alias("change_since_previous"),
         (pl.col("value") - pl.col("baseline_value")).alias("change_since_baseline"),
-        rag(pl.col("value")).alias("rag"),
+        (pl.col("low_base") | pl.col("previous_value_low_base")).alias("change_low_base"),
+        (pl.col("low_base") | pl.col("baseline_value_low_base")).alias("baseline_change_low_base"),
+        pl.when(pl.col("low_base")).then(None).otherwise(rag(pl.col("value"))).alias("rag"),
         pl.lit(False).alias("suppressed"),
         pl.lit(last is None or last_day(last) <= as_of).alias("period_complete"),
     ).sort("sort_order", "breakdown_code", nulls_last=True)
@@ -128,9 +152,8 @@ def headlines(figures: pl.DataFrame, declared: pl.DataFrame, as_of: dt.date) -> 
 def series(figures: pl.DataFrame, declared: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """The engine's rows for series_windows as a series: period (the window's name), value, its RAG status and
     whether the period is over, oldest first."""
-    return figures.join(declared.select(DECLARED), on="indicator_id").with_columns(
+    return judged(figures.join(declared.select(DECLARED), on="indicator_id")).with_columns(
         pl.col("window_name").alias("period"),
-        rag(pl.col("value")).alias("rag"),
         pl.lit(False).alias("suppressed"),
         (pl.col("last_index") <= last_complete(as_of)).alias("period_complete"),
     ).sort("sort_order", "first_index")

@@ -9,6 +9,7 @@ import re
 import polars as pl
 
 from etl import periods
+from warehouse.indicators import SMALL_BASE
 
 SUPPRESSED = "[c]"  # the government statistics symbol for a value suppressed to protect confidentiality
 MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&])")  # what markdown, Streamlit's :directives: or LaTeX act on
@@ -141,10 +142,20 @@ def unit_header(label: str, unit: str | None) -> str:
     return f"{label} (%)" if unit in PERCENT_UNITS else f"{label} ({unit})"
 
 
+def no_change(value, unit: str) -> bool:
+    """A change that rounds to nothing as shown (+0.0 points): neutral, neither better nor worse."""
+    if _missing(value):
+        return False
+    places = 1 if unit in PERCENT_UNITS or unit == "per 100 organisations" else 2 if unit == "£ per head" else 0
+    return round(value, places) == 0
+
+
 def indicator_change(value, unit: str) -> str:
-    """A change in an indicator's value: +3.1 points for percentages, +£0.12 per head, +12 issues."""
+    """A change in an indicator's value: +3.1 points for percentages, +£0.12 per head, +12 issues; 'no change'."""
     if _missing(value):
         return "–"
+    if no_change(value, unit):
+        return "no change"
     if unit in PERCENT_UNITS:
         return f"{value:+.1f} points"
     if unit == "£ per head":
@@ -152,6 +163,53 @@ def indicator_change(value, unit: str) -> str:
     if unit == "per 100 organisations":
         return f"{value:+,.1f} per 100 organisations"
     return f"{value:+,.0f} {unit}"
+
+
+def meetings(held, committed) -> str:
+    """A return's engagement meetings in words: '3 held of 4 committed', '2 held, none committed', '–'."""
+    if _missing(held) or _missing(committed):
+        return "–"
+    return f"{count(held)} held, none committed" if committed == 0 else f"{count(held)} held of {count(committed)} committed"
+
+
+RAG_NAMES = {"green": "Green", "amber": "Amber", "red": "Red"}
+LOW_BASE = f"low base: fewer than {SMALL_BASE} counted"  # the words that label a figure on a low base wherever it is shown
+
+
+def rag_thresholds(direction: str, green, amber, unit: str) -> str | None:
+    """An indicator's RAG thresholds in words: 'green at 90.0% or more, amber at 75.0% or more, red below 75.0%'."""
+    if _missing(green) or _missing(amber) or direction not in ("higher", "lower"):
+        return None
+    more, less = ("or more", "below") if direction == "higher" else ("or less", "above")
+    return (f"green at {indicator_value(green, unit)} {more}, amber at {indicator_value(amber, unit)} {more}, "
+            f"red {less} {indicator_value(amber, unit)}")
+
+
+def rag_cell(rag: str | None, direction: str, green, amber, unit: str, low_base: bool = False) -> str:
+    """A RAG status as a table shows it, with its thresholds: 'Amber (green ≥ 90%, amber ≥ 75%)'; 'None (low base)'
+    on a low base; '–' for an indicator with no thresholds or a figure with no value."""
+    if _missing(green) or _missing(amber) or direction not in ("higher", "lower"):
+        return "–"
+    if low_base:
+        return "None (low base)"
+    if rag not in RAG_NAMES:
+        return "–"
+    sign = "≥" if direction == "higher" else "≤"
+
+    def short(threshold) -> str:
+        return f"{threshold:g}%" if unit in PERCENT_UNITS else indicator_value(threshold, unit)
+    return f"{RAG_NAMES[rag]} (green {sign} {short(green)}, amber {sign} {short(amber)})"
+
+
+def rag_words(rag: str | None, direction: str, green, amber, unit: str, low_base: bool = False) -> str | None:
+    """A RAG status with the thresholds it was judged against: 'Amber (green at 90.0% or more, amber at 75.0% or
+    more, red below 75.0%)'; on a low base, why none is given; None for an indicator with no thresholds."""
+    thresholds = rag_thresholds(direction, green, amber, unit)
+    if thresholds is None:
+        return None
+    if low_base:
+        return f"No RAG: {LOW_BASE} ({thresholds})"
+    return f"{RAG_NAMES[rag]} ({thresholds})" if rag in RAG_NAMES else None
 
 
 def plural(value, word: str, words: str | None = None) -> str:

@@ -128,7 +128,17 @@ def financial_years() -> list[str]:
 
 
 def indicators() -> pl.DataFrame:
-    return run("indicators")
+    """The declarations; a release built before the low-base rule gains the base its calculation and unit give, and
+    one built before applicability was declared applies every indicator to every type of body, as it was built."""
+    from warehouse.indicators import body_type_scopes, base_of
+
+    declared = run("indicators")
+    if "applies_to" not in declared.columns:  # a release built before indicators declared the body types they apply to
+        declared = declared.with_columns(pl.Series("applies_to", [list(body_type_scopes())] * declared.height, dtype=pl.List(pl.Utf8)))
+    if "base" not in declared.columns:
+        declared = declared.with_columns(pl.Series("base", [base_of(c, u) for c, u in zip(declared["calculation"], declared["unit"])],
+                                                   dtype=pl.Utf8))
+    return declared
 
 
 @cache

@@ -138,14 +138,24 @@ def warehouse_markdown() -> str:
 
 def indicators_markdown() -> str:
     """The indicator framework as a Markdown page a committee clerk can read: one section per principle."""
-    from warehouse.indicators import CALCULATIONS, indicators
+    from warehouse.indicators import CALCULATIONS, SMALL_BASE, body_type_scopes, indicators
 
     lines = ["# The indicators", "",
              "How the Covenant dashboard measures progress, generated from the declarations in `warehouse/indicators/`",
              "(do not edit this page by hand). Every figure on every page, extract and report comes from these",
              "definitions, computed the same way for every period (financial year and quarter) and breakdown. Measures",
              "marked *proposed by the sector* rest on the asks of the sector's engagement report (NCVO and ACEVO), not on",
-             "an existing obligation. Figures from issue logs have counts under 5 suppressed, shown as `[c]`."]
+             "an existing obligation. Figures from issue logs have counts under 5 suppressed, shown as `[c]`.", "",
+             f"**Low bases.** A figure resting on fewer than {SMALL_BASE} counted (its *base*: the awards, projects,",
+             "meetings, organisations or issues of its denominator; for a share of money or a figure per head, the records",
+             "it rests on) is marked † wherever it is shown, is given no RAG status, and a change to or from it is never",
+             "headlined. A count has no base.", "",
+             "**Applicability.** An indicator that applies to some types of public body only says so below; a body of",
+             "another type shows *not applicable* for it, and its records are not counted in any figure of it."]
+    every_type = tuple(body_type_scopes())
+    from etl import reference
+
+    plurals = dict(reference.load("body_types").select("code", "plural").iter_rows())
     principle = None
     for i in indicators():
         if i.principle != principle:
@@ -161,5 +171,9 @@ def indicators_markdown() -> str:
                   f"- **Rests on:** {i.basis}{' *(proposed by the sector)*' if i.proposed_by_sector else ''}",
                   f"- **Breakdowns:** {', '.join(b.replace('_', ' ') for b in i.breakdowns)}",
                   f"- **Records left out when lacking:** {i.needs}",
+                  f"- **Low base:** fewer than {SMALL_BASE} "
+                  + {"denominator": "in its denominator", "records": "records with what it needs", None: "(none: a count)"}[i.base],
+                  *([] if i.applies_to == every_type else
+                    [f"- **Applies to:** {', '.join(plurals[t].lower() for t in i.applies_to)} only"]),
                   f"- **Calculation:** {CALCULATIONS[i.calculation]}; formula in `warehouse/indicators/{i.file}`"]
     return "\n".join(lines) + "\n"

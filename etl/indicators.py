@@ -18,18 +18,18 @@ import warehouse
 from data_contracts import load_contract
 from etl import disclosure, periods
 from warehouse import breakdowns
-from warehouse.indicators import Indicator, indicators
+from warehouse.indicators import SMALL_BASE, Indicator, indicators
 
 INDICATOR_SCHEMA = {
     "indicator_id": pl.Utf8, "sort_order": pl.Int32, "principle": pl.Utf8, "name": pl.Utf8, "definition": pl.Utf8,
     "needs": pl.Utf8, "sources": pl.List(pl.Utf8), "calculation": pl.Utf8, "unit": pl.Utf8, "direction": pl.Utf8,
     "target": pl.Float64, "rag_green": pl.Float64, "rag_amber": pl.Float64, "basis": pl.Utf8,
-    "proposed_by_sector": pl.Boolean, "headline": pl.Boolean, "breakdowns": pl.List(pl.Utf8), "disclosure_controlled": pl.Boolean,
+    "proposed_by_sector": pl.Boolean, "headline": pl.Boolean, "base": pl.Utf8, "breakdowns": pl.List(pl.Utf8), "applies_to": pl.List(pl.Utf8), "disclosure_controlled": pl.Boolean,
     "formula": pl.Utf8, "file": pl.Utf8,
 }
 CELL_SCHEMA = {"indicator_id": pl.Utf8, "period_level": pl.Utf8, "financial_year": pl.Utf8, "quarter": pl.Int32,
                "breakdown": pl.Utf8, "breakdown_code": pl.Utf8, "value": pl.Float64, "numerator": pl.Float64,
-               "denominator": pl.Float64, "lacking": pl.Int64, "suppressed": pl.Boolean}
+               "denominator": pl.Float64, "lacking": pl.Int64, "records": pl.Int64, "suppressed": pl.Boolean}
 # the contract fields whose allowed values are the codes of an issue breakdown
 ISSUE_BREAKDOWN_FIELDS = {"size_band": "reporter_size_band", "principle": "principle", "category": "category"}
 
@@ -39,7 +39,7 @@ def declarations(found: tuple[Indicator, ...]) -> pl.DataFrame:
         {"indicator_id": i.id, "sort_order": n, "principle": i.principle, "name": i.name, "definition": i.definition,
          "needs": i.needs, "sources": list(i.sources), "calculation": i.calculation, "unit": i.unit,
          "direction": i.direction, "target": i.target, "rag_green": i.rag_green, "rag_amber": i.rag_amber,
-         "basis": i.basis, "proposed_by_sector": i.proposed_by_sector, "headline": i.headline, "breakdowns": list(breakdowns.supported(i.breakdowns)),
+         "basis": i.basis, "proposed_by_sector": i.proposed_by_sector, "headline": i.headline, "base": i.base, "breakdowns": list(breakdowns.supported(i.breakdowns)), "applies_to": list(i.applies_to),
          "disclosure_controlled": i.disclosure_controlled, "formula": i.formula, "file": f"warehouse/indicators/{i.file}"}
         for n, i in enumerate(found, start=1)
     ], schema=INDICATOR_SCHEMA)
@@ -99,7 +99,8 @@ def add_facts(con: duckdb.DuckDBPyConnection, indicator: Indicator, table: str) 
     sql = facts_sql(table, indicator.calculation == "median")
     years = con.execute("select distinct financial_year from indicator_records where financial_year is not null order by 1").fetchall()
     for (year,) in years:  # a year at a time: a record's facts never span years
-        con.execute(sql, {"indicator_id": indicator.id, "calculation": indicator.calculation, "financial_year": year})
+        con.execute(sql, {"indicator_id": indicator.id, "calculation": indicator.calculation, "financial_year": year,
+                          "applies_to": list(indicator.applies_to)})
 
 
 def every_window(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
@@ -120,7 +121,7 @@ def cells(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...], table: s
         wanted = [i.id for i in found if key in breakdowns.supported(i.breakdowns) or key == "all"]
         if wanted:
             frames.append(con.sql(sql, params=figure_params(wanted, windows, key)).pl())
-    return pl.concat(frames, how="vertical_relaxed").drop("window_name", "records")
+    return pl.concat(frames, how="vertical_relaxed").drop("window_name")
 
 
 def issue_structure(con: duckdb.DuckDBPyConnection, issue_indicators: list[Indicator]) -> disclosure.Structure:
@@ -210,6 +211,7 @@ def issue_values(indicator: Indicator, cells: pl.DataFrame, statuses: pl.DataFra
         pl.when(pl.col("numerator_published")).then(pl.col("numerator")).alias("numerator"),
         pl.when(pl.col("denominator_published")).then(pl.col("denominator")).alias("denominator"),
         pl.lit(None, pl.Int64).alias("lacking"),  # every record an issue indicator counts has what it needs
+        pl.lit(None, pl.Int64).alias("records"),  # its base is its denominator, a published figure
         (~shown).alias("suppressed"),
     )
 
@@ -256,5 +258,5 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
             frames += [issue_values(indicator, cells, statuses) for indicator, cells in by_indicator.items()]
     indicator_cells_frame = pl.concat([f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in frames])
     con.execute("create or replace temp table indicator_cells as select * from indicator_cells_frame")
-    con.execute(warehouse.sql("engine/indicator_values.sql"))
+    con.execute(warehouse.sql("engine/indicator_values.sql"), {"small_base": SMALL_BASE})
     con.execute("drop table indicator_cells")

@@ -220,7 +220,7 @@ def test_the_principles_page_shows_every_indicator_of_the_chosen_principle(built
     subheaders = [s.value for s in at.subheader]
     assert [s for s in subheaders if s in names] == names
     # at a glance: one column of change when the year before is the 2024-25 baseline (the demo's headline is 2025-26)
-    assert list(at.dataframe[0].value.columns) == ["Indicator", "Value", "Since 2024-25 (the baseline)", "RAG"]
+    assert list(at.dataframe[0].value.columns) == ["Indicator", "Value", "Numerator of denominator", "Since 2024-25 (the baseline)", "RAG"]
     # every chart has its summary, table and downloads (its data as CSV, itself as PNG and SVG); and the principle its briefing pack
     assert len(at.get("plotly_chart")) == len([s for s in subheaders if " by " in s])
     labels = [button.proto.label for button in at.get("download_button")]

@@ -10,7 +10,7 @@ from dashboard import figures
 DECLARED = pl.DataFrame({
     "indicator_id": ["paid_early", "late"], "name": ["Paid early", "Late"], "principle": ["partnership", "partnership"],
     "unit": ["percent", "percent"], "direction": ["higher", "lower"], "rag_green": [80.0, 5.0], "rag_amber": [60.0, 10.0],
-    "sort_order": [1, 2], "needs": ["a date", "a date"]})
+    "sort_order": [1, 2], "needs": ["a date", "a date"], "base": ["denominator", "denominator"]})
 
 
 @pytest.mark.parametrize("period,index,back", [("2025-26 Q1", 8100, "2025-26 Q1"), ("2025-26 Q4", 8103, "2025-26 Q4"),
@@ -48,9 +48,28 @@ def test_series_windows():
     assert figures.series_windows(8100, 8103, "year")[0]["period_level"] == "year"
 
 
-def engine_rows(rows):
+def engine_rows(rows, denominator: float = 100.0):
+    """The engine's rows, each resting on `denominator` things (records and nothing lacking), unless a row gives its own."""
+    rows = [row if len(row) == 8 else (*row, denominator, int(denominator)) for row in rows]
     return pl.DataFrame(rows, schema={"indicator_id": pl.Utf8, "window_name": pl.Utf8, "breakdown_code": pl.Utf8,
-                                      "value": pl.Float64, "first_index": pl.Int64, "last_index": pl.Int64}, orient="row")
+                                      "value": pl.Float64, "first_index": pl.Int64, "last_index": pl.Int64,
+                                      "denominator": pl.Float64, "records": pl.Int64}, orient="row").with_columns(
+        pl.lit(0, pl.Int64).alias("lacking"))
+
+
+def test_a_figure_or_change_on_a_low_base_is_marked_and_has_no_rag():
+    """Fewer than SMALL_BASE (10) things in the base: 0 of 2 projects now against 2 of 2 a year before."""
+    found = engine_rows([("paid_early", "now", None, 0.0, 8105, 8106, 2.0, 2), ("paid_early", "year before", None, 100.0, 8101, 8102, 2.0, 2),
+                         ("late", "now", None, 4.0, 8105, 8106, 50.0, 50), ("late", "year before", None, 9.0, 8101, 8102, 9.0, 9),
+                         ("late", "baseline", None, 8.0, 8097, 8098, 10.0, 10)])
+    rows = figures.headlines(found, DECLARED, dt.date(2026, 11, 25)).rows_by_key("indicator_id", named=True, unique=True)
+    early, late = rows["paid_early"], rows["late"]
+    assert (early["low_base"], early["rag"], early["change_low_base"], early["change_since_previous"]) == (True, None, True, -100.0)
+    assert (late["low_base"], late["rag"], late["change_low_base"], late["baseline_change_low_base"]) == (False, "green", True, False)
+    # a share of money rests on its records with the field
+    money = pl.DataFrame({"base": ["records", "records", None], "denominator": [1e6, 1e6, None], "records": [12, 12, 3],
+                          "lacking": [2, 3, 0]})
+    assert money.select(figures.low_base().alias("low"))["low"].to_list() == [False, True, False]
 
 
 def test_headlines_have_changes_and_rag_in_the_right_direction():

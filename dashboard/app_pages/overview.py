@@ -59,9 +59,11 @@ for principle, name in zip(principles["code"], principles["name"], strict=True):
             column.metric(indicator["name"], "–", help=definitions[indicator["indicator_id"]])
             column.caption(components.not_given(indicator, selection))
 
-# what changed most: the change since the previous year, the right way round for each indicator
+# what changed most: the change since the previous year, the right way round for each indicator, never one resting on
+# a low base (now or the year before)
 sign = pl.when(pl.col("direction") == "lower").then(-1).when(pl.col("direction") == "higher").then(1).otherwise(None)
-moved = (latest.filter(pl.col("change_since_previous").is_not_null() & (pl.col("direction") != "none"))
+moved = (latest.filter(pl.col("change_since_previous").is_not_null() & (pl.col("direction") != "none")
+                       & ~pl.col("change_low_base").fill_null(False))
          .with_columns((pl.col("change_since_previous") * sign).alias("better_by"))
          .filter(pl.col("unit").is_in(fmt.PERCENT_UNITS)).sort("better_by", "sort_order"))  # ties in a fixed order
 if moved.height:
@@ -71,8 +73,14 @@ if moved.height:
         if group.height:
             st.markdown(f"**{title}**")
             st.markdown("\n".join(
-                f"- {r['name']}: {fmt.indicator_value(r['value'], r['unit'])} in {r['period_label']} "
-                f"({fmt.indicator_change(r['change_since_previous'], r['unit'])})" for r in group.iter_rows(named=True)))
+                f"- {r['name']}: {fmt.indicator_value(r['value'], r['unit'])} in {r['period_label']}"
+                f"{', ' + components.rests_on(r) if components.rests_on(r) else ''} "
+                f"({fmt.indicator_change(r['change_since_previous'], r['unit'])})"
+                for r in group.iter_rows(named=True)))
+    resting = latest.filter(pl.col("change_low_base").fill_null(False) & pl.col("change_since_previous").is_not_null())
+    if resting.height:
+        st.caption(f"Not ranked here: {fmt.plural(resting.height, 'change')} resting on a {fmt.LOW_BASE} now or a year "
+                   f"before ({', '.join(resting['name'].to_list())}).")
 
 # where each headline percentage stands now against the same quarters of the 2024-25 baseline (funding and returns)
 now = latest.filter(~pl.col("indicator_id").is_in(issue_ids["indicator_id"].to_list()) & pl.col("headline_indicator") & pl.col("unit").is_in(fmt.PERCENT_UNITS)
@@ -97,8 +105,10 @@ elif now.height:
                         | ((pl.col("direction") == "lower") & (pl.col("value") < pl.col("baseline_value"))))
     summary = f"{better.height} of the {now.height} headline percentages are better in {year} than in the {baseline} baseline."
     table = now.select(pl.col("name").alias("Indicator"), pl.col("baseline_value").round(1).alias(f"{baseline} (%)"),
-                       pl.col("value").round(1).alias(f"{year} (%)"), pl.col("change_since_baseline").round(1).alias("Change (points)"),
-                       pl.col("rag").alias("RAG"), pl.col("lacking").alias("Records lacking the field"))
+                       pl.col("value").round(1).alias(f"{year} (%)"), pl.col("numerator").alias("Numerator"),
+                       pl.col("denominator").alias("Denominator"), pl.col("change_since_baseline").round(1).alias("Change (points)"),
+                       pl.col("low_base").fill_null(False).alias(components.LOW_BASE_COLUMN),
+                       pl.col("lacking").alias("Records lacking the field")).with_columns(components.rag_shown(now))
     components.chart(f"Headline percentages: {year} against the {baseline} baseline", summary, figure, table,
                      file_stem=f"headline-percentages-{selection.describe()}", sources=("funding", "returns"),
                      left_out=f"Records left out for lacking the field they need: {fmt.count(now['lacking'].sum())} across these figures in {year}.")

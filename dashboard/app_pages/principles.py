@@ -41,12 +41,16 @@ if glance.height:
     components.show_table(glance.select(
         pl.col("name").alias("Indicator"),
         pl.col("shown").alias("Value"),
+        fmt.text_column("Numerator of denominator", lambda *row: components.rests_on(dict(zip(
+            ("value", "unit", "suppressed", "numerator", "denominator"), row))) or "–",
+            glance, "value", "unit", "suppressed", "numerator", "denominator"),
         fmt.text_column(f"Since {before}" + (" (the baseline)" if baseline == before else ""), fmt.indicator_change, glance,
                         "change_since_previous", "unit"),
         *([] if baseline == before else [fmt.text_column(f"Since the {baseline or periods.BASELINE_FINANCIAL_YEAR} baseline",
                                                          fmt.indicator_change, glance, "change_since_baseline", "unit")]),
-        pl.col("rag").str.to_titlecase().fill_null("No threshold").alias("RAG"),
+        components.rag_shown(glance),
     ))
+    st.caption("† A figure on a " + fmt.LOW_BASE + ": given no RAG status. RAG is given with its thresholds.")
 controlled = declared.filter(pl.col("disclosure_controlled"))
 note = selection.issue_note(controlled["breakdowns"][0].to_list()) if controlled.height else None
 if note:

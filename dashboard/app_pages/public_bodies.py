@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import compare, components, extracts, figures, filters, layout, queries
 from dashboard import format as fmt
 from dashboard.scorecard import body_scorecard
+from warehouse.indicators import body_type_scopes
 
 layout.page_header(
     "Public bodies",
@@ -50,7 +51,8 @@ if others:
 if body is None:
     st.header(f"Scorecard, {period}")
     st.markdown("Each body's value on every indicator published by public body, with the median of its peers. "
-                "[c]: suppressed to protect the confidentiality of issue reporters; –: nothing to count.")
+                "[c]: suppressed to protect the confidentiality of issue reporters; –: nothing to count; "
+                f"†: a {fmt.LOW_BASE}, given no RAG status; not applicable: the indicator does not apply to bodies of that type.")
     reds = (scorecard.group_by("body_type", "body_name").agg((pl.col("rag") == "red").sum().alias("red"),
                                                              pl.col("rag").is_not_null().sum().alias("rated"))
             .filter(pl.col("red") > 0).sort("red", "body_name", descending=[True, False]))
@@ -61,14 +63,15 @@ if body is None:
         st.markdown("**Lagging most** (most indicators red against their thresholds), among " + "; among ".join(lagging) + ".")
     for number, type_code in enumerate([t for t in type_names if t in set(scorecard["body_type"])]):
         group = scorecard.filter(pl.col("body_type") == type_code)
-        wide = group.pivot(on="indicator_name", index="body_name", values="shown", sort_columns=False)
+        wide = group.pivot(on="indicator_name", index="body_name", values="shown", sort_columns=False).fill_null("–")
         medians = group.unique("indicator_id", maintain_order=True)
         median_row = pl.DataFrame([{"body_name": "Median of these bodies", **dict(zip(medians["indicator_name"], medians["peer_shown"]))}])
         table = pl.concat([wide, median_row.select(wide.columns)]).rename({"body_name": "Public body"})
         with st.expander(f"{type_names[type_code]}: {group['body_code'].n_unique()} bodies", expanded=body_type is not None or number == 0):
             components.show_table(table)
-    download = scorecard.select("body_code", "body_name", "body_type", "indicator_id", "indicator_name", "value", "unit",
-                                "suppressed", "rag", "peer_median", "rank", "numerator", "denominator", "lacking")
+    download = scorecard.select("body_code", "body_name", "body_type", "indicator_id", "indicator_name", "applicable", "value",
+                                "unit", "suppressed", "low_base", "rag", "rag_green", "rag_amber", "peer_median", "rank",
+                                "numerator", "denominator", "lacking", "records")
     st.download_button(f"Download the scorecard, {period} (CSV)", partial(extracts.csv_bytes, download),  # made on click
                        file_name=f"covenant-scorecard-{components.slug(period)}{'-' + body_type if body_type else ''}.csv",
                        mime="text/csv", on_click="ignore")
@@ -84,20 +87,32 @@ if peers_by == "region":
 st.caption(f"{type_names.get(body_type, 'Public body')}. Compared with the other {peer_words}, {period}.")
 components.briefing_download({"body": body}, name)
 returns = queries.body_returns(body)
-if returns.height:
-    last = returns.row(-1, named=True)
-    st.subheader(f"Leads and action plan, as reported for {last['period']}")
+in_period = returns.filter(pl.Series([span[0] <= figures.period_index(p) <= span[1] for p in returns["period"]], dtype=pl.Boolean))
+applies = dict(zip(declared["indicator_id"], declared["applies_to"].to_list(), strict=True))
+local = body_type_scopes().get(body_type) == "local"
+if in_period.height:
+    last = in_period.row(-1, named=True)
+    st.subheader(f"Leads and action plan, as reported for {last['period']}"
+                 + (" (the last return in the period chosen)" if in_period.height > 1 else ""))
     columns = st.columns(4)
     columns[0].metric("Action plan published", "Yes" if last["action_plan_published"] else "No")
-    columns[1].metric("Ministerial lead named", "Yes" if last["ministerial_lead_named"] else "No")
+    lead = "Elected member lead named" if local else "Ministerial lead named"
+    if body_type in applies.get("leads_named", [body_type]):
+        columns[1].metric(lead, "Yes" if last["ministerial_lead_named"] else "No")
+    else:
+        columns[1].metric("Ministerial or elected member lead", "Not applicable",
+                          help="An integrated care board has neither a minister nor elected members.")
     columns[2].metric("Senior official lead named", "Yes" if last["senior_official_lead_named"] else "No")
-    columns[3].metric("Meetings held against committed", f"{fmt.count(last['meetings_held'])} of {fmt.count(last['meetings_committed'])}")
+    columns[3].metric("Engagement meetings", fmt.meetings(last["meetings_held"], last["meetings_committed"]))
     if last["action_plan_published"] and last["action_plan_url"]:
         st.markdown(f"Action plan: {fmt.link_markdown(last['action_plan_url'])}")
+elif returns.height:
+    st.info(f"{name} made no return for {period}; its last was for {returns['period'][-1]}.")
 else:
     st.info(f"{name} has made no return yet, so there is nothing on its plan, leads, meetings or commitments.")
 
-mine = scorecard.filter(pl.col("body_code") == body)
+not_applicable = scorecard.filter((pl.col("body_code") == body) & ~pl.col("applicable"))["indicator_name"].to_list()
+mine = scorecard.filter((pl.col("body_code") == body) & pl.col("applicable"))
 mine = mine.with_columns(fmt.text_column("rank_words", lambda rank, peers: None if rank is None else f"{figures.ordinal(rank)} of {peers}",
                                          mine, "rank", "peers_with_value"))
 if mine.height:
@@ -124,12 +139,14 @@ if mine.height:
     table = mine.select(pl.col("indicator_name").alias("Indicator"),
                         *components.numbers(mine, {"value": name, "peer_median": "Median of its peers"}),
                         pl.col("rank").alias(f"Rank among {peer_words}"), pl.col("peers_with_value").alias("Of (peers with a value)"),
-                        pl.col("rag").alias("RAG"),
+                        components.rag_shown(mine),
                         pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
+                        pl.col("low_base").alias(components.LOW_BASE_COLUMN),
                         pl.col("lacking").alias("Records lacking the field"))
     components.chart(f"{name} against its peers, {period}", summary, figure, table,
                      file_stem=f"{body}-against-peers-{period}", sources=("funding", "returns"),
-                     left_out=f"{fmt.count(mine['lacking'].sum())} records left out for lacking the field an indicator needs.")
+                     left_out=f"{fmt.count(mine['lacking'].sum())} records left out for lacking the field an indicator needs."
+                     + (f" Not applicable to {peer_words.split(' in ')[0]}, so not shown: {', '.join(not_applicable)}." if not_applicable else ""))
     ranked_ids = mine.filter(pl.col("rank").is_not_null())["indicator_id"].to_list()
     if ranked_ids:
         st.subheader(f"{name} among its peers")
@@ -137,7 +154,7 @@ if mine.height:
         chosen = filters.page_choice("Indicator to rank", ranked_ids, "rank_indicator", format_func=indicator_names.get)
         peers = scorecard.filter(pl.col("indicator_id") == chosen).select(
             pl.col("body_code").alias("breakdown_code"), pl.col("body_name").alias("breakdown_name"), "value", "numerator",
-            "denominator", "lacking", "suppressed", "rag")
+            "denominator", "lacking", "suppressed", "rag", "low_base")
         components.ranking(declared.filter(pl.col("indicator_id") == chosen).row(0, named=True), peers, "public_body", period,
                            highlight=body, peers=peer_words)
 

@@ -6,7 +6,8 @@
 -- its measures ({measures}: their list for a median, else no list, whose state for every group would not spill
 -- and ran out of memory at 10M awards). Parameters: $indicator_id, $calculation, $financial_year (one year at a time:
 -- a year's groups are a third of the whole, and grouping every year at once ran out of memory at 10M awards).
--- A record with no financial year or quarter counts nowhere.
+-- A record with no financial year or quarter counts nowhere; nor does one of a body of a type the indicator does not
+-- apply to ($applies_to: the types it does apply to).
 insert into {facts_table} by name
 with places as (
     select gss_code as district_code, combined_authority_code from reference.localities where level = 'district'
@@ -27,4 +28,5 @@ select
 from indicator_records as records
 left join places on places.district_code = records.district_code
 where records.financial_year = $financial_year and records.quarter is not null
+  and (records.body_type is null or list_contains($applies_to, records.body_type))
 group by all

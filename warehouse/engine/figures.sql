@@ -68,13 +68,15 @@ cells as (
         count(subject) filter (where in_numerator) as numerator_subjects,
         count(subject) filter (where in_denominator) as denominator_subjects,
         count(subject) filter (where in_denominator and not in_numerator) as absent_subjects,
+        count(subject) filter (where lacking > 0 and not in_denominator)
+            + coalesce(sum(lacking) filter (where subject is null), 0) as lacking_subjects,
         {cell_measures} as measures
     from subject_cells
     group by all
 ),
 counted as (
     select
-        cells.*,
+        cells.* exclude (lacking),
         indicators.calculation,
         case
             when calculation in ('distinct_count', 'distinct_share') then numerator_subjects
@@ -87,7 +89,10 @@ counted as (
             when calculation = 'median' then len(measures)
             when calculation = 'distinct_count' then null
             else denominator_sum
-        end as denominator
+        end as denominator,
+        -- what lacks a field is counted as the numerator is: different subjects never in the denominator (and records
+        -- with no subject to count, such as an award with no place among districts without awards), or records
+        case when calculation like 'distinct_%' then lacking_subjects else lacking end as lacking
     from cells join indicators using (indicator_id)
 )
 select

@@ -1,12 +1,19 @@
 -- marts.indicator_values: every indicator's value per period and breakdown cell (from `indicator_cells`, after
 -- disclosure control), with its name in words, the change since the previous period and since the 2024-25
 -- baseline, and its RAG status against the indicator's thresholds. A suppressed cell has no figures (shown [c]).
+-- A figure on a low base (fewer than $small_base things in its base: warehouse/indicators/__init__.py) has no RAG
+-- status, and a change to or from one is marked (change_low_base).
 create or replace table marts.indicator_values as
 with cells as (
     select
-        *,
-        cast(left(financial_year, 4) as integer) * 4 + coalesce(quarter, 1) - 1 as period_index
+        indicator_cells.*,
+        cast(left(financial_year, 4) as integer) * 4 + coalesce(quarter, 1) - 1 as period_index,
+        coalesce(case indicators.base
+            when 'denominator' then indicator_cells.denominator < $small_base
+            when 'records' then indicator_cells.records - coalesce(indicator_cells.lacking, 0) < $small_base
+        end, false) as low_base
     from indicator_cells
+    join marts.indicators as indicators using (indicator_id)
 ),
 names as (
     select breakdown, code, name from marts.breakdown_names
@@ -36,12 +43,15 @@ select
     cells.numerator,
     cells.denominator,
     cells.lacking,
+    cells.records,
+    cells.low_base,
     cells.suppressed,
     cells.value - previous.value as change_since_previous,
+    cells.low_base or previous.low_base as change_low_base,
     baseline.value as baseline_value,
     case when cells.financial_year > '2024-25' then cells.value - baseline.value end as change_since_baseline,
     case
-        when cells.value is null or indicators.rag_green is null then null
+        when cells.value is null or indicators.rag_green is null or cells.low_base then null
         when indicators.direction = 'higher' then
             case when cells.value >= indicators.rag_green then 'green' when cells.value >= indicators.rag_amber then 'amber' else 'red' end
         when indicators.direction = 'lower' then

@@ -48,6 +48,21 @@ CALCULATIONS: dict[str, str] = {
     "median": "the median of the measure over the records that have one",
 }
 DIRECTIONS = ("higher", "lower", "none")  # which way is better
+# A figure resting on fewer than SMALL_BASE things (its base: see base_of) rests on a low base: one record more or
+# less moves it a long way, so it is labelled wherever it is shown, given no RAG status, and a change to or from it
+# is never headlined. Declared here once; the build (marts.indicator_values.low_base) and the dashboard
+# (dashboard/figures.py) both read it.
+SMALL_BASE = 10
+
+
+def base_of(calculation: str, unit: str) -> str | None:
+    """What a figure's base counts: 'denominator' where the denominator counts things (awards, projects, meetings,
+    organisations, issues, measures of a median), 'records' where it is money or people (a share of funding, £ per
+    head: the records it rests on, those lacking its field left out), None for a count, which has no base."""
+    if calculation in ("count", "distinct_count", "distinct_absent"):
+        return None
+    return "records" if calculation == "per_head" or unit == "percent of value" else "denominator"
+
 # the counts of issues an issue indicator may publish, each under disclosure control (etl/disclosure.py): issues
 # raised (and not withdrawn), resolved, still open, not resolved within 90 days, raised about reprisal
 ISSUE_FIGURES = ("raised", "resolved", "open", "late", "reprisal")
@@ -60,7 +75,7 @@ RECORD_COLUMNS = (
 )
 REQUIRED = ("id", "principle", "name", "definition", "sources", "needs", "calculation", "unit", "direction", "basis",
             "proposed_by_sector", "breakdowns")
-OPTIONAL = ("target", "rag", "issue_figures", "headline")
+OPTIONAL = ("target", "rag", "issue_figures", "headline", "applies_to")
 
 
 class DeclarationError(ValueError):
@@ -90,6 +105,13 @@ class Indicator:
     # ("denominator", "raised"))): disclosure control decides which are published; a part not named is not issue-derived
     issue_figures: tuple[tuple[str, str], ...] = ()
     headline: bool = False  # shown on the overview as one of its principle's headline figures
+    # the types of public body it applies to (codes of etl/reference/body_types.csv); elsewhere it is "not applicable":
+    # a body of another type has no figure, and its records are not counted. Every type when none is declared.
+    applies_to: tuple[str, ...] = ()
+
+    @property
+    def base(self) -> str | None:
+        return base_of(self.calculation, self.unit)
 
     @property
     def disclosure_controlled(self) -> bool:
@@ -148,6 +170,11 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
         raise fail("rag", "must give both green and amber thresholds, for an indicator with a direction")
     if rag and (rag["green"] < rag["amber"] if declared["direction"] == "higher" else rag["green"] > rag["amber"]):
         raise fail("rag", f"thresholds are the wrong way round for direction '{declared['direction']}'")
+    types = body_type_scopes()
+    applies = declared.get("applies_to") or []
+    if not isinstance(applies, list) or any(t not in types and t not in types.values() for t in applies):
+        raise fail("applies_to", f"is {applies!r}; expected a list of body types ({', '.join(types)}) or scopes "
+                                 f"({', '.join(sorted(set(types.values())))})")
     if not isinstance(declared.get("headline", False), bool):
         raise fail("headline", "must be true or false")
     if not formula.lower().lstrip("(").startswith(("select", "with", "from")):
@@ -160,7 +187,17 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
         proposed_by_sector=declared["proposed_by_sector"], breakdowns=tuple(declared["breakdowns"]), formula=formula,
         file=file, target=declared.get("target"), rag_green=rag.get("green"), rag_amber=rag.get("amber"),
         issue_figures=tuple(sorted(figures.items())) if figures else (), headline=declared.get("headline", False),
+        applies_to=tuple(t for t in types if t in applies or types[t] in applies) if applies else tuple(types),
     )
+
+
+@cache
+def body_type_scopes() -> dict[str, str]:
+    """Every type of public body -> its scope (central or local), in the reference data's order."""
+    from etl import reference
+
+    body_types = reference.load("body_types").sort("sort_order")
+    return dict(zip(body_types["code"], body_types["scope"], strict=True))
 
 
 @cache

@@ -15,6 +15,7 @@
 -- proposed_by_sector: false
 -- headline: true
 -- breakdowns: [all, public_body, body_type]
+-- applies_to: [central]  # the 360Giving standard is central government's grants data standard
 with published as (
     select body_code, financial_year, quarter, sum(amount_gbp) as amount
     from marts.awards

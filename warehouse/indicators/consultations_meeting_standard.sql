@@ -17,6 +17,7 @@
 -- proposed_by_sector: false
 -- headline: true
 -- breakdowns: [all, public_body, body_type]
+-- applies_to: [central]  # the Compact and the government's consultation principles bind central government, not councils
 select
     financial_year_of(consultations.closed_on) as financial_year,
     financial_quarter_of(consultations.closed_on) as quarter,

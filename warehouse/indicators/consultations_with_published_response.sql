@@ -14,6 +14,7 @@
 --   asks for genuine consultation. No numerical target is published.
 -- proposed_by_sector: false
 -- breakdowns: [all, public_body, body_type]
+-- applies_to: [central]  # the government's consultation principles bind central government only
 select
     financial_year_of(consultations.closed_on) as financial_year,
     financial_quarter_of(consultations.closed_on) as quarter,

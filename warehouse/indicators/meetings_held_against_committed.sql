@@ -2,10 +2,11 @@
 -- principle: accountability
 -- name: Engagement meetings held against those committed
 -- definition: >
---   The engagement meetings with civil society that bodies held in the period, as a percentage of the meetings
---   their action plans committed them to hold in it. Over 100% means more meetings than committed.
+--   Every engagement meeting with civil society that bodies held in the period, as a percentage of every meeting
+--   their action plans committed them to hold in it. A return committing to none still adds the meetings it held,
+--   so the figure can pass 100%: over 100% means more meetings than committed.
 -- sources: [returns]
--- needs: the number of meetings committed
+-- needs: the numbers of meetings committed and held
 -- calculation: share
 -- unit: percent of committed
 -- direction: higher
@@ -16,7 +17,8 @@
 -- breakdowns: [all, public_body, body_type]
 select
     financial_year, quarter, body_code, body_type,
-    case when meetings_committed > 0 then meetings_held else 0 end as numerator,
-    case when meetings_committed > 0 then meetings_committed else 0 end as denominator,
-    coalesce(meetings_committed, 0) = 0 as lacking
+    -- a return lacking either number adds to neither side
+    coalesce(meetings_held + 0 * meetings_committed, 0) as numerator,
+    coalesce(meetings_committed + 0 * meetings_held, 0) as denominator,
+    meetings_committed is null or meetings_held is null as lacking
 from marts.body_quarters
