@@ -136,11 +136,12 @@ def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> N
     colour = "off" if still else "normal" if row["direction"] == "higher" else "inverse" if row["direction"] == "lower" else "off"
     column.metric(row["name"], value, delta=change, delta_color=colour, delta_arrow="off" if still else "auto", help=definition)
     low = bool(row.get("low_base"))
-    notes = [rests_on(row),
-             fmt.LOW_BASE.capitalize() if low else None,
+    rag = fmt.rag_words(row["rag"], row["direction"], row.get("rag_green"), row.get("rag_amber"), row["unit"], low)
+    notes = [rests_on(row), row.get("coverage"),
+             fmt.LOW_BASE.capitalize() if low and rag is None else None,  # else the RAG words say so
              f"Since {baseline}: {fmt.indicator_change(row['change_since_baseline'], row['unit'])}"
              if row["change_since_baseline"] is not None else None,
-             fmt.rag_words(row["rag"], row["direction"], row.get("rag_green"), row.get("rag_amber"), row["unit"], low),
+             rag,
              f"{fmt.count(row['lacking'])} records lacked {row.get('needs') or 'the field'}" if row.get("lacking") else None]
     column.caption(" · ".join(n for n in notes if n) or " ")
 
@@ -185,6 +186,10 @@ def view_headlines(selection, declared: pl.DataFrame, as_of, also: list[dict] = 
     first, last = selection.headline_span(as_of)
     windows = figures.comparison_windows(first, last)
     rows = figures.headlines(view_figures(selection, declared, as_of, also), declared, as_of)
+    from_returns = declared.filter(pl.col("sources").list.contains("returns"))["indicator_id"].to_list()
+    if from_returns:  # which bodies' returns a figure built on returns is from
+        covered = figures.coverage_words(queries.return_coverage((first, last), as_of, selection.record_filters))
+        rows = rows.with_columns(pl.when(pl.col("indicator_id").is_in(from_returns)).then(pl.lit(covered)).alias("coverage"))
     controlled = declared.filter(pl.col("disclosure_controlled"))
     if controlled.height:
         breakdown, code = selection.issue_cell(controlled["breakdowns"][0].to_list())

@@ -159,6 +159,39 @@ def series(figures: pl.DataFrame, declared: pl.DataFrame, as_of: dt.date) -> pl.
     ).sort("sort_order", "first_index")
 
 
+def return_coverage(bodies: pl.DataFrame, returned: pl.DataFrame, span: tuple[int, int], as_of: dt.date,
+                    chosen: dict[str, list[str]]) -> pl.DataFrame:
+    """Every public body a view covers (`bodies`: code, body_type; those of the public body and body type `chosen`,
+    the view's record filters) with how many of the ended quarters of `span` it made a return for (`returned`:
+    body_code, period), and how many quarters of it are over (`quarters`: a return is due for each)."""
+    periods_in = [period_name(i) for i in range(span[0], span[1] + 1)]
+    ended = max(0, min(span[1], last_complete(as_of)) - span[0] + 1)
+    covered = bodies.filter(
+        pl.col("code").is_in(chosen["public_body"]) if chosen.get("public_body") else pl.lit(True),
+        pl.col("body_type").is_in(chosen["body_type"]) if chosen.get("body_type") else pl.lit(True))
+    counts = returned.filter(pl.col("period").is_in(periods_in)).group_by("body_code").agg(pl.len().cast(pl.Int64).alias("returns"))
+    return (covered.join(counts, left_on="code", right_on="body_code", how="left")
+            .with_columns(pl.col("returns").fill_null(0), pl.lit(ended).cast(pl.Int64).alias("quarters")))
+
+
+def returns_by_quarter(bodies: pl.DataFrame, returned: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
+    """For each quarter first to last, newest first: how many of the public bodies (`bodies`: code, name) made a
+    return for it (`returned`: body_code, period), and the names of those that did not."""
+    rows = []
+    for index in range(last, first - 1, -1):
+        done = set(returned.filter(pl.col("period") == period_name(index))["body_code"])
+        missing = bodies.filter(~pl.col("code").is_in(list(done))).sort("name")["name"].to_list()
+        rows.append({"period": period_name(index), "returned": bodies.height - len(missing), "bodies": bodies.height,
+                     "missing": missing})
+    return pl.DataFrame(rows, schema={"period": pl.Utf8, "returned": pl.Int64, "bodies": pl.Int64, "missing": pl.List(pl.Utf8)})
+
+
+def coverage_words(coverage: pl.DataFrame) -> str:
+    """'returns from 150 of 194 bodies' (those with a return for any quarter of the period)."""
+    with_return = coverage.filter(pl.col("returns") > 0).height
+    return f"returns from {with_return:,} of {coverage.height:,} {'body' if coverage.height == 1 else 'bodies'}"
+
+
 ORDINAL = {1: "st", 2: "nd", 3: "rd"}
 
 

@@ -127,6 +127,15 @@ def financial_years() -> list[str]:
     return run("financial_years")["financial_year"].to_list()
 
 
+def return_coverage(span: tuple[int, int], as_of, chosen: dict[str, list[str]]) -> pl.DataFrame:
+    """Every public body the filters `chosen` cover, with how many ended quarters of `span` it made a return for
+    (figures.return_coverage)."""
+    from dashboard import figures
+
+    bodies = breakdown_names().filter(pl.col("breakdown") == "public_body").select("code", "name", pl.col("parent").alias("body_type"))
+    return figures.return_coverage(bodies, run("return_periods"), span, as_of, chosen)
+
+
 def indicators() -> pl.DataFrame:
     """The declarations; a release built before the low-base rule gains the base its calculation and unit give, and
     one built before applicability was declared applies every indicator to every type of body, as it was built."""

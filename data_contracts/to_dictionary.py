@@ -171,8 +171,9 @@ def indicators_markdown() -> str:
                   f"- **Rests on:** {i.basis}{' *(proposed by the sector)*' if i.proposed_by_sector else ''}",
                   f"- **Breakdowns:** {', '.join(b.replace('_', ' ') for b in i.breakdowns)}",
                   f"- **Records left out when lacking:** {i.needs}",
-                  f"- **Low base:** fewer than {SMALL_BASE} "
-                  + {"denominator": "in its denominator", "records": "records with what it needs", None: "(none: a count)"}[i.base],
+                  (f"- **Low base:** fewer than {SMALL_BASE} "
+                   + {"denominator": "in its denominator", "records": "records with what it needs"}[i.base]) if i.base else
+                  f"- **Low base:** none ({'a count' if i.declared_base is None else 'a share of a whole, not of a sample'})",
                   *([] if i.applies_to == every_type else
                     [f"- **Applies to:** {', '.join(plurals[t].lower() for t in i.applies_to)} only"]),
                   f"- **Calculation:** {CALCULATIONS[i.calculation]}; formula in `warehouse/indicators/{i.file}`"]

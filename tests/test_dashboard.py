@@ -53,6 +53,10 @@ def test_choosing_a_body_changes_the_numbers_and_the_url(built_warehouse, monkey
     assert not at.exception
     assert shown_metrics(at) == headline_values(built_warehouse.database, "public_body", "DCMS")
     assert shown_metrics(at) != everything
+    # a figure built on returns says whose returns it is from; one on a low base says so, and has no RAG
+    assert any("returns from 1 of 1 body" in c.value for c in at.caption)
+    assert not any("Low base" in c.value and ("Green (" in c.value or "Red (" in c.value or "Amber (" in c.value)
+                   for c in at.caption)
     assert at.query_params["body"] == ["DCMS"] or at.query_params["body"] == "DCMS"
 
 
@@ -379,8 +383,18 @@ def test_the_data_quality_page_accounts_for_every_quarantined_row(built_warehous
     at = app(built_warehouse.path, monkeypatch).run()
     at.switch_page("app_pages/data_quality.py").run()
     assert not at.exception
-    assert [h.value for h in at.header][:6] == ["Load history", "Validation by source", "Quarantined rows by reason",
-                                                "Issue figures: disclosure control", "Files", "Great Expectations Data Docs"]
+    assert [h.value for h in at.header][:7] == ["Load history", "Returns in, by quarter", "Validation by source",
+                                                "Quarantined rows by reason", "Issue figures: disclosure control", "Files",
+                                                "Great Expectations Data Docs"]
+    # which bodies' returns are in, quarter by quarter: every body asked, those without one named
+    coverage = next(f.value for f in at.dataframe if "Bodies with a return" in f.value.columns)
+    returned = dict(query(built_warehouse.database, "select period, count(distinct body_code) from marts.body_quarters group by 1"))
+    bodies = query(built_warehouse.database, "select count(*) from reference.public_bodies")[0][0]
+    for row in coverage.to_dict("records"):
+        assert row["Bodies with a return"] == returned.get(row["Quarter"], 0) and row["Bodies asked"] == bodies
+        assert row["Bodies with none"] == bodies - row["Bodies with a return"]
+        assert len(row["No return from"].split("; ")) == row["Bodies with none"] or row["Bodies with none"] == 0
+    assert coverage["Quarter"].iloc[-1] == "2024-25 Q1"
     disclosure = next(f.value for f in at.dataframe if "Suppressed [c]" in f.value.columns)
     statuses = dict(query(built_warehouse.database, "select status, count(*) from marts.issue_figures group by 1"))
     assert disclosure["Counts"].sum() == sum(statuses.values()) and disclosure["Published"].sum() == statuses["published"]

@@ -178,3 +178,36 @@ def test_a_printed_table_holds_its_first_rows_escaped_and_says_how_many_more():
     assert wide.startswith("<div class='print-table wide'><table>")  # on landscape sheets
     too_wide = print_table(pl.DataFrame({f"c{i}": [i] for i in range(PRINTED_COLUMNS + 1)}))
     assert "<table>" not in too_wide and f"A table of 1 row and {PRINTED_COLUMNS + 1} columns, too wide to print" in too_wide
+
+
+def test_return_coverage_counts_the_bodies_of_the_view_with_a_return_in_its_quarters():
+    bodies = pl.DataFrame({"code": ["A", "B", "C"], "name": ["Alpha", "Beta", "Gamma"],
+                           "body_type": ["department", "department", "council"]})
+    returned = pl.DataFrame({"body_code": ["A", "A", "C", "B"], "period": ["2025-26 Q1", "2025-26 Q2", "2025-26 Q2", "2024-25 Q4"]})
+    year = (8100, 8103)  # 2025-26, over by 1 April 2026
+    every = figures.return_coverage(bodies, returned, year, dt.date(2026, 4, 1), {})
+    assert dict(every.select("code", "returns").iter_rows()) == {"A": 2, "B": 0, "C": 1}
+    assert every["quarters"].to_list() == [4, 4, 4]
+    assert figures.coverage_words(every) == "returns from 2 of 3 bodies"
+    departments = figures.return_coverage(bodies, returned, year, dt.date(2025, 10, 1), {"body_type": ["department"]})
+    assert figures.coverage_words(departments) == "returns from 1 of 2 bodies" and departments["quarters"][0] == 2  # Q1, Q2 over
+    assert figures.coverage_words(figures.return_coverage(bodies, returned, year, dt.date(2026, 4, 1), {"public_body": ["B"]})) \
+        == "returns from 0 of 1 body"
+    by_quarter = figures.returns_by_quarter(bodies, returned, 8099, 8101)
+    assert by_quarter.rows() == [("2025-26 Q2", 2, 3, ["Beta"]), ("2025-26 Q1", 1, 3, ["Beta", "Gamma"]),
+                                 ("2024-25 Q4", 1, 3, ["Alpha", "Gamma"])]
+
+
+def test_rag_is_shown_with_its_thresholds_and_no_change_is_neutral():
+    from dashboard import format as fmt
+
+    assert fmt.rag_cell("amber", "higher", 90.0, 75.0, "percent") == "Amber (green ≥ 90%, amber ≥ 75%)"
+    assert fmt.rag_cell("green", "lower", 5.0, 10.0, "percent") == "Green (green ≤ 5%, amber ≤ 10%)"
+    assert fmt.rag_cell(None, "higher", 90.0, 75.0, "percent", low_base=True) == "None (low base)"
+    assert fmt.rag_cell(None, "higher", None, None, "percent") == "–"
+    assert fmt.rag_words("red", "higher", 90.0, 75.0, "percent") == \
+        "Red (green at 90.0% or more, amber at 75.0% or more, red below 75.0%)"
+    assert fmt.indicator_change(0.04, "percent") == "no change" and fmt.no_change(-0.04, "percent")
+    assert fmt.indicator_change(0.05, "percent") == "+0.1 points" and not fmt.no_change(None, "percent")
+    assert fmt.meetings(2, 0) == "2 held, none committed" and fmt.meetings(3, 4) == "3 held of 4 committed"
+    assert fmt.meetings(None, 4) == "–"

@@ -10,8 +10,9 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import components, extracts, layout, queries
+from dashboard import components, extracts, figures, layout, queries
 from dashboard import format as fmt
+from etl import periods
 from warehouse import breakdowns
 
 layout.page_header(
@@ -39,6 +40,23 @@ for manifest in sorted(release.parent.glob("*/manifest.json"), reverse=True):
                     "Published now": Path(manifest).parent.resolve() == release.resolve()})
 components.show_table(pl.DataFrame(history))
 st.caption("A superseded build is kept for 30 days (its figures stay reachable); rows of issue logs are not counted here.")
+
+st.header("Returns in, by quarter")
+info = queries.build_info()
+bodies = queries.breakdown_names().filter(pl.col("breakdown") == "public_body").select("code", "name")
+returned = queries.run("return_periods")
+if returned.height:
+    first = figures.period_index(f"{periods.BASELINE_FINANCIAL_YEAR} Q1")
+    by_quarter = figures.returns_by_quarter(bodies, returned, first, figures.last_complete(info["as_of"]))
+    st.markdown(f"Every public body is asked for a return each quarter. In {by_quarter['period'][0]}, "
+                f"{by_quarter['returned'][0]:,} of {by_quarter['bodies'][0]:,} bodies made one. A figure built on returns "
+                "says how many bodies it is from.")
+    components.show_table(by_quarter.select(
+        pl.col("period").alias("Quarter"), pl.col("returned").alias("Bodies with a return"), pl.col("bodies").alias("Bodies asked"),
+        pl.col("missing").list.len().alias("Bodies with none"),
+        pl.col("missing").list.join("; ").alias("No return from")))
+else:
+    st.markdown("No departmental return has been loaded yet.")
 
 st.header("Validation by source")
 validation = queries.run("validation_summary")

@@ -61,8 +61,14 @@ if body is None:
         for type_code in type_names if reds.filter(pl.col("body_type") == type_code).height]
     if lagging:
         st.markdown("**Lagging most** (most indicators red against their thresholds), among " + "; among ".join(lagging) + ".")
+    coverage = queries.return_coverage(span, info["as_of"], selection.without("public_body"))
+    no_return = coverage.filter(pl.col("returns") == 0)["code"].to_list()
+    st.caption(f"Figures from departmental returns rest on {figures.coverage_words(coverage)} for {period}; "
+               "“(no return)” marks a body with none, whose figures from returns are blank.")
     for number, type_code in enumerate([t for t in type_names if t in set(scorecard["body_type"])]):
-        group = scorecard.filter(pl.col("body_type") == type_code)
+        group = scorecard.filter(pl.col("body_type") == type_code).with_columns(
+            pl.when(pl.col("body_code").is_in(no_return)).then(pl.format("{} (no return)", "body_name"))
+            .otherwise(pl.col("body_name")).alias("body_name"))
         wide = group.pivot(on="indicator_name", index="body_name", values="shown", sort_columns=False).fill_null("–")
         medians = group.unique("indicator_id", maintain_order=True)
         median_row = pl.DataFrame([{"body_name": "Median of these bodies", **dict(zip(medians["indicator_name"], medians["peer_shown"]))}])

@@ -55,10 +55,12 @@ DIRECTIONS = ("higher", "lower", "none")  # which way is better
 SMALL_BASE = 10
 
 
-def base_of(calculation: str, unit: str) -> str | None:
-    """What a figure's base counts: 'denominator' where the denominator counts things (awards, projects, meetings,
+def base_of(calculation: str, unit: str, declared: str | None = None) -> str | None:
+    """What a figure's base counts (as `declared`, where an indicator declares it): 'denominator' where the denominator counts things (awards, projects, meetings,
     organisations, issues, measures of a median), 'records' where it is money or people (a share of funding, £ per
     head: the records it rests on, those lacking its field left out), None for a count, which has no base."""
+    if declared:
+        return None if declared == "none" else declared
     if calculation in ("count", "distinct_count", "distinct_absent"):
         return None
     return "records" if calculation == "per_head" or unit == "percent of value" else "denominator"
@@ -75,7 +77,8 @@ RECORD_COLUMNS = (
 )
 REQUIRED = ("id", "principle", "name", "definition", "sources", "needs", "calculation", "unit", "direction", "basis",
             "proposed_by_sector", "breakdowns")
-OPTIONAL = ("target", "rag", "issue_figures", "headline", "applies_to")
+OPTIONAL = ("target", "rag", "issue_figures", "headline", "applies_to", "base")
+BASES = ("denominator", "records", "none")  # what a figure's base counts (see base_of); 'none': it has no base
 
 
 class DeclarationError(ValueError):
@@ -109,9 +112,11 @@ class Indicator:
     # a body of another type has no figure, and its records are not counted. Every type when none is declared.
     applies_to: tuple[str, ...] = ()
 
+    declared_base: str | None = None  # what its base counts, where the calculation and unit do not say (base_of)
+
     @property
     def base(self) -> str | None:
-        return base_of(self.calculation, self.unit)
+        return base_of(self.calculation, self.unit, self.declared_base)
 
     @property
     def disclosure_controlled(self) -> bool:
@@ -170,6 +175,8 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
         raise fail("rag", "must give both green and amber thresholds, for an indicator with a direction")
     if rag and (rag["green"] < rag["amber"] if declared["direction"] == "higher" else rag["green"] > rag["amber"]):
         raise fail("rag", f"thresholds are the wrong way round for direction '{declared['direction']}'")
+    if declared.get("base") is not None and declared["base"] not in BASES:
+        raise fail("base", f"is '{declared['base']}'; expected one of {', '.join(BASES)}")
     types = body_type_scopes()
     applies = declared.get("applies_to") or []
     if not isinstance(applies, list) or any(t not in types and t not in types.values() for t in applies):
@@ -188,6 +195,7 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
         file=file, target=declared.get("target"), rag_green=rag.get("green"), rag_amber=rag.get("amber"),
         issue_figures=tuple(sorted(figures.items())) if figures else (), headline=declared.get("headline", False),
         applies_to=tuple(t for t in types if t in applies or types[t] in applies) if applies else tuple(types),
+        declared_base=declared.get("base"),
     )
 
 

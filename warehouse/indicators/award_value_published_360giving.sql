@@ -16,6 +16,7 @@
 -- headline: true
 -- breakdowns: [all, public_body, body_type]
 -- applies_to: [central]  # the 360Giving standard is central government's grants data standard
+-- base: none  # a share of the whole value a body declares, not of a sample of records: no low base
 with published as (
     select body_code, financial_year, quarter, sum(amount_gbp) as amount
     from marts.awards
