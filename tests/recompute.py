@@ -815,7 +815,9 @@ def _body_stock(condition: pl.Expr) -> Callable[[Inbox], pl.DataFrame]:
 
 
 def commitments(inbox: Inbox) -> pl.DataFrame:
-    """Commitments met or on track, as each body last reported in the window (its latest return there)."""
+    """Commitments met or on track, as each body last reported them in the window (a stock of the body: its latest
+    quarter in the window that lists commitments; the demo's returns never drop a commitment once listed, so this is
+    also its latest return)."""
     c = inbox.returns.commitments
     return records(c, stock_of=pl.col("public_body"), numerator=pl.col("status").is_in(["met", "on track"]).cast(pl.Float64),
                    denominator=pl.lit(1.0), lacking=pl.lit(False))
