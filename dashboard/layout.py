@@ -52,9 +52,16 @@ def data_status() -> dict | None:
     st.caption(
         f"Data loaded {fmt.date(info['built_at'])} from {fmt.plural(info['files'], 'file')}: "
         f"{fmt.plural(info['rows_loaded'], 'row')} loaded, {fmt.count(info['rows_quarantined'])} quarantined for failing "
-        f"validation, {fmt.plural(info['files_rejected'], 'file')} rejected."
+        f"validation, {fmt.plural(info['files_rejected'], 'file')} rejected." + _whats_new()
     )
     return info
+
+
+def _whats_new() -> str:
+    """How many figures this release revised, pointing to the Data quality page's list ('' when none or not compared)."""
+    changes = queries.release_changes()
+    revised = changes[0]["figures_revised"] if changes else None
+    return f" {fmt.plural(revised, 'figure')} revised since the release before: see What's new on Data quality." if revised else ""
 
 
 def footer() -> None:

@@ -127,6 +127,16 @@ def financial_years() -> list[str]:
     return run("financial_years")["financial_year"].to_list()
 
 
+def release_changes() -> tuple[dict, pl.DataFrame, pl.DataFrame] | None:
+    """What's new in this release: its comparison with the release before (one row), the files changed and the
+    figures revised; None for a release built before releases were compared."""
+    try:
+        comparison = run("release_comparison")
+    except duckdb.CatalogException:
+        return None
+    return comparison.row(0, named=True), run("file_changes"), run("revisions")
+
+
 def return_coverage(span: tuple[int, int], as_of, chosen: dict[str, list[str]]) -> pl.DataFrame:
     """Every public body the filters `chosen` cover, with how many ended quarters of `span` it made a return for
     (figures.return_coverage)."""

@@ -42,7 +42,7 @@ import pyarrow as pa
 import warehouse
 from data_contracts import load_contract
 from data_contracts.to_expectations import suite
-from etl import indicators, leak_gate, periods, reference
+from etl import indicators, leak_gate, periods, reference, revisions
 from etl.normalise import DATE_ORDER, NUMBER_CONVENTION, READ_PROBLEM, date_order, number_convention, without_long_values
 from etl.sources import SOURCES, Context, Source, issues, lookups
 from etl.sources import source as source_for
@@ -381,7 +381,8 @@ def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: P
             for folder in (release_tmp, restricted_tmp, workspace):
                 folder.mkdir()
             stage = _Stages(result, on_stage)
-            _build_release(inbox, workspace, release_tmp, restricted_tmp, result, progress, as_of or dt.date.today(), stage)
+            _build_release(inbox, workspace, release_tmp, restricted_tmp, result, progress, as_of or dt.date.today(), stage,
+                           current_release(warehouse_dir))
             if strict:
                 _refuse_if_imperfect(result)
             _publish(release_tmp, restricted_tmp, warehouse_dir, result, retention_days)
@@ -426,9 +427,10 @@ def _refuse_if_imperfect(result: BuildResult) -> None:
 
 
 def _build_release(inbox: Path, workspace: Path, release: Path, restricted: Path, result: BuildResult,
-                   progress: Progress | None, as_of: dt.date, stage: _Stages) -> None:
+                   progress: Progress | None, as_of: dt.date, stage: _Stages, previous: Path | None) -> None:
     """Everything is built in the workspace's database (it holds restricted rows, so it lives in the restricted
-    folder, as do DuckDB's spill files); then the public and the restricted releases are written from it."""
+    folder, as do DuckDB's spill files); then the public and the restricted releases are written from it, the public
+    one compared with the release published before it (`previous`)."""
     # bounded memory: DuckDB spills to disk beyond its limit, and need not keep insertion order
     con = duckdb.connect(str(workspace / "workspace.duckdb"),
                          config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False,
@@ -461,7 +463,7 @@ def _build_release(inbox: Path, workspace: Path, release: Path, restricted: Path
                 quarantined.append(_load(con, dataset, result))
         _finish(con, result, quarantined, validations, as_of, stage)
         stage("publish")
-        _write_releases(con, inbox, release, restricted, result, validators)
+        _write_releases(con, inbox, release, restricted, result, validators, previous)
     finally:
         con.close()
 
@@ -801,10 +803,10 @@ def public_tables(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict]]
 
 
 def _write_releases(con: duckdb.DuckDBPyConnection, inbox: Path, release: Path, restricted: Path, result: BuildResult,
-                    validators: dict[bool, Validator]) -> None:
+                    validators: dict[bool, Validator], previous: Path | None = None) -> None:
     """The public release (database, Parquet, Data Docs, manifest) and the restricted one, both written fresh from
     the workspace; then the leak gate over the public release."""
-    _write_public(con, release, result)
+    _write_public(con, release, result, previous)
     result.database_bytes, result.database_sha256 = (release / DATABASE_FILE).stat().st_size, sha256(release / DATABASE_FILE)
     docs = validators[False].write_docs(release / DATA_DOCS_DIR)
     result.data_docs = str(docs.relative_to(release)) if docs else None
@@ -825,8 +827,9 @@ def _write_releases(con: duckdb.DuckDBPyConnection, inbox: Path, release: Path, 
                             f"{hits[0]}; nothing was published")
 
 
-def _write_public(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult) -> None:
-    """A new database holding the declared public tables only, and every mart and reference table as Parquet."""
+def _write_public(con: duckdb.DuckDBPyConnection, release: Path, result: BuildResult, previous: Path | None = None) -> None:
+    """A new database holding the declared public tables only, what changed since the release `previous`
+    (etl/revisions.py), and every mart and reference table as Parquet."""
     con.execute("attach ? as public", [str(release / DATABASE_FILE)])
     try:
         for schema in warehouse.SCHEMAS:
@@ -836,6 +839,7 @@ def _write_public(con: duckdb.DuckDBPyConnection, release: Path, result: BuildRe
             con.execute(f'create table public.{schema}."{table}" as {query}', params)  # names and queries are ours
         files = pl.DataFrame(result.public_files(), schema=FILE_SCHEMA)
         con.execute("create table public.meta.load_files as select * from files")
+        revisions.compare(con, previous)
         folder = release / PARQUET_DIR
         folder.mkdir()
         for name in public_tables(con):

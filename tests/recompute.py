@@ -937,7 +937,30 @@ INDICATORS: dict[str, Recomputed] = {
 }
 
 
+def _types(*scopes_or_types: str, leaving_out: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Body type codes of the scopes (central, local) or types named, from the reference data."""
+    from etl import reference
+
+    types = reference.load("body_types")
+    return tuple(code for code, scope in zip(types["code"], types["scope"], strict=True)
+                 if (code in scopes_or_types or scope in scopes_or_types) and code not in leaving_out)
+
+
+# the types of body an indicator applies to, as its written definition says (the rest of its records do not count):
+# the consultation principles and the 360Giving standard bind central government; leads are a minister's or an elected
+# member's, which an integrated care board does not have
+APPLIES_TO: dict[str, tuple[str, ...]] = {
+    "consultations_meeting_standard": _types("central"),
+    "consultations_with_published_response": _types("central"),
+    "award_value_published_360giving": _types("central"),
+    "leads_named": _types("central", "local", leaving_out=("integrated_care_board",)),
+}
+
+
 def recompute(inbox: Inbox, indicator_id: str) -> pl.DataFrame:
     """One indicator's cells, in the published cell keys, from the inbox as read here."""
     spec = INDICATORS[indicator_id]
-    return cells(indicator_id, spec.calculation, spec.breakdowns, spec.build(inbox), spec.distinct_lacking)
+    found = spec.build(inbox)
+    if indicator_id in APPLIES_TO:
+        found = found.filter(pl.col("body_type").is_null() | pl.col("body_type").is_in(APPLIES_TO[indicator_id]))
+    return cells(indicator_id, spec.calculation, spec.breakdowns, found, spec.distinct_lacking)

@@ -383,7 +383,7 @@ def test_the_data_quality_page_accounts_for_every_quarantined_row(built_warehous
     at = app(built_warehouse.path, monkeypatch).run()
     at.switch_page("app_pages/data_quality.py").run()
     assert not at.exception
-    assert [h.value for h in at.header][:7] == ["Load history", "Returns in, by quarter", "Validation by source",
+    assert [h.value for h in at.header][:8] == ["Load history", "What's new in this release", "Returns in, by quarter", "Validation by source",
                                                 "Quarantined rows by reason", "Issue figures: disclosure control", "Files",
                                                 "Great Expectations Data Docs"]
     # which bodies' returns are in, quarter by quarter: every body asked, those without one named

@@ -16,11 +16,10 @@ recomputed cell a published one; in each, the value, numerator and denominator a
 Fixtures: the session's demo inbox and its built warehouse (tests/conftest.py: 3,000 awards, seed 7, 2% defects,
 as of 25 November 2026).
 
-Two definitions are being corrected on main and are recomputed as corrected here, so they are expected to fail
-(strict: the test flips to failing when main is fixed, and then the marks come off):
-- meetings_held_against_committed: a return with 0 meetings committed still adds its meetings held, and a return is
-  lacking only where a field is empty;
-- organisations_engaged_smaller_share: lacking counts different organisations of unknown income, not attendance rows.
+The corrected definitions of #20 are recomputed as written: meetings held against committed counts every meeting
+held over every meeting committed (a return committing to none adds its meetings held; lacking only where a field is
+empty); the smaller-organisation share of those engaged counts lacking in different organisations. An indicator
+counts only the bodies of the types it applies to (its declaration's applies_to).
 """
 
 from __future__ import annotations
@@ -35,18 +34,10 @@ from warehouse.indicators import indicators
 RELATIVE = 1e-9
 SHOWN = 8  # differing cells printed on failure
 
-BEING_CORRECTED = {
-    "meetings_held_against_committed": "main counts meetings held only where some were committed, and returns with 0 "
-                                       "committed as lacking (being corrected on main)",
-    "organisations_engaged_smaller_share": "main's lacking counts meeting-attendance rows, not different organisations "
-                                           "of unknown income (being corrected on main)",
-}
 WANTED = sorted(i.id for i in indicators() if "issues" not in i.sources)
 
 
-CASES = [pytest.param(indicator, id=indicator,
-                      marks=[pytest.mark.xfail(strict=True, reason=BEING_CORRECTED[indicator])] if indicator in BEING_CORRECTED else [])
-         for indicator in WANTED]
+CASES = [pytest.param(indicator, id=indicator) for indicator in WANTED]
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,42 @@ for manifest in sorted(release.parent.glob("*/manifest.json"), reverse=True):
 components.show_table(pl.DataFrame(history))
 st.caption("A superseded build is kept for 30 days (its figures stay reachable); rows of issue logs are not counted here.")
 
+st.header("What's new in this release")
+changes = queries.release_changes()
+if changes is None:
+    st.markdown("This release was built before releases were compared with the one before.")
+else:
+    comparison, file_changes, revised = changes
+    if comparison["previous_release"] is None:
+        st.markdown("This is the first release: there is nothing before it to compare with.")
+    elif comparison["files_changed"] is None:
+        st.markdown(f"The release before ({comparison['previous_release']}) could not be read, so nothing was compared.")
+    else:
+        st.markdown(
+            f"Against the release before ({comparison['previous_release']}): {fmt.plural(comparison['files_changed'], 'file')} "
+            f"added, replaced or removed; {fmt.plural(comparison['figures_revised'], 'figure')} revised, "
+            f"{fmt.count(comparison['figures_added'])} new and {fmt.count(comparison['figures_removed'])} no longer given "
+            "(funding and returns figures, every period and breakdown). Issue figures are not compared between releases: "
+            "the difference of two published counts could be a count under 5.")
+        if file_changes.height:
+            components.show_table(file_changes.select(
+                pl.col("path").alias("File"), pl.col("source").alias("Source"), pl.col("change").alias("Change"),
+                pl.col("rows_loaded_before").alias("Rows loaded before"), pl.col("rows_loaded_now").alias("Rows loaded now")))
+        if revised.height:
+            shown_revisions = revised.with_columns(
+                fmt.text_column("before", fmt.indicator_value, revised, "value_before", "unit"),
+                fmt.text_column("now", fmt.indicator_value, revised, "value_now", "unit"),
+                fmt.text_column("changed_by", fmt.indicator_change, revised, "change", "unit"))
+            components.show_table(shown_revisions.select(
+                pl.col("indicator_name").alias("Indicator"), pl.col("period").alias("Period"),
+                pl.col("breakdown_name").alias("Of"), pl.col("before").alias("Before"), pl.col("now").alias("Now"),
+                pl.col("changed_by").alias("Change"), pl.col("numerator_before").alias("Numerator before"),
+                pl.col("numerator_now").alias("Numerator now"), pl.col("denominator_before").alias("Denominator before"),
+                pl.col("denominator_now").alias("Denominator now"), pl.col("why").alias("Why")))
+            st.download_button(f"Download every revised figure ({fmt.plural(revised.height, 'row')}, CSV)",
+                               partial(extracts.csv_bytes, revised), file_name="covenant-revisions.csv", mime="text/csv",
+                               on_click="ignore")
+
 st.header("Returns in, by quarter")
 info = queries.build_info()
 bodies = queries.breakdown_names().filter(pl.col("breakdown") == "public_body").select("code", "name")

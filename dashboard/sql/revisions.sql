@@ -1,0 +1,2 @@
+-- Every funding and returns figure revised since the release before, with both values and why.
+select * from meta.revisions
