@@ -23,6 +23,7 @@ pages = [
     st.Page(PAGES_DIR / "issues.py", title="Issues", url_path="issues"),
     st.Page(PAGES_DIR / "downloads.py", title="Data and downloads", url_path="downloads"),
     st.Page(PAGES_DIR / "data_quality.py", title="Data quality", url_path="data-quality"),
+    st.Page(PAGES_DIR / "indicators.py", title="Indicators", url_path="indicators"),
     st.Page(PAGES_DIR / "data_dictionary.py", title="Data dictionary", url_path="data-dictionary"),
     st.Page(PAGES_DIR / "accessibility.py", title="Accessibility statement", url_path="accessibility"),
 ]

@@ -137,13 +137,22 @@ def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> N
     column.metric(row["name"], value, delta=change, delta_color=colour, delta_arrow="off" if still else "auto", help=definition)
     low = bool(row.get("low_base"))
     rag = fmt.rag_words(row["rag"], row["direction"], row.get("rag_green"), row.get("rag_amber"), row["unit"], low)
-    notes = [rests_on(row), row.get("coverage"),
+    notes = [f"[Definition]({definition_link(row['indicator_id'])})", rests_on(row), row.get("coverage"),
              fmt.LOW_BASE.capitalize() if low and rag is None else None,  # else the RAG words say so
              f"Since {baseline}: {fmt.indicator_change(row['change_since_baseline'], row['unit'])}"
              if row["change_since_baseline"] is not None else None,
              rag,
              f"{fmt.count(row['lacking'])} records lacked {row.get('needs') or 'the field'}" if row.get("lacking") else None]
     column.caption(" · ".join(n for n in notes if n) or " ")
+
+
+def definition_link(indicator_id: str) -> str:
+    """The relative link to an indicator's own view (the Indicators page), carrying the view's filters and release."""
+    from urllib.parse import urlencode
+
+    from dashboard import filters
+
+    return "indicators?" + urlencode(filters.carried() | {"indicator": indicator_id})
 
 
 def rests_on(row: dict) -> str | None:
@@ -326,8 +335,9 @@ def indicator_trend(indicator: dict, series: pl.DataFrame, described: str, level
     chart(f"{indicator['name']} by {words}", summary, line if published.height else None,
           _figures(points, pl.col("period").alias(words.capitalize()), indicator),
           file_stem=f"{indicator['indicator_id']}-by-{words}-{described}", sources=tuple(indicator["sources"]),
-          left_out=f"{fmt.count(lacking)} records left out for lacking {indicator['needs']}." if lacking else
-          "No record was left out for lacking a field.")
+          left_out=(f"{fmt.count(lacking)} records left out for lacking {indicator['needs']}." if lacking else
+                    "No record was left out for lacking a field.")
+          + f" [How {indicator['name'][0].lower() + indicator['name'][1:]} is defined]({definition_link(indicator['indicator_id'])}).")
 
 
 def breakdown_cells(indicator: dict, by: str, selection, span: tuple[int, int], together: tuple[str, ...] = ()) -> tuple[pl.DataFrame, str]:
@@ -425,4 +435,5 @@ def ranking(indicator: dict, cells: pl.DataFrame, by: str, period: str, highligh
         1, cells["breakdown_code"].alias("Code")).insert_column(0, cells["rank"].alias("Rank"))
     chart(f"{indicator['name']} by {words}, {period}", summary + note, bars if ranked.height else None, table,
           file_stem=f"{indicator['indicator_id']}-by-{by}-{period}" + (f"-{highlight}" if highlight else ""),
-          sources=tuple(indicator["sources"]))
+          sources=tuple(indicator["sources"]),
+          left_out=f"[How {indicator['name'][0].lower() + indicator['name'][1:]} is defined]({definition_link(indicator['indicator_id'])}).")

@@ -137,6 +137,21 @@ def release_changes() -> tuple[dict, pl.DataFrame, pl.DataFrame] | None:
     return comparison.row(0, named=True), run("file_changes"), run("revisions")
 
 
+def revision_history(indicator_id: str) -> pl.DataFrame:
+    """Every revision of an indicator's figures that the kept releases record (each against the release before it),
+    newest release first, with the release it was made in."""
+    from etl.warehouse_files import kept_releases
+
+    frames = []
+    for folder in reversed(kept_releases(warehouse_dir())):
+        try:
+            found = _frame(str(folder / DATABASE_FILE), _sql("indicator_revisions"), {"indicator_id": indicator_id})
+        except duckdb.Error:  # a release built before releases were compared, or removed as it was read
+            continue
+        frames.append(found.with_columns(pl.lit(folder.name).alias("release")))
+    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+
+
 def return_coverage(span: tuple[int, int], as_of, chosen: dict[str, list[str]]) -> pl.DataFrame:
     """Every public body the filters `chosen` cover, with how many ended quarters of `span` it made a return for
     (figures.return_coverage)."""

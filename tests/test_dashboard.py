@@ -531,3 +531,25 @@ def test_the_overview_of_the_baseline_year_alone_says_there_is_nothing_to_compar
     assert not at.exception
     assert any("end in the 2024-25 baseline itself" in c.value for c in at.caption)
     assert [t.value for t in at.title] == ["Overview"] and len(at.metric) >= 10
+
+
+def test_an_indicator_has_its_own_view_one_click_from_its_figure(built_warehouse, monkeypatch):
+    at = app(built_warehouse.path, monkeypatch).run()
+    link = next(c.value for c in at.caption if "[Definition](indicators?" in c.value and "Engagement" not in c.value)
+    assert "indicator=" in link
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["indicator"] = "leads_named"
+    at.run()
+    at.switch_page("app_pages/indicators.py").run()
+    assert not at.exception
+    assert at.header[0].value == "Bodies with a ministerial lead and a senior official lead named"
+    listed = next(m.value for m in at.markdown if "**RAG thresholds:**" in m.value)
+    facts = dict(line[4:].replace("\\", "").split(":** ", 1) for line in listed.splitlines())
+    assert facts["RAG thresholds"] == "green at 95.0% or more, amber at 80.0% or more, red below 80.0%"
+    assert facts["Low base"] == "marked † and given no RAG when it rests on fewer than 10 in its denominator"
+    assert "Integrated care board" not in facts["Applies to"] and "Local authority" in facts["Applies to"]
+    assert facts["Sources"] == "Departmental returns" or "return" in facts["Sources"].lower()
+    assert "ministerial_lead_named" in at.code[0].value  # its formula
+    rests = next(m.value for m in at.markdown if m.value.startswith("For "))
+    assert "records" in rests and "left out for lacking" in rests
+    assert any(m.value == "None of its figures has been revised in the releases kept." for m in at.markdown)

@@ -50,7 +50,9 @@ if glance.height:
                                                          fmt.indicator_change, glance, "change_since_baseline", "unit")]),
         components.rag_shown(glance),
     ))
-    st.caption("† A figure on a " + fmt.LOW_BASE + ": given no RAG status. RAG is given with its thresholds.")
+    st.caption("† A figure on a " + fmt.LOW_BASE + ": given no RAG status. RAG is given with its thresholds. How each "
+               "indicator is defined: " + ", ".join(f"[{n}]({components.definition_link(i)})"
+                                                     for i, n in zip(glance["indicator_id"], glance["name"], strict=True)) + ".")
 controlled = declared.filter(pl.col("disclosure_controlled"))
 note = selection.issue_note(controlled["breakdowns"][0].to_list()) if controlled.height else None
 if note:

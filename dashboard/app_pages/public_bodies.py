@@ -52,7 +52,8 @@ if body is None:
     st.header(f"Scorecard, {period}")
     st.markdown("Each body's value on every indicator published by public body, with the median of its peers. "
                 "[c]: suppressed to protect the confidentiality of issue reporters; –: nothing to count; "
-                f"†: a {fmt.LOW_BASE}, given no RAG status; not applicable: the indicator does not apply to bodies of that type.")
+                f"†: a {fmt.LOW_BASE}, given no RAG status; not applicable: the indicator does not apply to bodies of that type. "
+                f"[How each indicator is defined]({components.definition_link(declared['indicator_id'][0])}).")
     reds = (scorecard.group_by("body_type", "body_name").agg((pl.col("rag") == "red").sum().alias("red"),
                                                              pl.col("rag").is_not_null().sum().alias("rated"))
             .filter(pl.col("red") > 0).sort("red", "body_name", descending=[True, False]))

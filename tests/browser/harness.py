@@ -28,7 +28,7 @@ PAGES = {
     "overview": ("Overview", False), "principles": ("Principles", True), "public-bodies": ("Public bodies", False),
     "localities": ("Localities", True), "organisation-size": ("Organisation size", True), "issues": ("Issues", True),
     "downloads": ("Data and downloads", False), "data-quality": ("Data quality", False),
-    "data-dictionary": ("Data dictionary", False), "accessibility": ("Accessibility statement", False),
+    "indicators": ("Indicators", False), "data-dictionary": ("Data dictionary", False), "accessibility": ("Accessibility statement", False),
 }
 # WCAG 2.2 AA, as axe-core tags it
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

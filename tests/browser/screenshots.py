@@ -23,7 +23,8 @@ VIEWS = {
     "overview": "", "principles": "principles?principle=partnership", "public-bodies": "public-bodies",
     "public-body-profile": "public-bodies?body=DCMS", "localities": "localities?region=E12000003",
     "organisation-size": "organisation-size", "issues": "issues", "downloads": "downloads",
-    "data-quality": "data-quality", "data-dictionary": "data-dictionary", "accessibility": "accessibility",
+    "data-quality": "data-quality", "indicators": "indicators?indicator=meetings_held_against_committed",
+    "data-dictionary": "data-dictionary", "accessibility": "accessibility",
 }
 WIDTH, MOST_HEIGHT = 1400, 16_000
 

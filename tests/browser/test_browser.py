@@ -283,10 +283,17 @@ def test_the_scorecards_download_holds_every_body_on_every_indicator(base, page,
     with page.expect_download(timeout=60_000) as download:  # made when clicked
         page.get_by_role("button", name=re.compile(r"^Download the scorecard, 2025-26")).click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
-    expected = query(built_warehouse.database, """select count(*) from marts.indicator_values v
-        join reference.public_bodies b on b.code = v.breakdown_code
-        where v.breakdown = 'public_body' and v.period_level = 'year' and v.financial_year = '2025-26'""")[0][0]
-    assert len(rows) == expected > 0
+    # every body with a figure, on every indicator published by body: a row even where it has none, or where the
+    # indicator does not apply to its type
+    bodies, indicators = query(built_warehouse.database, """select
+        (select count(distinct v.breakdown_code) from marts.indicator_values v join reference.public_bodies b on b.code = v.breakdown_code
+         where v.breakdown = 'public_body' and v.period_level = 'year' and v.financial_year = '2025-26'),
+        (select count(*) from marts.indicators where list_contains(breakdowns, 'public_body'))""")[0]
+    assert len(rows) == bodies * indicators > 0
+    not_applicable = [r for r in rows if r["applicable"] == "false"]
+    assert not_applicable and all(r["value"] == "" for r in not_applicable)
+    assert {r["indicator_id"] for r in not_applicable} <= {"consultations_meeting_standard", "consultations_with_published_response",
+                                                          "award_value_published_360giving", "leads_named"}
 
 
 def tab_through(page, presses: int = 120) -> list[dict]:
