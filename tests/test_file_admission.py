@@ -156,6 +156,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _waiting_on_a_pipe(pid: int) -> bool:
+    """The process is blocked opening a named pipe that has no writer (Linux's wait in fifo_open)."""
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text() in ("wait_for_partner", "fifo_open")
+    except OSError:
+        return False
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -182,7 +190,11 @@ def test_reading_workers_end_when_the_build_is_terminated(tmp_path: Path) -> Non
             time.sleep(0.2)
             workers = [p for p in _children(build.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
         assert len(workers) == 2, "the workers did not start"
-        time.sleep(1)  # each is now waiting on the pipe
+        # each has started (and asked to end with its parent) once it waits on the pipe: on a busy machine a fixed
+        # sleep was not always long enough for a worker to get there, and one killed before it could not end with it
+        while time.monotonic() < deadline and not all(_waiting_on_a_pipe(p) for p in workers):
+            time.sleep(0.2)
+        assert all(_waiting_on_a_pipe(p) for p in workers), "the workers did not reach the pipe"
         build.send_signal(signal.SIGTERM)
         build.wait(timeout=30)
         deadline = time.monotonic() + 30
