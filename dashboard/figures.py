@@ -163,27 +163,50 @@ def return_coverage(bodies: pl.DataFrame, returned: pl.DataFrame, span: tuple[in
                     chosen: dict[str, list[str]]) -> pl.DataFrame:
     """Every public body a view covers (`bodies`: code, body_type; those of the public body and body type `chosen`,
     the view's record filters) with how many of the ended quarters of `span` it made a return for (`returned`:
-    body_code, period), and how many quarters of it are over (`quarters`: a return is due for each)."""
+    body_code, period, timeliness), how many of those came in late, and how many quarters of it are over
+    (`quarters`: a return is due for each)."""
     periods_in = [period_name(i) for i in range(span[0], span[1] + 1)]
     ended = max(0, min(span[1], last_complete(as_of)) - span[0] + 1)
     covered = bodies.filter(
         pl.col("code").is_in(chosen["public_body"]) if chosen.get("public_body") else pl.lit(True),
         pl.col("body_type").is_in(chosen["body_type"]) if chosen.get("body_type") else pl.lit(True))
-    counts = returned.filter(pl.col("period").is_in(periods_in)).group_by("body_code").agg(pl.len().cast(pl.Int64).alias("returns"))
+    counts = returned.filter(pl.col("period").is_in(periods_in)).group_by("body_code").agg(
+        pl.len().cast(pl.Int64).alias("returns"), (pl.col("timeliness") == "late").sum().cast(pl.Int64).alias("late"))
     return (covered.join(counts, left_on="code", right_on="body_code", how="left")
-            .with_columns(pl.col("returns").fill_null(0), pl.lit(ended).cast(pl.Int64).alias("quarters")))
+            .with_columns(pl.col("returns", "late").fill_null(0), pl.lit(ended).cast(pl.Int64).alias("quarters")))
 
 
 def returns_by_quarter(bodies: pl.DataFrame, returned: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
     """For each quarter first to last, newest first: how many of the public bodies (`bodies`: code, name) made a
-    return for it (`returned`: body_code, period), and the names of those that did not."""
+    return for it (`returned`: body_code, period, timeliness), how many of those came in late, and the names of the
+    bodies whose return was late and of those that made none."""
     rows = []
     for index in range(last, first - 1, -1):
-        done = set(returned.filter(pl.col("period") == period_name(index))["body_code"])
-        missing = bodies.filter(~pl.col("code").is_in(list(done))).sort("name")["name"].to_list()
-        rows.append({"period": period_name(index), "returned": bodies.height - len(missing), "bodies": bodies.height,
-                     "missing": missing})
-    return pl.DataFrame(rows, schema={"period": pl.Utf8, "returned": pl.Int64, "bodies": pl.Int64, "missing": pl.List(pl.Utf8)})
+        quarter = returned.filter(pl.col("period") == period_name(index))
+        done = set(quarter["body_code"])
+        late = set(quarter.filter(pl.col("timeliness") == "late")["body_code"])
+        names = bodies.sort("name")
+        rows.append({"period": period_name(index), "returned": len(done & set(bodies["code"])), "late": len(late & set(bodies["code"])),
+                     "bodies": bodies.height, "late_from": names.filter(pl.col("code").is_in(list(late)))["name"].to_list(),
+                     "missing": names.filter(~pl.col("code").is_in(list(done)))["name"].to_list()})
+    return pl.DataFrame(rows, schema={"period": pl.Utf8, "returned": pl.Int64, "late": pl.Int64, "bodies": pl.Int64,
+                                      "late_from": pl.List(pl.Utf8), "missing": pl.List(pl.Utf8)})
+
+
+def funders_by_year(funder_years: pl.DataFrame, years: list[str]) -> pl.DataFrame:
+    """One row per funder (`funder_years`: funder, financial_year, awards, files, latest_award): its awards in each
+    of `years` ('120 in 2 files', or 'none' for a year after its first in which it published nothing), its latest
+    award date, and `missing`, the years after its first with none."""
+    rows = []
+    for funder, group in funder_years.group_by("funder", maintain_order=True):
+        by_year = {r["financial_year"]: r for r in group.iter_rows(named=True)}
+        first = min(by_year)
+        cells = {year: (f"{by_year[year]['awards']:,} in {by_year[year]['files']} file{'s' if by_year[year]['files'] != 1 else ''}"
+                        if year in by_year else "none" if year > first else "–") for year in years}
+        rows.append({"funder": funder[0], **cells, "latest_award": group["latest_award"].max(),
+                     "missing": [y for y in years if y > first and y not in by_year]})
+    schema = {"funder": pl.Utf8, **{y: pl.Utf8 for y in years}, "latest_award": pl.Date, "missing": pl.List(pl.Utf8)}
+    return pl.DataFrame(rows, schema=schema).sort("funder")
 
 
 def coverage_words(coverage: pl.DataFrame) -> str:

@@ -102,6 +102,14 @@ def date(value: dt.date | dt.datetime | None) -> str:
     return f"{value.day} {value:%B %Y}" + (f" at {value:%H:%M}" if isinstance(value, dt.datetime) else "")
 
 
+def sent_words(submitted_on: dt.date | None, due_on: dt.date | None) -> str:
+    """When a return was sent against when it was due: 'Sent 14 August 2025, late (due 30 July 2025).'"""
+    if submitted_on is None:
+        return f"The return does not say when it was sent (it was due {date(due_on)})."
+    late = due_on is not None and submitted_on > due_on
+    return f"Sent {date(submitted_on)}, {'late' if late else 'on time'} (due {date(due_on)})."
+
+
 PERCENT_UNITS = ("percent", "percent of value", "percent of bodies", "percent of committed")
 WHOLE_UNITS = ("issues", "days", "districts", "organisations", "awards", "months")  # counted: whole numbers in tables
 

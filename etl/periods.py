@@ -9,6 +9,8 @@ import polars as pl
 BASELINE_FINANCIAL_YEAR = "2024-25"
 COVENANT_PUBLISHED = dt.date(2025, 7, 17)
 FIRST_FINANCIAL_YEAR_START = 2024  # the calendar runs from the baseline year
+RETURN_DUE_DAYS = 30  # a quarter's departmental return is due within 30 days of the quarter's end (the product's
+# rule: the Covenant sets no deadline; a month is the usual deadline for departmental management information)
 
 
 def financial_year_start(day: dt.date) -> int:
@@ -56,7 +58,7 @@ def quarter_bounds(start_year: int, quarter: int) -> tuple[dt.date, dt.date]:
 
 
 CALENDAR_SCHEMA = {"period": pl.Utf8, "financial_year": pl.Utf8, "quarter": pl.Int64, "first_day": pl.Date,
-                   "last_day": pl.Date, "is_baseline": pl.Boolean, "after_covenant": pl.Boolean}
+                   "last_day": pl.Date, "return_due": pl.Date, "is_baseline": pl.Boolean, "after_covenant": pl.Boolean}
 
 
 def calendar(last_day: dt.date, first_start_year: int = FIRST_FINANCIAL_YEAR_START) -> pl.DataFrame:
@@ -74,6 +76,7 @@ def calendar(last_day: dt.date, first_start_year: int = FIRST_FINANCIAL_YEAR_STA
                 "quarter": quarter,
                 "first_day": first,
                 "last_day": last,
+                "return_due": last + dt.timedelta(days=RETURN_DUE_DAYS),
                 "is_baseline": financial_year_label(start_year) == BASELINE_FINANCIAL_YEAR,
                 "after_covenant": last >= COVENANT_PUBLISHED,
             }

@@ -4,6 +4,7 @@ strict builds, idempotence)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import dataclasses
 import hashlib
 import json
@@ -329,7 +330,7 @@ def write_awkward_inbox(inbox: InboxFactory) -> None:
     inbox.return_workbook("dcms_return_2025-26_Q1.xlsx", {
         "return_summary": [{"body_code": "DCMS", "financial_year": "2025-26", "quarter": 1, "action_plan_published": "Yes",
                             "ministerial_lead_named": "Yes", "senior_official_lead_named": "No",
-                            "meetings_committed": 4, "meetings_held": 3}],
+                            "meetings_committed": 4, "meetings_held": 3, "submitted_on": "14/08/2025"}],
         "return_commitments": [{"commitment_ref": "DCMS-C01", "principle": "partnership",
                                 "commitment": "Pay grants in advance", "status": "on track"}],
     })
@@ -468,6 +469,9 @@ def test_a_return_loads(awkward: Built) -> None:
                      "from staging.return_summary") == [("DCMS", "2025-26", 1, 4, 3, True)]
     assert query(db, "select commitment_ref, principle, status from staging.return_commitments") == [
         ("DCMS-C01", "partnership", "on track")]
+    # sent on 14 August for a quarter that ended on 30 June: due 30 days after, on 30 July, so late
+    assert query(db, "select submitted_on, due_on, timeliness from marts.body_quarters") == [
+        (dt.date(2025, 8, 14), dt.date(2025, 7, 30), "late")]
 
 
 def contents(database: Path) -> dict[str, list]:

@@ -383,18 +383,28 @@ def test_the_data_quality_page_accounts_for_every_quarantined_row(built_warehous
     at = app(built_warehouse.path, monkeypatch).run()
     at.switch_page("app_pages/data_quality.py").run()
     assert not at.exception
-    assert [h.value for h in at.header][:8] == ["Load history", "What's new in this release", "Returns in, by quarter", "Validation by source",
-                                                "Quarantined rows by reason", "Issue figures: disclosure control", "Files",
-                                                "Great Expectations Data Docs"]
+    assert [h.value for h in at.header][:9] == ["Load history", "What's new in this release", "Returns in, by quarter", "Funders' files, by financial year",
+                                                "Validation by source", "Quarantined rows by reason",
+                                                "Issue figures: disclosure control", "Files", "Great Expectations Data Docs"]
     # which bodies' returns are in, quarter by quarter: every body asked, those without one named
     coverage = next(f.value for f in at.dataframe if "Bodies with a return" in f.value.columns)
     returned = dict(query(built_warehouse.database, "select period, count(distinct body_code) from marts.body_quarters group by 1"))
+    late = dict(query(built_warehouse.database, "select period, count(distinct body_code) from marts.body_quarters "
+                                                "where submitted_on > due_on group by 1"))
     bodies = query(built_warehouse.database, "select count(*) from reference.public_bodies")[0][0]
     for row in coverage.to_dict("records"):
         assert row["Bodies with a return"] == returned.get(row["Quarter"], 0) and row["Bodies asked"] == bodies
+        assert row["Of which late"] == late.get(row["Quarter"], 0)
+        assert len(row["Late from"].split("; ")) == row["Of which late"] or row["Of which late"] == 0
         assert row["Bodies with none"] == bodies - row["Bodies with a return"]
         assert len(row["No return from"].split("; ")) == row["Bodies with none"] or row["Bodies with none"] == 0
     assert coverage["Quarter"].iloc[-1] == "2024-25 Q1"
+    # which funders' files are in, year by year: every award loaded counted once, under its funder and year
+    funders = next(f.value for f in at.dataframe if "Nothing published for" in f.value.columns)
+    years = [c for c in funders.columns if c[:2] == "20"]
+    awards = sum(int(cell.split(" in ")[0].replace(",", "")) for y in years for cell in funders[y] if " in " in cell)
+    assert awards == query(built_warehouse.database, "select count(*) from marts.awards")[0][0]
+    assert years == [y for (y,) in query(built_warehouse.database, "select distinct financial_year from marts.awards order by 1")]
     disclosure = next(f.value for f in at.dataframe if "Suppressed [c]" in f.value.columns)
     statuses = dict(query(built_warehouse.database, "select status, count(*) from marts.issue_figures group by 1"))
     assert disclosure["Counts"].sum() == sum(statuses.values()) and disclosure["Published"].sum() == statuses["published"]

@@ -180,13 +180,15 @@ def test_a_printed_table_holds_its_first_rows_escaped_and_says_how_many_more():
     assert "<table>" not in too_wide and f"A table of 1 row and {PRINTED_COLUMNS + 1} columns, too wide to print" in too_wide
 
 
-def test_return_coverage_counts_the_bodies_of_the_view_with_a_return_in_its_quarters():
+def test_return_coverage_counts_the_bodies_of_the_view_with_a_return_in_its_quarters_and_those_late():
     bodies = pl.DataFrame({"code": ["A", "B", "C"], "name": ["Alpha", "Beta", "Gamma"],
                            "body_type": ["department", "department", "council"]})
-    returned = pl.DataFrame({"body_code": ["A", "A", "C", "B"], "period": ["2025-26 Q1", "2025-26 Q2", "2025-26 Q2", "2024-25 Q4"]})
+    returned = pl.DataFrame({"body_code": ["A", "A", "C", "B"], "period": ["2025-26 Q1", "2025-26 Q2", "2025-26 Q2", "2024-25 Q4"],
+                             "timeliness": ["on time", "late", "date not given", "late"]})
     year = (8100, 8103)  # 2025-26, over by 1 April 2026
     every = figures.return_coverage(bodies, returned, year, dt.date(2026, 4, 1), {})
     assert dict(every.select("code", "returns").iter_rows()) == {"A": 2, "B": 0, "C": 1}
+    assert dict(every.select("code", "late").iter_rows()) == {"A": 1, "B": 0, "C": 0}  # B's late return is of 2024-25
     assert every["quarters"].to_list() == [4, 4, 4]
     assert figures.coverage_words(every) == "returns from 2 of 3 bodies"
     departments = figures.return_coverage(bodies, returned, year, dt.date(2025, 10, 1), {"body_type": ["department"]})
@@ -194,8 +196,8 @@ def test_return_coverage_counts_the_bodies_of_the_view_with_a_return_in_its_quar
     assert figures.coverage_words(figures.return_coverage(bodies, returned, year, dt.date(2026, 4, 1), {"public_body": ["B"]})) \
         == "returns from 0 of 1 body"
     by_quarter = figures.returns_by_quarter(bodies, returned, 8099, 8101)
-    assert by_quarter.rows() == [("2025-26 Q2", 2, 3, ["Beta"]), ("2025-26 Q1", 1, 3, ["Beta", "Gamma"]),
-                                 ("2024-25 Q4", 1, 3, ["Alpha", "Gamma"])]
+    assert by_quarter.rows() == [("2025-26 Q2", 2, 1, 3, ["Alpha"], ["Beta"]), ("2025-26 Q1", 1, 0, 3, [], ["Beta", "Gamma"]),
+                                 ("2024-25 Q4", 1, 1, 3, ["Beta"], ["Alpha", "Gamma"])]
 
 
 def test_rag_is_shown_with_its_thresholds_and_no_change_is_neutral():
@@ -211,3 +213,36 @@ def test_rag_is_shown_with_its_thresholds_and_no_change_is_neutral():
     assert fmt.indicator_change(0.05, "percent") == "+0.1 points" and not fmt.no_change(None, "percent")
     assert fmt.meetings(2, 0) == "2 held, none committed" and fmt.meetings(3, 4) == "3 held of 4 committed"
     assert fmt.meetings(None, 4) == "–"
+    assert fmt.sent_words(dt.date(2025, 8, 14), dt.date(2025, 7, 30)) == "Sent 14 August 2025, late (due 30 July 2025)."
+    assert fmt.sent_words(dt.date(2025, 7, 30), dt.date(2025, 7, 30)) == "Sent 30 July 2025, on time (due 30 July 2025)."
+    assert fmt.sent_words(None, dt.date(2025, 7, 30)) == "The return does not say when it was sent (it was due 30 July 2025)."
+
+
+def test_a_release_built_before_returns_said_when_they_were_sent_counts_none_late(tmp_path, monkeypatch):
+    import duckdb
+
+    from dashboard import queries
+
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("create schema marts")
+    con.execute("create table marts.body_quarters as select 'DCMS' as body_code, '2025-26 Q1' as period")
+    con.close()
+    monkeypatch.setattr(queries, "database", lambda: old)
+    assert queries.return_periods().rows() == [("DCMS", "2025-26 Q1", "date not given")]
+
+
+def test_funders_by_year_names_the_years_a_funder_published_nothing_after_its_first():
+    funder_years = pl.DataFrame({
+        "funder": ["Arts Council", "Arts Council", "DCMS", "DCMS", "DCMS"],
+        "financial_year": ["2024-25", "2026-27", "2024-25", "2025-26", "2026-27"],
+        "awards": [1200, 30, 5, 1, 7], "files": [2, 1, 1, 1, 3],
+        "latest_award": [dt.date(2025, 3, 1), dt.date(2026, 5, 2), dt.date(2024, 9, 9), dt.date(2025, 6, 1), dt.date(2026, 11, 30)]})
+    years = ["2024-25", "2025-26", "2026-27"]
+    table = figures.funders_by_year(funder_years, years)
+    assert table.rows() == [
+        ("Arts Council", "1,200 in 2 files", "none", "30 in 1 file", dt.date(2026, 5, 2), ["2025-26"]),
+        ("DCMS", "5 in 1 file", "1 in 1 file", "7 in 3 files", dt.date(2026, 11, 30), []),
+    ]
+    late_starter = figures.funders_by_year(funder_years.filter(pl.col("financial_year") == "2026-27"), years)
+    assert late_starter.row(0) == ("Arts Council", "–", "–", "30 in 1 file", dt.date(2026, 5, 2), [])  # before its first: not missing

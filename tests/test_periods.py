@@ -73,11 +73,12 @@ def test_calendar_runs_from_the_baseline_to_the_quarter_containing_the_day() -> 
         "2025-26 Q1", "2025-26 Q2", "2025-26 Q3", "2025-26 Q4",
         "2026-27 Q1", "2026-27 Q2", "2026-27 Q3",
     ]
-    assert cal.columns == ["period", "financial_year", "quarter", "first_day", "last_day", "is_baseline", "after_covenant"]
+    assert cal.columns == ["period", "financial_year", "quarter", "first_day", "last_day", "return_due", "is_baseline", "after_covenant"]
     assert cal.row(0, named=True) == {
         "period": "2024-25 Q1", "financial_year": "2024-25", "quarter": 1, "first_day": D(2024, 4, 1),
-        "last_day": D(2024, 6, 30), "is_baseline": True, "after_covenant": False,
+        "last_day": D(2024, 6, 30), "return_due": D(2024, 7, 30), "is_baseline": True, "after_covenant": False,
     }
+    assert cal.filter(pl.col("period") == "2025-26 Q4")["return_due"][0] == D(2026, 4, 30)  # 30 days after 31 March
     assert cal["last_day"][-1] == D(2026, 12, 31)
     assert cal["is_baseline"].to_list() == [True] * 4 + [False] * 7
     # published 17 July 2025: 2025-26 Q2 is the first quarter after the Covenant

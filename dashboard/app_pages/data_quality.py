@@ -80,19 +80,38 @@ else:
 st.header("Returns in, by quarter")
 info = queries.build_info()
 bodies = queries.breakdown_names().filter(pl.col("breakdown") == "public_body").select("code", "name")
-returned = queries.run("return_periods")
+returned = queries.return_periods()
 if returned.height:
     first = figures.period_index(f"{periods.BASELINE_FINANCIAL_YEAR} Q1")
     by_quarter = figures.returns_by_quarter(bodies, returned, first, figures.last_complete(info["as_of"]))
-    st.markdown(f"Every public body is asked for a return each quarter. In {by_quarter['period'][0]}, "
-                f"{by_quarter['returned'][0]:,} of {by_quarter['bodies'][0]:,} bodies made one. A figure built on returns "
-                "says how many bodies it is from.")
+    latest = by_quarter.row(0, named=True)
+    st.markdown(f"Every public body is asked for a return each quarter, due {periods.RETURN_DUE_DAYS} days after the "
+                f"quarter ends. In {latest['period']}, {latest['returned']:,} of {latest['bodies']:,} bodies made one, "
+                f"{latest['late']:,} of them late. A return is late when the date it says it was sent is after it was due; "
+                "one that gives no date is not counted as late. A figure built on returns says how many bodies it is from.")
     components.show_table(by_quarter.select(
-        pl.col("period").alias("Quarter"), pl.col("returned").alias("Bodies with a return"), pl.col("bodies").alias("Bodies asked"),
-        pl.col("missing").list.len().alias("Bodies with none"),
-        pl.col("missing").list.join("; ").alias("No return from")))
+        pl.col("period").alias("Quarter"), pl.col("returned").alias("Bodies with a return"), pl.col("late").alias("Of which late"),
+        pl.col("bodies").alias("Bodies asked"), pl.col("missing").list.len().alias("Bodies with none"),
+        pl.col("late_from").list.join("; ").alias("Late from"), pl.col("missing").list.join("; ").alias("No return from")))
 else:
     st.markdown("No departmental return has been loaded yet.")
+
+st.header("Funders' files, by financial year")
+funder_years = queries.run("funder_years")
+if funder_years.height:
+    years = sorted(set(funder_years["financial_year"]))
+    by_funder = figures.funders_by_year(funder_years, years)
+    gaps = by_funder.filter(pl.col("missing").list.len() > 0)
+    st.markdown(f"{fmt.plural(by_funder.height, 'funder')} published grants in 360Giving form. For each financial year, "
+                "the grants loaded from its files (by award date) and how many files they came from; “none” marks a "
+                "year after its first with no grant published"
+                + (f": {gaps.height} {'funder has' if gaps.height == 1 else 'funders have'} such a gap." if gaps.height else "."))
+    components.show_table(by_funder.select(
+        pl.col("funder").alias("Funder"), *[pl.col(y) for y in years],
+        fmt.date_column("latest_award").alias("Latest award"),
+        pl.col("missing").list.join("; ").alias("Nothing published for")))
+else:
+    st.markdown("No grant has been loaded yet.")
 
 st.header("Validation by source")
 validation = queries.run("validation_summary")

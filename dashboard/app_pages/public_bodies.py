@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import compare, components, extracts, figures, filters, layout, queries
 from dashboard import format as fmt
 from dashboard.scorecard import body_scorecard
+from etl import periods
 from warehouse.indicators import body_type_scopes
 
 layout.page_header(
@@ -64,11 +65,14 @@ if body is None:
         st.markdown("**Lagging most** (most indicators red against their thresholds), among " + "; among ".join(lagging) + ".")
     coverage = queries.return_coverage(span, info["as_of"], selection.without("public_body"))
     no_return = coverage.filter(pl.col("returns") == 0)["code"].to_list()
+    late = coverage.filter(pl.col("late") > 0)["code"].to_list()
     st.caption(f"Figures from departmental returns rest on {figures.coverage_words(coverage)} for {period}; "
-               "“(no return)” marks a body with none, whose figures from returns are blank.")
+               "“(no return)” marks a body with none, whose figures from returns are blank; “(late return)” one whose "
+               f"return came in more than {periods.RETURN_DUE_DAYS} days after its quarter ended.")
     for number, type_code in enumerate([t for t in type_names if t in set(scorecard["body_type"])]):
         group = scorecard.filter(pl.col("body_type") == type_code).with_columns(
             pl.when(pl.col("body_code").is_in(no_return)).then(pl.format("{} (no return)", "body_name"))
+            .when(pl.col("body_code").is_in(late)).then(pl.format("{} (late return)", "body_name"))
             .otherwise(pl.col("body_name")).alias("body_name"))
         wide = group.pivot(on="indicator_name", index="body_name", values="shown", sort_columns=False).fill_null("–")
         medians = group.unique("indicator_id", maintain_order=True)
@@ -101,6 +105,10 @@ if in_period.height:
     last = in_period.row(-1, named=True)
     st.subheader(f"Leads and action plan, as reported for {last['period']}"
                  + (" (the last return in the period chosen)" if in_period.height > 1 else ""))
+    late = in_period.filter(pl.col("timeliness") == "late").height if "timeliness" in in_period.columns else 0
+    if "due_on" in last:  # not in a release built before returns said when they were sent
+        st.caption(fmt.sent_words(last["submitted_on"], last["due_on"])
+                   + (f" {late} of its {in_period.height} returns for {period} came in late." if in_period.height > 1 else ""))
     columns = st.columns(4)
     columns[0].metric("Action plan published", "Yes" if last["action_plan_published"] else "No")
     lead = "Elected member lead named" if local else "Ministerial lead named"

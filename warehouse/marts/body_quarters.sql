@@ -1,4 +1,5 @@
--- One row per public body per quarter it made a return for: plan, leads, meetings, feedback, FOI.
+-- One row per public body per quarter it made a return for: plan, leads, meetings, feedback, FOI, and whether it came
+-- in on time (by the due date of reference.periods; "date not given" when the return does not say when it was sent).
 create or replace table marts.body_quarters as
 with summary as (
     select * from staging.return_summary
@@ -22,8 +23,14 @@ select
     summary.foi_requests,
     summary.foi_answered_in_time,
     summary.grants_awarded_value,
+    summary.submitted_on,
+    calendar.return_due as due_on,
+    case when summary.submitted_on is null then 'date not given'
+         when summary.submitted_on > calendar.return_due then 'late'
+         else 'on time' end as timeliness,
     summary.source_file,
     summary.file_sha256,
     summary.load_id
 from summary
 left join reference.public_bodies as bodies on bodies.code = summary.body_code
+left join reference.periods as calendar on calendar.financial_year = summary.financial_year and calendar.quarter = summary.quarter
