@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import chart_images, extracts, layout
 from dashboard import format as fmt
-from etl import settings
+from etl import periods, settings
 from warehouse import breakdowns
 
 # Okabe and Ito's colour-blind-safe palette; RAG is always written out as well as coloured
@@ -126,7 +126,7 @@ def print_table(table: pl.DataFrame) -> str:
     return f"<div class='{kind}'><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}</div>"
 
 
-def headline(column, row: dict, definition: str, baseline: str = "2024-25") -> None:
+def headline(column, row: dict, definition: str, baseline: str = periods.BASELINE_FINANCIAL_YEAR) -> None:
     """One indicator's value as a metric, with what it rests on (numerator of denominator), its change since the same
     quarters a year before (neutral when nothing changed) and since the baseline (`baseline`: its period in words),
     its RAG status with the thresholds, and a label when it rests on a low base."""

@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard import format as fmt
 from dashboard import queries
 from etl.sources import source
-from etl.warehouse_files import RETENTION_DAYS
+from etl.settings import RETENTION_DAYS
 from warehouse.indicators import SOURCES as SOURCE_FOLDERS
 
 SERVICE_NAME = "Civil Society Covenant dashboard"

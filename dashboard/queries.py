@@ -10,7 +10,6 @@ retention period after it is superseded (etl/build.py). A newly published wareho
 from __future__ import annotations
 
 import json
-import os
 import threading
 import warnings
 from functools import cache
@@ -20,6 +19,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from etl import settings
 from etl.warehouse_files import DATABASE_FILE, current_release, kept_release, release_manifest
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -28,7 +28,7 @@ CACHE_ENTRIES = 512
 
 
 def warehouse_dir() -> Path:
-    return Path(os.environ.get("COVENANT_WAREHOUSE", "data/warehouse"))
+    return settings.warehouse()
 
 
 _view = threading.local()  # Streamlit runs each page view in a thread of its own

@@ -42,25 +42,23 @@ import pyarrow as pa
 import warehouse
 from data_contracts import load_contract
 from data_contracts.to_expectations import suite
-from etl import indicators, leak_gate, periods, reference, revisions
+from etl import indicators, leak_gate, periods, reference, revisions, settings
 from etl.normalise import DATE_ORDER, NUMBER_CONVENTION, READ_PROBLEM, date_order, number_convention, without_long_values
 from etl.sources import SOURCES, Context, Source, issues, lookups
 from etl.sources import source as source_for
 from etl.sources.files import (SourceError, admit, file_name, sha256, time_limit, unchanged, unforeseen_errors,
                                within_folder_limit)
-from etl.validate import BATCH_ROWS, Validator
+from etl.validate import Validator
 from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, OWNER_ONLY, PARQUET_DIR, PUBLISHED_LOG,
-                                 RESTRICTED_DATABASE, RETENTION_DAYS, current_release, published_releases, releases_dir,
+                                 RESTRICTED_DATABASE, current_release, published_releases, releases_dir,
                                  restricted_dir)
 
 Progress = Callable[[str, int], None]
 STAGES = ("read", "normalise", "validate", "marts", "publish")  # a build's stages, in order (validate includes quarantine)
-# a superseded release stays this long, for readers still using it and links that name it
-CHUNK_ROWS = int(os.environ.get("COVENANT_CHUNK_ROWS", "200000"))
-# an inbox larger than this is read by READ_WORKERS processes at once; a smaller one is read in the build's process
-PARALLEL_READ_BYTES = int(os.environ.get("COVENANT_PARALLEL_READ_BYTES", str(64 * 1024**2)))
+# an inbox larger than settings.PARALLEL_READ_BYTES is read by READ_WORKERS processes at once; a smaller one is read
+# in the build's process
+PARALLEL_READ_BYTES = settings.PARALLEL_READ_BYTES
 READ_WORKERS = min(2, os.cpu_count() or 1)
-DUCKDB_MEMORY = os.environ.get("COVENANT_DUCKDB_MEMORY", "2GB")  # organisations funded at 10M awards need more than 1GB
 LINEAGE = ("source_file", "file_sha256", "source_row", "load_id")
 CONFIDENTIAL_FOLDERS = frozenset(s.folder for s in SOURCES if s.confidential)
 CONFIDENTIAL_DATASETS = frozenset(d.name for s in SOURCES if s.confidential for d in load_contract(s.contract).datasets)
@@ -352,7 +350,7 @@ class _Stages:
 
 def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: Progress | None = None,
           as_of: dt.date | None = None, on_stage: Callable[[str | None], None] | None = None,
-          retention_days: float = RETENTION_DAYS) -> BuildResult:
+          retention_days: float = settings.RETENTION_DAYS) -> BuildResult:
     """Build a new warehouse from `inbox` and publish it under `warehouse_dir` (restricted data goes to the
     restricted folder beside it, etl/warehouse_files.py). Raises BuildRejected (nothing published) when the inbox is
     missing, another build is running, the leak gate finds restricted data in the release, or in strict mode when
@@ -433,7 +431,7 @@ def _build_release(inbox: Path, workspace: Path, release: Path, restricted: Path
     one compared with the release published before it (`previous`)."""
     # bounded memory: DuckDB spills to disk beyond its limit, and need not keep insertion order
     con = duckdb.connect(str(workspace / "workspace.duckdb"),
-                         config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False,
+                         config={"memory_limit": settings.DUCKDB_MEMORY, "preserve_insertion_order": False,
                                  "temp_directory": str(workspace / "spill")})
     try:
         for schema in (*warehouse.SCHEMAS, "work"):
@@ -633,7 +631,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, source: Source, context: Context)
         # each chunk is written in a thread while the next is normalised
         with ThreadPoolExecutor(1, thread_name_prefix="writer") as writer:
             writing = None
-            for chunk in _chunks(con, f"select * from raw.{dataset}", CHUNK_ROWS):  # no order: it would sort in memory
+            for chunk in _chunks(con, f"select * from raw.{dataset}", settings.CHUNK_ROWS):  # no order: it would sort in memory
                 typed = source.normalise({dataset: chunk}, context)[dataset]
                 if writing:
                     writing.result()
@@ -698,7 +696,7 @@ def _validate(con: duckdb.DuckDBPyConnection, validator: Validator, contract_id:
     contract = load_contract(contract_id).dataset(dataset)
     checked = [f.name for f in contract.fields if not f.confidential]
     columns = ", ".join(["source_file", "source_row", *[f'"{c}"' for c in checked]])
-    batches = _chunks(con, f"select {columns} from work.{dataset} where problem is null", BATCH_ROWS)
+    batches = _chunks(con, f"select {columns} from work.{dataset} where problem is null", settings.VALIDATION_BATCH_ROWS)
     outcome = validator.validate(dataset, batches, suite(contract_id, dataset), {f.name: f.title for f in contract.fields})
     _mark(con, dataset, outcome.failures_frame())
     return outcome.results_frame()

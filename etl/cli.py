@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from etl import settings
 from etl.sources.files import INVISIBLE
-from etl.warehouse_files import RETENTION_DAYS
+from etl.settings import RETENTION_DAYS
 
 console = Console(stderr=True)
 CONTROL_CHARACTERS = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{INVISIBLE}]")  # and those that hide or turn text round

@@ -258,5 +258,5 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
             frames += [issue_values(indicator, cells, statuses) for indicator, cells in by_indicator.items()]
     indicator_cells_frame = pl.concat([f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in frames])
     con.execute("create or replace temp table indicator_cells as select * from indicator_cells_frame")
-    con.execute(warehouse.sql("engine/indicator_values.sql"), {"small_base": SMALL_BASE})
+    con.execute(warehouse.sql("engine/indicator_values.sql"), {"small_base": SMALL_BASE, "baseline": periods.BASELINE_FINANCIAL_YEAR})
     con.execute("drop table indicator_cells")

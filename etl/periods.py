@@ -8,7 +8,6 @@ import polars as pl
 
 BASELINE_FINANCIAL_YEAR = "2024-25"
 COVENANT_PUBLISHED = dt.date(2025, 7, 17)
-FIRST_FINANCIAL_YEAR_START = 2024  # the calendar runs from the baseline year
 RETURN_DUE_DAYS = 30  # a quarter's departmental return is due within 30 days of the quarter's end (the product's
 # rule: the Covenant sets no deadline; a month is the usual deadline for departmental management information)
 
@@ -30,6 +29,11 @@ def start_year(label: str) -> int:
     if second != f"{(year + 1) % 100:02d}":
         raise ValueError(f"{label!r} is not a financial year written like 2025-26")
     return year
+
+
+def baseline_start_year() -> int:
+    """The calendar year the baseline financial year began in (2024): the calendar runs from it."""
+    return start_year(BASELINE_FINANCIAL_YEAR)
 
 
 def financial_year(day: dt.date) -> str:
@@ -61,10 +65,11 @@ CALENDAR_SCHEMA = {"period": pl.Utf8, "financial_year": pl.Utf8, "quarter": pl.I
                    "last_day": pl.Date, "return_due": pl.Date, "is_baseline": pl.Boolean, "after_covenant": pl.Boolean}
 
 
-def calendar(last_day: dt.date, first_start_year: int = FIRST_FINANCIAL_YEAR_START) -> pl.DataFrame:
-    """One row per financial quarter from the baseline year to the quarter containing `last_day`."""
+def calendar(last_day: dt.date, first_start_year: int | None = None) -> pl.DataFrame:
+    """One row per financial quarter from the baseline year (or the year beginning in `first_start_year`) to the
+    quarter containing `last_day`."""
     rows = []
-    start_year, quarter = first_start_year, 1
+    start_year, quarter = first_start_year or baseline_start_year(), 1
     while True:
         first, last = quarter_bounds(start_year, quarter)
         if first > last_day:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ import polars as pl
 
 from etl.normalise import quoted, rule_words
 
-BATCH_ROWS = int(os.environ.get("COVENANT_VALIDATION_BATCH_ROWS", "200000"))
 INDEX_COLUMNS = ["source_file", "source_row"]
 
 RESULT_SCHEMA = {

@@ -10,7 +10,7 @@ The published tree (copy it anywhere: a replica, a bucket) holds public data onl
     <warehouse>/releases/.published                the load id of every release published, one a line, in order
 
 A release is named by its load id (RELEASE_ID: the build's start in UTC, to the microsecond). Superseded releases are
-kept for the retention period (etl/build.py), so a link that pins one (`?release=<load id>`) keeps working.
+kept for the retention period (settings.RETENTION_DAYS), so a link that pins one (`?release=<load id>`) keeps working.
 
 Row-level issue data is restricted: it lives in a folder of its own beside the published tree, never inside it,
 readable only by its owner (the folder is mode 0700, its files 0600):
@@ -31,11 +31,11 @@ import os
 import re
 from pathlib import Path
 
+from etl import settings
+
 DATABASE_FILE = "covenant.duckdb"
 MANIFEST_FILE = "manifest.json"
 PUBLISHED_LOG = ".published"  # in releases/: the load id of every release published, one a line
-# how long a superseded release is kept, so a page being drawn, or a link pinning it, never finds it gone
-RETENTION_DAYS = float(os.environ.get("COVENANT_RETENTION_DAYS", "30"))
 RELEASE_ID = re.compile(r"\d{8}T\d{12}Z")  # a release's name, its load id: 20261207T021500123456Z
 PARQUET_DIR = "parquet"  # every mart and reference table as <schema>.<table>.parquet
 DATA_DOCS_DIR = "data_docs"  # Great Expectations Data Docs (HTML) of the build's validation
@@ -49,9 +49,9 @@ def releases_dir(warehouse_dir: Path) -> Path:
 
 def restricted_dir(warehouse_dir: Path) -> Path:
     """The restricted folder that belongs to a warehouse folder (outside it)."""
-    configured = os.environ.get("COVENANT_RESTRICTED")
+    configured = settings.restricted()
     if configured:
-        return Path(configured)
+        return configured
     warehouse_dir = Path(os.path.abspath(warehouse_dir))
     return warehouse_dir.with_name(warehouse_dir.name + "-restricted")
 

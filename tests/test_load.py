@@ -24,7 +24,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from etl.build import RETENTION_DAYS, build
+from etl.build import build
+from etl.settings import RETENTION_DAYS
 from tests.browser.harness import PAGES, Server, served_process, url_path
 from tests.conftest import AS_OF
 from tests.conftest import query as warehouse_rows

@@ -1,5 +1,10 @@
-"""The warehouse's SQL, layered by folder: `staging/` holds what the ETL loads (typed, validated rows),
-`marts/` builds what people query. Models run in the order of `MODELS`; each file is one statement."""
+"""The warehouse's SQL, by folder. The ETL (etl/build.py) writes the `raw`, `staging` (typed, validated rows) and
+`quarantine` schemas from its own code, not from files here; then
+- `marts/`: what people query, one table a file, run in the order of `MODELS` (each file one statement);
+- `indicators/`: one file per indicator (its declaration and the SQL of its records), read by etl/indicators.py;
+- `engine/`: the indicator engine's steps (facts, records, figures, values; issue figures under disclosure control);
+- `releases/`: the comparison of a release with the one before (meta.revisions);
+- `macros.sql`: period helpers; `tables.yaml`: the published tables described for analysts."""
 
 from __future__ import annotations
 

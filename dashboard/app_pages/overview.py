@@ -12,7 +12,7 @@ layout.page_header(
     "Overview",
     "How public bodies are doing against the Civil Society Covenant: the headline figure for each principle over the "
     "quarters chosen (or the latest complete financial year), its change since the same quarters a year before and "
-    "since the 2024-25 baseline, and its RAG status where a standard sets a threshold. The filters combine: choose "
+    f"since the {periods.BASELINE_FINANCIAL_YEAR} baseline, and its RAG status where a standard sets a threshold. The filters combine: choose "
     "a type of body, a region and a size of organisation to see exactly those awards.",
 )
 info = layout.data_status()

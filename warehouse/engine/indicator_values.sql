@@ -1,6 +1,6 @@
 -- marts.indicator_values: every indicator's value per period and breakdown cell (from `indicator_cells`, after
--- disclosure control), with its name in words, the change since the previous period and since the 2024-25
--- baseline, and its RAG status against the indicator's thresholds. A suppressed cell has no figures (shown [c]).
+-- disclosure control), with its name in words, the change since the previous period and since the baseline
+-- year ($baseline: periods.BASELINE_FINANCIAL_YEAR), and its RAG status against the indicator's thresholds. A suppressed cell has no figures (shown [c]).
 -- A figure on a low base (fewer than $small_base things in its base: warehouse/indicators/__init__.py) has no RAG
 -- status, and a change to or from one is marked (change_low_base).
 create or replace table marts.indicator_values as
@@ -49,7 +49,7 @@ select
     cells.value - previous.value as change_since_previous,
     cells.low_base or previous.low_base as change_low_base,
     baseline.value as baseline_value,
-    case when cells.financial_year > '2024-25' then cells.value - baseline.value end as change_since_baseline,
+    case when cells.financial_year > $baseline then cells.value - baseline.value end as change_since_baseline,
     case
         when cells.value is null or indicators.rag_green is null or cells.low_base then null
         when indicators.direction = 'higher' then
@@ -65,6 +65,6 @@ left join cells as previous
    and previous.breakdown = cells.breakdown and previous.breakdown_code is not distinct from cells.breakdown_code
    and previous.period_index = cells.period_index - case when cells.period_level = 'year' then 4 else 1 end
 left join cells as baseline
-    on baseline.indicator_id = cells.indicator_id and baseline.period_level = 'year' and baseline.financial_year = '2024-25'
+    on baseline.indicator_id = cells.indicator_id and baseline.period_level = 'year' and baseline.financial_year = $baseline
    and baseline.breakdown = cells.breakdown and baseline.breakdown_code is not distinct from cells.breakdown_code
 order by indicators.sort_order, cells.period_level, cells.financial_year, cells.quarter, cells.breakdown, cells.breakdown_code
