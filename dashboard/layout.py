@@ -12,9 +12,8 @@ import streamlit as st
 
 from dashboard import format as fmt
 from dashboard import queries
-from etl.sources import source
+from etl.sources import SOURCES, source
 from etl.settings import RETENTION_DAYS
-from warehouse.indicators import SOURCES as SOURCE_FOLDERS
 
 SERVICE_NAME = "Civil Society Covenant dashboard"
 UK = ZoneInfo("Europe/London")
@@ -132,7 +131,7 @@ def citation(title: str, described: str | None, url: str, pinning: dict, retriev
 def source_line(sources: tuple[str, ...] = ()) -> str:
     """What a chart image says of where it comes from: the dashboard, the sources (inbox folders; every one when none
     is named) in words, the release and its date, and the link that reopens the view in that release."""
-    titles = [source(folder).title for folder in (sources or SOURCE_FOLDERS)]
+    titles = [source(folder).title for folder in sources] if sources else [s.title for s in SOURCES]
     pinning = queries.pinning()
     named = " and ".join(filter(None, (", ".join(titles[:-1]), titles[-1])))
     return (f"Source: {SERVICE_NAME}, from {named}. Release {pinning['release']}, published "

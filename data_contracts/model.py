@@ -10,7 +10,7 @@ import yaml
 
 HERE = Path(__file__).parent
 
-CONTRACT_IDS = ("funding", "organisations", "returns", "issue_events", "reference_lookups")
+CONTRACT_IDS = tuple(sorted(p.stem for p in HERE.glob("*.yaml")))  # every contract: a YAML file here, named by its id
 
 LOGICAL_TYPES = ("string", "number", "integer", "boolean", "date", "timestamp")
 

@@ -44,7 +44,8 @@ from data_contracts import load_contract
 from data_contracts.to_expectations import suite
 from etl import indicators, leak_gate, periods, reference, revisions, settings
 from etl.normalise import DATE_ORDER, NUMBER_CONVENTION, READ_PROBLEM, date_order, number_convention, without_long_values
-from etl.sources import SOURCES, Context, Source, issues, lookups
+from etl.sources import (CONFIDENTIAL_DATASETS, CONFIDENTIAL_FOLDERS, INBOX_FOLDERS, LOOKUPS, SOURCES, Context, Source,
+                         issues, lookups)
 from etl.sources import source as source_for
 from etl.sources.files import (SourceError, admit, file_name, sha256, time_limit, unchanged, unforeseen_errors,
                                within_folder_limit)
@@ -60,8 +61,6 @@ STAGES = ("read", "normalise", "validate", "marts", "publish")  # a build's stag
 PARALLEL_READ_BYTES = settings.PARALLEL_READ_BYTES
 READ_WORKERS = min(2, os.cpu_count() or 1)
 LINEAGE = ("source_file", "file_sha256", "source_row", "load_id")
-CONFIDENTIAL_FOLDERS = frozenset(s.folder for s in SOURCES if s.confidential)
-CONFIDENTIAL_DATASETS = frozenset(d.name for s in SOURCES if s.confidential for d in load_contract(s.contract).datasets)
 PUBLIC_DATASETS = tuple(d.name for s in SOURCES if not s.confidential for d in load_contract(s.contract).datasets)
 # row-level confidential tables: written to the restricted database only
 RESTRICTED_TABLES = tuple(f"{schema}.{d}" for d in sorted(CONFIDENTIAL_DATASETS) for schema in ("raw", "staging")) + tuple(
@@ -187,10 +186,8 @@ def _text_schema(source: Source) -> dict[str, dict[str, pl.DataType]]:
             NUMBER_CONVENTION: pl.Utf8,  # how the file writes its numbers (etl/normalise.py), decided per file
             DATE_ORDER: pl.Utf8,  # whether its dates with slashes are day first, or in doubt (etl/normalise.py)
             READ_PROBLEM: pl.Utf8}  # why the reader could not read the row as sent (a ragged line): it is quarantined
-        if source.folder == "returns":
-            columns["source_sheet"] = pl.Utf8
-        elif source.folder != "issues":  # issue logs keep no columns beyond the contract's: they may hold free text
-            columns["extra_fields"] = pl.Utf8
+        if source.extra_column:
+            columns[source.extra_column] = pl.Utf8
         out[dataset.name] = columns
     return out
 
@@ -203,22 +200,19 @@ def _lineage(frame: pl.DataFrame, name: str, digest: str | None, load_id: str, o
 # --- reference lookups supplied in the inbox ----------------------------------------------------------------------
 
 
-LOOKUP_SUFFIXES = (".csv", ".txt", ".json", ".hexjson")
-
-
 def _read_lookups(inbox: Path, result: BuildResult) -> dict[str, pl.DataFrame]:
     """Lookups in reference/ (district and small-area lookups, code lists, mySociety's register and names, council
     org-ids, HexJSON layouts), each file recorded with its rows or the reason it was rejected."""
     found: dict[str, list[pl.DataFrame]] = {}
     records: dict[str, FileResult] = {}
-    paths = _inbox_files(inbox, "reference")
+    paths = _inbox_files(inbox, LOOKUPS.folder)
     for number, path in enumerate(paths):
-        name = file_name(path, "reference")
-        record = records[name] = FileResult(path=name, source="reference")
+        name = file_name(path, LOOKUPS.folder)
+        record = records[name] = FileResult(path=name, source=LOOKUPS.folder)
         result.files.append(record)
         try:
-            within_folder_limit(number, len(paths), name, "reference")
-            record.sha256, before = admit(path, name, LOOKUP_SUFFIXES, "reference")
+            within_folder_limit(number, len(paths), name, LOOKUPS.folder)
+            record.sha256, before = admit(path, name, LOOKUPS.suffixes, LOOKUPS.folder)
             with time_limit(name), unforeseen_errors(name, "a lookup of this build's kinds, in its publisher's layout"):
                 kind = lookups.classify(path)
                 if kind is None:
@@ -363,7 +357,7 @@ def build(inbox: Path, warehouse_dir: Path, *, strict: bool = False, progress: P
     result = BuildResult(load_id=now.strftime("%Y%m%dT%H%M%S%fZ"), built_at=now.isoformat(timespec="seconds"))
     if not inbox.is_dir():
         raise BuildRejected(f"the inbox {inbox} does not exist; run `covenant demo` or create it with the folders "
-                            + ", ".join(f"{s.folder}/" for s in SOURCES) + ", reference/")
+                            + ", ".join(f"{folder}/" for folder in INBOX_FOLDERS))
     releases_dir(warehouse_dir).mkdir(parents=True, exist_ok=True)
     restricted = _owner_only(restricted_dir(warehouse_dir))
     with open(warehouse_dir / ".build.lock", "w") as lock:
@@ -455,8 +449,8 @@ def _build_release(inbox: Path, workspace: Path, release: Path, restricted: Path
             for dataset in _text_schema(source):
                 if source.key.get(dataset):
                     _mark(con, dataset, _superseded(con, dataset, source.key[dataset]))
-                if source.folder == "returns" and dataset != "return_summary":
-                    _mark(con, dataset, _with_failed_summary(con, dataset))
+                if source.governing_dataset and dataset != source.governing_dataset:
+                    _mark(con, dataset, _with_failed_governing_row(con, dataset, source))
                 validations.append(_validate(con, validators[source.confidential], source.contract, dataset))
                 quarantined.append(_load(con, dataset, result))
         _finish(con, result, quarantined, validations, as_of, stage)
@@ -681,14 +675,16 @@ def _superseded(con: duckdb.DuckDBPyConnection, dataset: str, key: tuple[str, ..
     """).pl()
 
 
-def _with_failed_summary(con: duckdb.DuckDBPyConnection, dataset: str) -> pl.DataFrame:
-    """A return's sheets stand or fall with its Summary row (invalid, or superseded by a corrected return)."""
+def _with_failed_governing_row(con: duckdb.DuckDBPyConnection, dataset: str, source: Source) -> pl.DataFrame:
+    """A file's rows stand or fall with its row in the governing dataset (a return's sheets with its Summary row:
+    invalid, or superseded by a corrected return). Table names come from the sources' declarations, never a file."""
+    governing = source.governing_dataset
     return con.sql(f"""
-        select rows.source_file, rows.source_row, 'Summary: the return''s Summary row was quarantined (' || summary.problem || ')' as problem
+        select rows.source_file, rows.source_row, $sheet || ': the file''s ' || $sheet || ' row was quarantined (' || governing.problem || ')' as problem
         from work.{dataset} as rows
-        join work.return_summary as summary on summary.source_file = rows.source_file and summary.problem is not null
+        join work.{governing} as governing on governing.source_file = rows.source_file and governing.problem is not null
         where rows.problem is null
-    """).pl()
+    """, params={"sheet": load_contract(source.contract).dataset(governing).physical_name}).pl()
 
 
 def _validate(con: duckdb.DuckDBPyConnection, validator: Validator, contract_id: str, dataset: str) -> pl.DataFrame:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from etl import settings
+from etl.sources import SOURCES
 from etl.sources.files import INVISIBLE
 from etl.settings import RETENTION_DAYS
 
@@ -92,7 +93,7 @@ def build(inbox: Path, warehouse: Path, strict: bool) -> None:
     from etl.build import BuildFailed, BuildRejected
     from etl.build import build as run_build
 
-    files = sum(1 for folder in ("funding", "organisations", "returns", "issues") if (inbox / folder).is_dir()
+    files = sum(1 for folder in (s.folder for s in SOURCES) if (inbox / folder).is_dir()
                 for p in (inbox / folder).iterdir() if not p.name.startswith("."))
     try:
         with _progress() as bar:

@@ -31,10 +31,9 @@ FAILURE_SCHEMA = {"source_file": pl.Utf8, "source_row": pl.Int64, "problem": pl.
 
 def _confidential_datasets() -> frozenset[str]:
     """The datasets of confidential sources (issue logs), whose values no message quotes."""
-    from data_contracts import load_contract
-    from etl.sources import SOURCES
+    from etl.sources import CONFIDENTIAL_DATASETS
 
-    return frozenset(d.name for s in SOURCES if s.confidential for d in load_contract(s.contract).datasets)
+    return CONFIDENTIAL_DATASETS
 
 
 @dataclass

@@ -18,6 +18,7 @@ from data_contracts import load_contract
 from etl import demo
 from etl.build import BuildResult, build
 from etl.demo import DemoSettings, DemoSummary, write_demo_inbox
+from etl.sources import INBOX_FOLDERS
 from etl.warehouse_files import RESTRICTED_DATABASE, published_database, releases_dir, restricted_release
 from etl.xlsx import write_workbook
 
@@ -143,7 +144,7 @@ class InboxFactory:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        for folder in ("funding", "organisations", "returns", "issues", "reference"):
+        for folder in INBOX_FOLDERS:
             (path / folder).mkdir(parents=True, exist_ok=True)
 
     def write_bytes(self, relative: str, data: bytes) -> Path:

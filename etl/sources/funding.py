@@ -15,6 +15,7 @@ from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
 from etl.normalise import quoted
+from etl.sources.source import Source
 from etl.sources.files import (DEEPEST_JSON, MAX_JSON_DEPTH, KeyGivenTwice, SourceError, data_sheet, decode, deep_json,
                                extras_as_json, key_given_twice, marked_keys, match_titles, nesting, not_text,
                                open_workbook, read_csv_text, unforeseen_errors)
@@ -263,3 +264,8 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     return typed.with_columns(problem.alias("problem"), repairs.replace("", None).alias("repairs")).drop(
         "_award_date_format", "_amount_reformatted", "_recipient_id_derived", "_parse_problem", "_optional_problem",
         n.OUTSIDE_CONTRACT)
+
+
+SOURCE = Source("funding", "funding", "Funding (360Giving)", (".json", ".csv", ".xlsx"), read, True,
+                lambda frames, context: {"grants": normalise(frames["grants"], context)}, {"grants": ("grant_id",)},
+                position=2)

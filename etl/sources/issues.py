@@ -14,6 +14,7 @@ import polars as pl
 from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
+from etl.sources.source import Source
 from etl.sources.files import (SourceError, decode, key_given_twice, marked_keys, match_titles, not_text, read_csv_text,
                                unforeseen_errors)
 
@@ -184,3 +185,8 @@ def read_confidential(path: Path, name: str) -> dict[str, list[str | None]]:
     except Exception:  # a file that cannot be read was rejected whole: nothing of it was loaded
         return {}
     return {field: frame[field].to_list() for field in CONFIDENTIAL if field in frame.columns}
+
+
+SOURCE = Source("issues", "issue_events", "Issue events", (".csv", ".jsonl", ".ndjson"), read, False,
+                lambda frames, context: {"issue_events": normalise(frames["issue_events"], context.as_of, context)},
+                {"issue_events": ("event_id",)}, position=4, extra_column=None, confidential=True)

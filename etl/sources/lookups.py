@@ -17,6 +17,7 @@ import polars as pl
 
 from data_contracts import load_contract
 from etl.normalise import quoted
+from etl.sources.source import Lookups
 from etl.sources.files import SourceError, decode, found_titles, read_csv_text, sniff_delimiter
 
 CONTRACT = load_contract("reference_lookups")
@@ -296,3 +297,6 @@ READERS = {"district_lookup": read_district_lookup, "small_area_lookup": read_sm
            "hex_layout": read_hexjson, "authority_register": read_authority_register,
            "authority_names": read_authority_names, "organisation_areas": read_organisation_areas,
            "area_codes": read_area_codes}
+
+
+LOOKUPS = Lookups("reference", "reference_lookups", "Reference lookups", (".csv", ".txt", ".json", ".hexjson"))

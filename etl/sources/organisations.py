@@ -8,6 +8,7 @@ import polars as pl
 
 from data_contracts import load_contract
 from etl import normalise as n
+from etl.sources.source import Source
 from etl.sources.files import (SourceError, data_sheet, extras_as_json, match_titles, open_workbook, read_csv_text,
                                unforeseen_errors)
 
@@ -53,3 +54,8 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         pl.when(pl.col("geocode_repair") == "former_code").then(pl.lit("former district code mapped to the current one")),
     ], separator="; ", ignore_nulls=True)
     return typed.with_columns(repairs.replace("", None).alias("repairs")).drop("_optional_problem", n.OUTSIDE_CONTRACT)
+
+
+SOURCE = Source("organisations", "organisations", "Organisation register", (".csv", ".xlsx"), read, True,
+                lambda frames, context: {"organisations": normalise(frames["organisations"], context)},
+                {"organisations": ("org_id",)}, position=1)

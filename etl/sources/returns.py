@@ -10,6 +10,7 @@ import polars as pl
 from data_contracts import load_contract
 from etl import normalise as n
 from etl import periods
+from etl.sources.source import Source
 from etl.sources.files import SourceError, match_titles, open_workbook, read_sheet, unforeseen_errors
 
 CONTRACT = load_contract("returns")
@@ -91,3 +92,11 @@ def normalise(frames: dict[str, pl.DataFrame], as_of: dt.date | None = None) -> 
             .alias("problem")
         ).drop("_summary_problem")
     return out
+
+
+SOURCE = Source("returns", "returns", "Departmental returns", (".xlsx",), read, False,
+                lambda frames, context: normalise(frames, context.as_of),
+                {SUMMARY: ("body_code", "financial_year", "quarter"), "return_commitments": ("source_file", "commitment_ref"),
+                 "return_consultations": ("source_file", "consultation_ref"),
+                 "return_funding_endings": ("source_file", "ending_ref"), "return_policies": ("source_file", "policy_ref")},
+                position=3, extra_column="source_sheet", governing_dataset=SUMMARY)

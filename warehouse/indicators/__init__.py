@@ -20,7 +20,6 @@ import yaml
 HERE = Path(__file__).parent
 
 PRINCIPLES = ("recognition", "partnership", "participation", "transparency", "accountability")
-SOURCES = ("funding", "returns", "issues")
 
 # breakdown -> (the record column it groups by, what it is in words); "all" is the total of every record
 BREAKDOWNS: dict[str, tuple[str | None, str]] = {
@@ -155,7 +154,9 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
     for name, allowed in choices.items():
         if declared[name] not in allowed:
             raise fail(name, f"is '{declared[name]}'; expected one of {', '.join(allowed)}")
-    for name, allowed in (("sources", SOURCES), ("breakdowns", tuple(BREAKDOWNS))):
+    from etl.sources import SOURCES  # the inbox folders, declared by the ETL's sources
+
+    for name, allowed in (("sources", tuple(s.folder for s in SOURCES)), ("breakdowns", tuple(BREAKDOWNS))):
         values = declared.get(name) or []
         if not isinstance(values, list) or any(v not in allowed for v in values):
             raise fail(name, f"is {values!r}; expected a list drawn from {', '.join(allowed)}")
