@@ -32,25 +32,27 @@ LICENCE = ("Contains public sector information licensed under the Open Governmen
 
 
 @dataclass(frozen=True)
-class Dataset:
+class Extract:
+    """A published table offered on Data and downloads, filtered by the view and written as CSV, Excel or Parquet."""
+
     key: str  # also the name of its SQL file in sql/extracts/
     title: str
     table: str  # the warehouse table it comes from, whose columns the data dictionary describes
     description: str
 
 
-DATASETS: tuple[Dataset, ...] = (
-    Dataset("indicator_values", "Indicator values", "marts.indicator_values",
+EXTRACTS: tuple[Extract, ...] = (
+    Extract("indicator_values", "Indicator values", "marts.indicator_values",
             "Every indicator for every period and breakdown as published, or for the first body, place or size chosen "
             "(the figures on the pages, which combine filters, are in each chart's own download)."),
-    Dataset("awards", "Awards (360Giving)", "marts.awards", "Each award made by a public body, with its funding practice."),
-    Dataset("body_quarters", "Returns: summary", "marts.body_quarters", "Each body's quarterly return: plan, leads, meetings, FOI."),
-    Dataset("commitments", "Returns: commitments", "marts.commitments", "Each action plan commitment and its status."),
-    Dataset("consultations", "Returns: consultations", "marts.consultations", "Each consultation, its length and response."),
-    Dataset("funding_endings", "Returns: funding endings", "marts.funding_endings", "Each funding ending, notice and rationale."),
-    Dataset("policies", "Returns: policies", "marts.policies", "Each new policy or design project and its assessment."),
-    Dataset("engagement", "Returns: engagement", "marts.engagement", "Each organisation at each engagement meeting."),
-    Dataset("organisations", "Organisation register", "marts.organisations", "Each organisation, its income and size band."),
+    Extract("awards", "Awards (360Giving)", "marts.awards", "Each award made by a public body, with its funding practice."),
+    Extract("body_quarters", "Returns: summary", "marts.body_quarters", "Each body's quarterly return: plan, leads, meetings, FOI."),
+    Extract("commitments", "Returns: commitments", "marts.commitments", "Each action plan commitment and its status."),
+    Extract("consultations", "Returns: consultations", "marts.consultations", "Each consultation, its length and response."),
+    Extract("funding_endings", "Returns: funding endings", "marts.funding_endings", "Each funding ending, notice and rationale."),
+    Extract("policies", "Returns: policies", "marts.policies", "Each new policy or design project and its assessment."),
+    Extract("engagement", "Returns: engagement", "marts.engagement", "Each organisation at each engagement meeting."),
+    Extract("organisations", "Organisation register", "marts.organisations", "Each organisation, its income and size band."),
 )
 
 
@@ -93,7 +95,7 @@ def dictionary(table: str) -> pl.DataFrame:
     return pl.DataFrame({"Column": [r["column"] for r in docs], "Description": [r["description"] for r in docs]})
 
 
-def file_bytes(frame: pl.DataFrame, dataset: Dataset, fmt: str, described: str, cite: str | None = None) -> bytes:
+def file_bytes(frame: pl.DataFrame, dataset: Extract, fmt: str, described: str, cite: str | None = None) -> bytes:
     """An extract as CSV, XLSX (the rows, the data dictionary and what the extract is, with how to cite it) or
     Parquet."""
     if fmt == "csv":

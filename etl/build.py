@@ -724,7 +724,7 @@ def _dashboard_sql(name: str) -> str:
     return (Path(__file__).resolve().parent.parent / "dashboard" / "sql" / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _rule(problem: pl.Expr) -> pl.Expr:
+def _reason_kind(problem: pl.Expr) -> pl.Expr:
     """The reason without the particular value, file or line, for counting reasons."""
     return (
         problem.str.replace_all(r"'[^']*'", "…").str.replace(r"\s*\(…\)$", "")
@@ -737,7 +737,7 @@ def _finish(con: duckdb.DuckDBPyConnection, result: BuildResult, quarantined: li
             validations: list[pl.DataFrame], as_of: dt.date, stage: _Stages) -> None:
     """Quarantine, validation results, marts and metadata in the workspace; then drop the working tables."""
     stage("marts")
-    rows = pl.concat(quarantined, how="vertical_relaxed").with_columns(_rule(pl.col("problem")).alias("rule")).select(
+    rows = pl.concat(quarantined, how="vertical_relaxed").with_columns(_reason_kind(pl.col("problem")).alias("rule")).select(
         "dataset", "source_file", pl.col("source_row").cast(pl.Int64), "problem", "rule", "record")
     con.execute("create table quarantine.rows as select * from rows")
     result.quarantine_reasons = dict(

@@ -50,7 +50,7 @@ class Validation:
         return frame.unique(["source_file", "source_row"], keep="first", maintain_order=True)
 
 
-def _rule(expectation: str, kwargs: dict) -> str:
+def _expectation_words(expectation: str, kwargs: dict) -> str:
     """The rule in words, with what was expected: 'out of range (expected 0 to 1000000000)'."""
     from data_contracts.to_expectations import RULES
 
@@ -103,7 +103,7 @@ class Validator:
             for item in result.results:
                 config = item.expectation_config
                 column = config.kwargs.get("column")
-                rule = _rule(config.type, config.kwargs)
+                rule = _expectation_words(config.type, config.kwargs)
                 detail = item.result or {}
                 outcome.results.append({
                     "dataset": dataset, "batch": number, "expectation": config.type, "column_name": column,

@@ -19,12 +19,12 @@ NO_FILTERS = {"body": None, "body_type": None, "district": None, "region": None,
 
 def test_every_dataset_has_its_sql_and_a_documented_table() -> None:
     tables = {row["table"] for row in extracts.warehouse.table_docs()}
-    for dataset in extracts.DATASETS:
+    for dataset in extracts.EXTRACTS:
         assert (extracts.SQL_DIR / f"{dataset.key}.sql").is_file(), dataset.key
         assert dataset.table in tables and dataset.title and dataset.description
 
 
-@pytest.mark.parametrize("dataset", extracts.DATASETS, ids=lambda d: d.key)
+@pytest.mark.parametrize("dataset", extracts.EXTRACTS, ids=lambda d: d.key)
 def test_every_dataset_extracts_with_no_filters(built_warehouse: BuiltWarehouse, dataset) -> None:
     frame = extracts.rows(built_warehouse.database, dataset.key, NO_FILTERS, "2024-25 Q1", "2026-27 Q4")
     assert frame.height > 0
@@ -77,7 +77,7 @@ def test_formulas_are_neutralised_in_csv_and_excel(built_warehouse: BuiltWarehou
     assert [line.rsplit(",", 1)[0] for line in text[1:]] == [
         "\"'=HYPERLINK(\"\"http://example.invalid\"\")\"", "'+1", "'-2", "'@SUM(A1)", "Plain", "x=1"]
     assert text[3].endswith(",-3.0")  # numbers stay numbers
-    dataset = next(d for d in extracts.DATASETS if d.key == "awards")
+    dataset = next(d for d in extracts.EXTRACTS if d.key == "awards")
     book = openpyxl.load_workbook(io.BytesIO(extracts.file_bytes(frame, dataset, "xlsx", "test")))
     cells = [row[0] for row in book["Data"].iter_rows(min_row=2, values_only=True)]
     assert all(not str(c).startswith(("=", "+", "-", "@")) for c in cells)
@@ -96,12 +96,12 @@ def test_a_real_award_title_with_a_formula_is_neutralised(built_warehouse: Built
 
 def test_parquet_round_trips(built_warehouse: BuiltWarehouse) -> None:
     frame = extracts.rows(built_warehouse.database, "consultations", NO_FILTERS, "2024-25 Q1", "2026-27 Q4")
-    dataset = next(d for d in extracts.DATASETS if d.key == "consultations")
+    dataset = next(d for d in extracts.EXTRACTS if d.key == "consultations")
     assert pl.read_parquet(io.BytesIO(extracts.file_bytes(frame, dataset, "parquet", "test"))).equals(frame)
 
 
 def test_no_extract_holds_a_reporter_or_issue_text(built_warehouse: BuiltWarehouse) -> None:
-    for dataset in extracts.DATASETS:
+    for dataset in extracts.EXTRACTS:
         frame = extracts.rows(built_warehouse.database, dataset.key, NO_FILTERS, "2024-25 Q1", "2026-27 Q4")
         assert not {"reporter_id", "summary", "issue_ref", "event_id"} & set(frame.columns), dataset.key
         text = frame.write_csv()

@@ -132,7 +132,7 @@ def test_no_page_and_no_extract_shows_the_planted_issue(planted: Path, monkeypat
         shown[page] = [t for t in PLANTED.values() if t in page_text(at)]
     assert {page: hits for page, hits in shown.items() if hits} == {}
     database = published_database(planted)
-    for dataset in extracts.DATASETS:
+    for dataset in extracts.EXTRACTS:
         frame = extracts.rows(database, dataset.key, {}, "2024-25 Q1", "2026-27 Q4")
         for fmt in extracts.FORMATS:
             data = extracts.file_bytes(frame, dataset, fmt, "everything")

@@ -20,7 +20,7 @@ if layout.data_status() is None:
     st.stop()
 selection = filters.sidebar()
 database = queries.database()
-titles = {d.key: d for d in extracts.DATASETS}
+titles = {d.key: d for d in extracts.EXTRACTS}
 EVERY = breakdowns.KEYS  # indicator values are published one breakdown at a time: the extract has the first filter's cells
 
 st.header("Build an extract")
