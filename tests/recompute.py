@@ -15,7 +15,7 @@ at a quarter's end) counts only in its latest quarter in the window; a record wi
 that breakdown's "not known" cell (breakdown_code null); `lacking` counts the records that lack what the indicator
 needs. Each indicator function below returns records in the columns of `RECORD`; `cells` adds them up.
 
-Two definitions are taken as corrected (they are being fixed on main):
+Two definitions as corrected in #20 (the build had them otherwise before):
 - meetings_held_against_committed: 100 × Σ meetings held ÷ Σ meetings committed over the returns chosen; a return
   with 0 committed still adds its meetings held; a return is lacking only where a field is empty.
 - organisations_engaged_smaller_share: lacking is the number of different organisations of unknown income.
