@@ -223,19 +223,15 @@ def briefing(view: dict[str, str], base_url: str, retrieved: dt.date) -> Briefin
         comparable = [r for r in drawn if r.get(other) is not None and r["direction"] in ("higher", "lower")]
         chart_title = (f"{title}: {principle_names[code].lower()}, {period}" if title != principle_names[code]
                        else f"{title}, {period}")
-        ahead = sum(1 for r in comparable if (
-            (r["direction"] == "higher" and r["value"] > r[other]) or (r["direction"] == "lower" and r["value"] < r[other])))
+        ahead = figures.against(comparable, other)["better"]
         against = "the median of its peers" if peers_words else f"the same quarters a year before ({year_before})"
         chart_summary = (f"Better than {against} on {ahead} of {len(comparable)} percentages." if comparable else "")
         sections.append(Section(principle_names[code], mine,
                                 _chart(title, mine, peers_words, period, year_before, chart_title, chart_summary, source_line) if drawn else None))
     if peers_words:
-        comparable = [r for r in shown_rows if r["unit"] in fmt.PERCENT_UNITS and r["value"] is not None
-                      and r["peer_median"] is not None and not r["suppressed"] and r["direction"] in ("higher", "lower")]
-        better = sum(1 for r in comparable if (r["direction"] == "higher" and r["value"] > r["peer_median"])
-                     or (r["direction"] == "lower" and r["value"] < r["peer_median"]))
-        summary = (f"In {period}, {title} did better than the median of the {peers_words} on {better} of "
-                   f"{len(comparable)} percentages.")
+        sides = figures.against([r for r in shown_rows if r["unit"] in fmt.PERCENT_UNITS])
+        summary = (f"In {period}, {title} did better than the median of the {peers_words} on {sides['better']} of "
+                   f"{sides['of']} percentages.")
     caveats = _caveats(shown_rows, info) + ([left_out_why] if left_out else [])
     definitions = [{"name": r["name"], "principle": principle_names.get(r["principle"], r["principle"]),
                     "definition": r["definition"], "unit": r["unit"], "direction": r["direction"],

@@ -268,6 +268,34 @@ def side_by_side(figures: pl.DataFrame, declared: pl.DataFrame, names: dict[str,
     return wide.sort("sort_order").select("indicator_id", "name", "unit", "direction", *names)
 
 
+def side_of(value: float | None, other: float | None, direction: str) -> str | None:
+    """Whether `value` is 'better', 'worse' or 'level' against `other` (a peers' median, the year before) for an
+    indicator whose better `direction` is higher or lower; None when either is missing or no direction is better."""
+    if value is None or other is None or direction not in ("higher", "lower"):
+        return None
+    if value == other:
+        return "level"
+    return "better" if (value > other) == (direction == "higher") else "worse"
+
+
+def against(rows: list[dict], other: str = "peer_median") -> dict[str, int]:
+    """How many of `rows` (figures with value, direction and `other`; suppressed ones left out) are better, worse and
+    level against `other`, and how many could be compared at all ('of')."""
+    sides = [side_of(r["value"], r.get(other), r["direction"]) for r in rows if not r.get("suppressed")]
+    compared = [s for s in sides if s is not None]
+    return {"better": compared.count("better"), "worse": compared.count("worse"), "level": compared.count("level"),
+            "of": len(compared)}
+
+
+def lagging_most(scorecard: pl.DataFrame, per_type: int = 3) -> pl.DataFrame:
+    """The bodies with most indicators red (`scorecard`: body_type, body_name, rag), at most `per_type` of each type,
+    with how many of their figures are red and how many have a RAG status at all; most red first, then by name."""
+    reds = (scorecard.group_by("body_type", "body_name").agg((pl.col("rag") == "red").sum().alias("red"),
+                                                             pl.col("rag").is_not_null().sum().alias("rated"))
+            .filter(pl.col("red") > 0).sort("red", "body_name", descending=[True, False]))
+    return reds.group_by("body_type", maintain_order=True).head(per_type)
+
+
 def peer_medians(cells: pl.DataFrame) -> pl.DataFrame:
     """`cells` (one row per body and indicator, with its peer group in `peer_group`) with the median of its peers'
     values and how many peers have one, and its rank among them (1 the best, by the indicator's `direction`)."""

@@ -246,3 +246,26 @@ def test_funders_by_year_names_the_years_a_funder_published_nothing_after_its_fi
     ]
     late_starter = figures.funders_by_year(funder_years.filter(pl.col("financial_year") == "2026-27"), years)
     assert late_starter.row(0) == ("Arts Council", "–", "–", "30 in 1 file", dt.date(2026, 5, 2), [])  # before its first: not missing
+
+
+def test_better_or_worse_than_the_peers_follows_the_indicators_direction():
+    assert figures.side_of(80.0, 70.0, "higher") == "better" and figures.side_of(80.0, 70.0, "lower") == "worse"
+    assert figures.side_of(5.0, 5.0, "lower") == "level"
+    assert figures.side_of(None, 5.0, "higher") is None and figures.side_of(5.0, None, "higher") is None
+    assert figures.side_of(5.0, 1.0, "none") is None  # neither higher nor lower is better
+    rows = [{"value": 80.0, "peer_median": 70.0, "direction": "higher", "suppressed": False},
+            {"value": 12.0, "peer_median": 9.0, "direction": "lower", "suppressed": False},
+            {"value": 50.0, "peer_median": 50.0, "direction": "higher", "suppressed": False},
+            {"value": 99.0, "peer_median": 1.0, "direction": "higher", "suppressed": True},  # never compared
+            {"value": None, "peer_median": 1.0, "direction": "higher", "suppressed": False}]
+    assert figures.against(rows) == {"better": 1, "worse": 1, "level": 1, "of": 3}
+    assert figures.against(rows, "previous_value") == {"better": 0, "worse": 0, "level": 0, "of": 0}
+
+
+def test_lagging_most_names_the_bodies_with_most_reds_of_each_type():
+    scorecard = pl.DataFrame({
+        "body_type": ["dept"] * 7 + ["council"] * 2,
+        "body_name": ["A", "A", "B", "B", "C", "D", "E", "X", "Y"],
+        "rag": ["red", "red", "red", "green", None, "red", "red", "amber", "red"]})
+    assert figures.lagging_most(scorecard, per_type=2).rows() == [
+        ("dept", "A", 2, 2), ("dept", "B", 1, 2), ("council", "Y", 1, 1)]  # C has no red; D and E come after B by name

@@ -55,11 +55,9 @@ if body is None:
                 "[c]: suppressed to protect the confidentiality of issue reporters; –: nothing to count; "
                 f"†: a {fmt.LOW_BASE}, given no RAG status; not applicable: the indicator does not apply to bodies of that type. "
                 f"[How each indicator is defined]({components.definition_link(declared['indicator_id'][0])}).")
-    reds = (scorecard.group_by("body_type", "body_name").agg((pl.col("rag") == "red").sum().alias("red"),
-                                                             pl.col("rag").is_not_null().sum().alias("rated"))
-            .filter(pl.col("red") > 0).sort("red", "body_name", descending=[True, False]))
+    reds = figures.lagging_most(scorecard)
     lagging = [f"{fmt.plural_noun(type_names[type_code].lower())}: " + ", ".join(
-        f"{row['body_name']} ({row['red']} of {row['rated']} red)" for row in reds.filter(pl.col("body_type") == type_code).head(3).iter_rows(named=True))
+        f"{row['body_name']} ({row['red']} of {row['rated']} red)" for row in reds.filter(pl.col("body_type") == type_code).iter_rows(named=True))
         for type_code in type_names if reds.filter(pl.col("body_type") == type_code).height]
     if lagging:
         st.markdown("**Lagging most** (most indicators red against their thresholds), among " + "; among ".join(lagging) + ".")
@@ -141,13 +139,10 @@ if mine.height:
          "hovertemplate": "%{y}: %{text}<extra>Median of its peers</extra>"},
     ], barmode="group", yaxis={"autorange": "reversed"}, xaxis=components.axis("Per cent", range=[0, 105]),
         height=max(320, 46 * comparable.height + 80), legend={"orientation": "h", "y": -0.15})
-    better = comparable.filter(((pl.col("direction") == "higher") & (pl.col("value") > pl.col("peer_median")))
-                               | ((pl.col("direction") == "lower") & (pl.col("value") < pl.col("peer_median"))))
-    worse = comparable.filter(((pl.col("direction") == "higher") & (pl.col("value") < pl.col("peer_median")))
-                              | ((pl.col("direction") == "lower") & (pl.col("value") > pl.col("peer_median"))))
+    sides = figures.against(comparable.to_dicts())
     ranks = mine.filter(pl.col("rank_words").is_not_null())
-    summary = (f"In {period}, {name} did better than the median of its peers on {better.height} of {comparable.height} "
-               f"percentages and worse on {worse.height}."
+    summary = (f"In {period}, {name} did better than the median of its peers on {sides['better']} of {comparable.height} "
+               f"percentages and worse on {sides['worse']}."
                + (f" Its rank among the {peer_words}: " + "; ".join(f"{r['indicator_name'].lower()} {r['rank_words']}"
                                                                  for r in ranks.head(3).iter_rows(named=True))
                   + ("; the table has every rank." if ranks.height > 3 else ".") if ranks.height else ""))
