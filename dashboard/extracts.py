@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 import warehouse
@@ -72,21 +70,9 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
 
 
 @cache
-def _sql(key: str) -> str:
+def extract_sql(key: str) -> str:
+    """The SQL of an extract (`sql/extracts/<key>.sql`), run by queries.extract."""
     return (SQL_DIR / f"{key}.sql").read_text(encoding="utf-8")
-
-
-def rows(database: Path, key: str, filters: dict[str, str | None], from_period: str, to_period: str,
-         cell: tuple[str, str | None] = ("all", None), limit: int = MAX_ROWS) -> pl.DataFrame:
-    """The rows of one dataset that follow the filters (values bound as parameters, never formatted into SQL)."""
-    sql = _sql(key)
-    offered = {**filters, "from_period": from_period, "to_period": to_period, "breakdown": cell[0], "code": cell[1], "limit": limit}
-    params = {name: offered.get(name) for name in set(re.findall(r"\$(\w+)", sql))}
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        return con.sql(sql, params=params).pl()
-    finally:
-        con.close()
 
 
 @cache  # the descriptions ship with the code: read once per process (parsing them took about 20 ms a page view)

@@ -1,15 +1,19 @@
-"""The query layer: the only place the dashboard reads the warehouse.
+"""The query layer: the only place the dashboard reads the warehouse, and the one object that gives a page its
+release: its figures (`run`, through `.sql` files), its extracts, its Parquet tables, its Data Docs and its manifests.
 
 Every query is a `.sql` file in `dashboard/sql/` run with bound parameters (no value from a user is ever formatted
 into SQL), over a read-only connection to the published database, cached per published release. A page view reads
 one release throughout: the entry point pins the release published as the view starts, or the one its link names
 (`pin_release`), so a publish during the view changes nothing it shows, and the release stays on disk for the
-retention period after it is superseded (etl/build.py). A newly published warehouse is picked up on the next page view, without a restart.
+retention period after it is superseded (settings.RETENTION_DAYS). A newly published warehouse is picked up on the next page view, without a restart.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import zipfile
 import threading
 import warnings
 from functools import cache
@@ -20,7 +24,8 @@ import polars as pl
 import streamlit as st
 
 from etl import settings
-from etl.warehouse_files import DATABASE_FILE, current_release, kept_release, release_manifest
+from etl.warehouse_files import (DATA_DOCS_DIR, DATABASE_FILE, MANIFEST_FILE, PARQUET_DIR, current_release, kept_release,
+                                 release_manifest)
 
 SQL_DIR = Path(__file__).parent / "sql"
 CACHE_SECONDS = 3600
@@ -244,3 +249,76 @@ def body_commitments(body_code: str) -> pl.DataFrame:
 
 def body_consultations(body_code: str) -> pl.DataFrame:
     return run("body_consultations", body_code=body_code)
+
+
+# --- the release's other files: its manifests, Parquet tables, Data Docs; and extracts ---------------------------
+
+
+def load_history() -> list[dict]:
+    """Every release kept, newest first, from its manifest: when it was built, its files and rows (issue logs' rows
+    are not counted in a manifest), and whether it is the one this view reads."""
+    read = release()
+    history = []
+    for manifest in sorted(read.parent.glob(f"*/{MANIFEST_FILE}"), reverse=True) if read else []:
+        try:
+            document = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # removed at the end of its retention period as the page was drawn
+            continue
+        counted = [f for f in document["files"] if f["rows_read"] is not None]
+        history.append({"built_at": document["built_at"], "files": len(document["files"]),
+                        "rows_read": sum(f["rows_read"] for f in counted), "rows_loaded": sum(f["rows_loaded"] for f in counted),
+                        "rows_quarantined": sum(f["rows_quarantined"] for f in counted),
+                        "files_rejected": sum(1 for f in document["files"] if f["rejected"]),
+                        "read_now": manifest.parent.resolve() == read.resolve()})
+    return history
+
+
+def parquet_tables(read: Path | None = None) -> dict[str, int]:
+    """The release's tables as Parquet files (this view's release, or `read`): table name -> size in bytes."""
+    read = read or release()
+    folder = read / PARQUET_DIR if read else None
+    return {p.stem: p.stat().st_size for p in sorted(folder.glob("*.parquet"))} if folder and folder.is_dir() else {}
+
+
+def parquet_bytes(table: str, read: Path) -> bytes:
+    """One table of the release `read` as Parquet (a download made on click, after the view that pinned the release
+    has ended, so the release is given); only a table it lists: a name from a widget never makes a path."""
+    if table not in parquet_tables(read):
+        raise KeyError(f"{table!r} is not a table of this release")
+    return (read / PARQUET_DIR / f"{table}.parquet").read_bytes()
+
+
+def has_data_docs(read: Path | None = None) -> bool:
+    """Whether this view's release (or `read`) has Great Expectations Data Docs."""
+    read = read or release()
+    return read is not None and (read / DATA_DOCS_DIR / "index.html").is_file()
+
+
+def data_docs_zip(read: Path) -> bytes | None:
+    """The Great Expectations Data Docs of the release `read` as a ZIP of HTML pages (made on click, so the release
+    is given); None when it has none."""
+    folder = read / DATA_DOCS_DIR
+    if not has_data_docs(read):
+        return None
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder))
+    return out.getvalue()
+
+
+def extract(key: str, filters: dict[str, str | None], from_period: str, to_period: str,
+            cell: tuple[str, str | None] = ("all", None), limit: int | None = None, database_path: Path | None = None) -> pl.DataFrame:
+    """The rows of one extract (`dashboard/sql/extracts/<key>.sql`) that follow the filters, values bound as
+    parameters, at most `limit` (extracts.MAX_ROWS when None); from this view's release, or `database_path`."""
+    from dashboard.extracts import MAX_ROWS, extract_sql
+
+    sql = extract_sql(key)
+    offered = {**filters, "from_period": from_period, "to_period": to_period, "breakdown": cell[0], "code": cell[1],
+               "limit": MAX_ROWS if limit is None else limit}
+    params = {name: offered.get(name) for name in set(re.findall(r"\$(\w+)", sql))}
+    path = database_path or database()
+    if path is None:
+        raise NoWarehouse()
+    return _frame(str(path), sql, params)

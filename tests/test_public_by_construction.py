@@ -133,7 +133,7 @@ def test_no_page_and_no_extract_shows_the_planted_issue(planted: Path, monkeypat
     assert {page: hits for page, hits in shown.items() if hits} == {}
     database = published_database(planted)
     for dataset in extracts.EXTRACTS:
-        frame = extracts.rows(database, dataset.key, {}, "2024-25 Q1", "2026-27 Q4")
+        frame = queries.extract(dataset.key, {}, "2024-25 Q1", "2026-27 Q4", database_path=database)
         for fmt in extracts.FORMATS:
             data = extracts.file_bytes(frame, dataset, fmt, "everything")
             if fmt == "xlsx":

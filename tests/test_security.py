@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import extracts, filters
+from dashboard import extracts, filters, queries
 from etl import indicators as indicator_build
 from tests.test_disclosure import (BODIES, DISTRICTS, ISSUE_INDICATORS, an_issue, base_marts, issue_cells,  # noqa: F401
                                    issue_rows, published_small_counts)
@@ -184,7 +184,7 @@ def test_random_issue_logs_show_no_small_count_and_no_key_on_the_issues_page_or_
     selection = {f.key: chosen.get(f.key) for f in filters.FILTERS}
     cell = next(((f.breakdowns[0], chosen[f.key]) for f in filters.FILTERS if f.key != "principle" and chosen.get(f.key)),
                 ("all", None))  # the first filter's cells, as the Data and downloads page asks for them
-    extract = extracts.rows(database, "indicator_values", selection, "2024-25 Q1", "2026-27 Q4", cell)
+    extract = queries.extract("indicator_values", selection, "2024-25 Q1", "2026-27 Q4", cell, database_path=database)
     cells = extract.filter(pl.col("indicator_id").is_in(list(ISSUE_INDICATORS)))
     assert published_small_counts(cells.select(issue_cells_columns(cells))) == []
     assert not KEYS.search(extracts.csv_bytes(extract).decode("utf-8-sig"))

@@ -1,11 +1,7 @@
 """Data quality: when each warehouse was built from which files, what validation found per source, which rows were
 quarantined and why, and the Great Expectations Data Docs."""
 
-import io
-import json
-import zipfile
 from functools import partial
-from pathlib import Path
 
 import polars as pl
 import streamlit as st
@@ -13,6 +9,7 @@ import streamlit as st
 from dashboard import components, extracts, figures, layout, queries
 from dashboard import format as fmt
 from etl import periods
+from etl.settings import RETENTION_DAYS
 from warehouse import breakdowns
 
 layout.page_header(
@@ -23,23 +20,13 @@ layout.page_header(
 )
 if layout.data_status() is None:
     st.stop()
-release = queries.release()
 
 st.header("Load history")
-history = []
-for manifest in sorted(release.parent.glob("*/manifest.json"), reverse=True):
-    try:
-        document = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # removed at the end of its retention period as the page was drawn
-        continue
-    counted = [f for f in document["files"] if f["rows_read"] is not None]
-    history.append({"Built": document["built_at"], "Files": len(document["files"]),
-                    "Rows read": sum(f["rows_read"] for f in counted), "Rows loaded": sum(f["rows_loaded"] for f in counted),
-                    "Rows quarantined": sum(f["rows_quarantined"] for f in counted),
-                    "Files rejected": sum(1 for f in document["files"] if f["rejected"]),
-                    "Published now": Path(manifest).parent.resolve() == release.resolve()})
-components.show_table(pl.DataFrame(history))
-st.caption("A superseded build is kept for 30 days (its figures stay reachable); rows of issue logs are not counted here.")
+HISTORY_COLUMNS = {"built_at": "Built", "files": "Files", "rows_read": "Rows read", "rows_loaded": "Rows loaded",
+                   "rows_quarantined": "Rows quarantined", "files_rejected": "Files rejected", "read_now": "Published now"}
+components.show_table(pl.DataFrame(queries.load_history()).rename(HISTORY_COLUMNS, strict=False))
+st.caption(f"A superseded build is kept for {RETENTION_DAYS:g} days (its figures stay reachable); rows of issue logs "
+           "are not counted here.")
 
 st.header("What's new in this release")
 changes = queries.release_changes()
@@ -172,21 +159,11 @@ components.show_table(files.select(pl.col("path").alias("File"), pl.col("source"
                           pl.col("rejected").alias("Rejected because"), pl.col("duplicate_of").alias("Same bytes as")))
 
 
-def data_docs_zip(folder: Path) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, path.relative_to(folder))
-    return out.getvalue()
-
-
 st.header("Great Expectations Data Docs")
-docs = release / "data_docs"
-if (docs / "index.html").is_file():
+if queries.has_data_docs():
     st.markdown("The full validation report, expectation by expectation, as Great Expectations writes it (it opens in "
                 "any browser and fetches nothing from the internet).")
-    st.download_button("Download the Data Docs (ZIP of HTML pages)", data=partial(data_docs_zip, docs),
+    st.download_button("Download the Data Docs (ZIP of HTML pages)", data=partial(queries.data_docs_zip, queries.release()),
                        file_name="covenant-data-docs.zip", mime="application/zip", key="data_docs", on_click="ignore")
 else:
     st.markdown("This build has no Data Docs.")

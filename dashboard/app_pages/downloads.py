@@ -27,7 +27,7 @@ st.header("Build an extract")
 key = filters.page_choice("Dataset", list(titles), "dataset", format_func=lambda k: titles[k].title)
 dataset = titles[key]
 st.markdown(f"{dataset.description} Filters: {selection.describe()}.")
-preview = extracts.rows(database, key, selection.values, selection.from_period, selection.to_period, selection.issue_cell(EVERY), limit=201)
+preview = queries.extract(key, selection.values, selection.from_period, selection.to_period, selection.issue_cell(EVERY), limit=201)
 if preview.is_empty():
     st.warning("No rows match these filters. Widen the financial years or clear a filter.")
 else:
@@ -40,7 +40,7 @@ else:
 
     def build_file(key: str, values: dict, from_period: str, to_period: str, cell: tuple, fmt_key: str, described: str,
                    cite: str) -> bytes:
-        frame = extracts.rows(database, key, values, from_period, to_period, cell)
+        frame = queries.extract(key, values, from_period, to_period, cell, database_path=database)  # made on click
         return extracts.file_bytes(frame, titles[key], fmt_key, described, cite)
 
     pinning = queries.pinning()
@@ -59,13 +59,12 @@ with st.expander(f"Data dictionary: {dataset.table}"):
 st.header("The whole warehouse")
 st.markdown("Every published table as a Parquet file, to work on elsewhere (for example with DuckDB, polars or R). "
             "The same tables are in `covenant.duckdb`, which analysts with access to the server can open read-only.")
-parquet = database.parent / "parquet"
-files = sorted(parquet.glob("*.parquet")) if parquet.is_dir() else []
-listing = pl.DataFrame({"Table": [f.stem for f in files], "Size (MB)": [round(f.stat().st_size / 1e6, 1) for f in files]})
+tables = queries.parquet_tables()
+listing = pl.DataFrame({"Table": list(tables), "Size (MB)": [round(size / 1e6, 1) for size in tables.values()]})
 components.show_table(listing)
-table = st.selectbox("Table", [f.stem for f in files], key="whole_table")
+table = st.selectbox("Table", list(tables), key="whole_table")
 if table:
-    st.download_button(f"Download {table} (Parquet)", data=partial((parquet / f"{table}.parquet").read_bytes),
+    st.download_button(f"Download {table} (Parquet)", data=partial(queries.parquet_bytes, table, queries.release()),
                        file_name=f"covenant-{table}.parquet", mime=extracts.MIME["parquet"], key="whole_download",
                        on_click="ignore")
 
