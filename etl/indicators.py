@@ -17,6 +17,7 @@ import polars as pl
 import warehouse
 from data_contracts import load_contract
 from etl import disclosure, periods
+from etl.frames import FRAME, create_table, query_with
 from warehouse import breakdowns
 from warehouse.indicators import SMALL_BASE, Indicator, indicators
 
@@ -230,12 +231,11 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
     """Create marts.indicators, marts.indicator_facts, marts.issue_figures, marts.indicator_values and
     marts.breakdown_names in `con` (the marts and meta.builds must exist)."""
     found = indicators() if found is None else found
-    declared = declarations(found)
-    con.execute("create or replace table marts.indicators as select * from declared")
+    create_table(con, "marts.indicators", declarations(found), replace=True)
     categories = load_contract("issue_events").dataset("issue_events").fields
     categories = pl.DataFrame({"code": next(f.enum for f in categories if f.name == "category")}).with_row_index("sort_order", 1)
-    con.execute("create or replace table reference.issue_categories as "
-                "select code, upper(left(code, 1)) || substr(code, 2) as name, sort_order from categories")
+    query_with(con, "create or replace table reference.issue_categories as "
+               f"select code, upper(left(code, 1)) || substr(code, 2) as name, sort_order from {FRAME}", categories)
     con.execute("create or replace table marts.breakdown_names as " + breakdowns.names_sql())
     public = tuple(i for i in found if not i.disclosure_controlled)
     controlled = tuple(i for i in found if i.disclosure_controlled)
@@ -256,7 +256,7 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
         statuses = issue_figures(con, by_indicator)
         if statuses.height:
             frames += [issue_values(indicator, cells, statuses) for indicator, cells in by_indicator.items()]
-    indicator_cells_frame = pl.concat([f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in frames])
-    con.execute("create or replace temp table indicator_cells as select * from indicator_cells_frame")
+    create_table(con, "indicator_cells", pl.concat([f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in frames]),
+                 replace=True, temp=True)
     con.execute(warehouse.sql("engine/indicator_values.sql"), {"small_base": SMALL_BASE, "baseline": periods.BASELINE_FINANCIAL_YEAR})
     con.execute("drop table indicator_cells")

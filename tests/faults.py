@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from etl import build as builder
+from etl import release as publishing
 from etl.warehouse_files import PUBLISHED_LOG, current_release, releases_dir
 
 AS_OF = dt.date(2026, 11, 25)
@@ -62,7 +63,7 @@ def kill(inbox: Path, warehouse: Path, when: str) -> None:
             if Path(target).parent == releases_dir(warehouse):  # the release is in place; `current` not yet switched
                 _die()
 
-        builder.os.replace = replace_then_die
+        publishing.os.replace = replace_then_die  # the os module the publish step renames with
     elif when.startswith("after:"):
         threading.Timer(float(when.removeprefix("after:")), _die).start()
     started = time.perf_counter()

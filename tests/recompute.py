@@ -4,7 +4,7 @@ from the raw inbox files, for tests/test_recomputation.py.
 Independent of the build: the inbox's files are read here with plain json, csv and fastexcel (polars) code, each
 row is judged against its data contract (data_contracts/*.yaml: required fields, formats, ranges) by the rules
 written below, and each indicator is computed from its written definition (the `definition` of its declaration in
-warehouse/indicators/). Nothing here calls the warehouse SQL, the indicators' formulas, etl/build.py,
+warehouse/indicators/). Nothing here calls the warehouse SQL, the indicators' formulas, the build (etl/build.py and its stages),
 etl/normalise.py or the readers in etl/sources/, nor looks at what the build quarantined. The only product code used
 is data: the reference tables the project ships (etl/reference, read through its module) and the field titles of
 the data contracts (data_contracts, read through its loader).

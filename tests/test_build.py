@@ -506,13 +506,13 @@ def test_rebuilding_the_same_inbox_gives_the_same_contents(awkward: Built, tmp_p
 def test_an_inbox_read_by_worker_processes_gives_the_same_contents(awkward: Built, tmp_path: Path, monkeypatch) -> None:
     """A large inbox is read by a process per CPU: the awkward inbox (rejected, duplicate, Windows-1252 and
     semicolon files, returns, issue logs) read that way builds exactly what it builds when read in one process."""
-    import etl.build
+    import etl.inbox
 
-    monkeypatch.setattr(etl.build, "PARALLEL_READ_BYTES", 0)
-    monkeypatch.setattr(etl.build, "READ_WORKERS", 2)
+    monkeypatch.setattr(etl.inbox, "PARALLEL_READ_BYTES", 0)
+    monkeypatch.setattr(etl.inbox, "READ_WORKERS", 2)
     started = []
-    real_pool = etl.build.ProcessPoolExecutor
-    monkeypatch.setattr(etl.build, "ProcessPoolExecutor", lambda *a, **k: started.append(a) or real_pool(*a, **k))
+    real_pool = etl.inbox.ProcessPoolExecutor
+    monkeypatch.setattr(etl.inbox, "ProcessPoolExecutor", lambda *a, **k: started.append(a) or real_pool(*a, **k))
     again = build(awkward.inbox.path, tmp_path / "warehouse", as_of=AS_OF)
     assert started == [(2,)]
     first, second = contents(awkward.database), contents(published_database(tmp_path / "warehouse"))

@@ -99,14 +99,14 @@ def test_a_reading_worker_is_told_to_end_when_its_build_ends() -> None:
     import ctypes
     import signal
 
-    from etl.build import _end_with_parent
+    from etl.inbox import end_with_parent
 
     libc = ctypes.CDLL(None, use_errno=True)
     found = ctypes.c_int()
     libc.prctl(2, ctypes.byref(found))  # PR_GET_PDEATHSIG
     before = found.value
     try:
-        _end_with_parent()
+        end_with_parent()
         libc.prctl(2, ctypes.byref(found))
         assert found.value == signal.SIGTERM
     finally:
@@ -116,7 +116,7 @@ def test_a_reading_worker_is_told_to_end_when_its_build_ends() -> None:
 def test_a_read_still_going_after_the_time_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
     import time
 
-    from etl import build as builder
+    from etl import inbox as reading
 
     path = tmp_path / "grants.csv"
     path.write_bytes(b"a,b\n1,2\n")
@@ -128,7 +128,7 @@ def test_a_read_still_going_after_the_time_limit_is_refused(tmp_path: Path, monk
     monkeypatch.setattr(files, "MAX_READ_SECONDS", 0.2)
     monkeypatch.setattr("etl.sources.funding.read_csv_text", lambda *args, **kwargs: time.sleep(5))
     digest, signature = admit(path, "funding/grants.csv", (".csv",), "funding")
-    outcome = builder._read_file(builder._FileToRead("funding", path, "funding/grants.csv", digest, "load", 1, signature))
+    outcome = reading.read_file(reading.FileToRead("funding", path, "funding/grants.csv", digest, "load", 1, signature))
     assert outcome.startswith("funding/grants.csv: was still being read after 0 seconds")
 
 
@@ -136,10 +136,10 @@ READING_SCRIPT = """
 import os, sys
 from pathlib import Path
 os.environ["COVENANT_PARALLEL_READ_BYTES"] = "0"  # read by worker processes, however small the files
-from etl import build
+from etl import inbox
 pipe = Path(sys.argv[1])  # opening it waits for a writer: the workers stay busy until they are ended
-files = [build._FileToRead("funding", pipe, f"funding/pipe{n}.csv", None, "load", n, ()) for n in range(2)]
-for _ in build._read_files(files):
+files = [inbox.FileToRead("funding", pipe, f"funding/pipe{n}.csv", None, "load", n, ()) for n in range(2)]
+for _ in inbox.read_files(files):
     pass
 """
 

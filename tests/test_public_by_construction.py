@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import extracts, queries
 from etl import build as build_module
+from etl import release as release_module
 from etl.build import BuildRejected, build, superseded_at
 from etl.warehouse_files import PUBLISHED_LOG, current_release, published_database, releases_dir, restricted_dir
 from tests.conftest import AS_OF, DemoInbox, release_names, restricted
@@ -168,8 +169,8 @@ def test_the_leak_gate_refuses_a_release_that_holds_restricted_data(demo_inbox: 
     warehouse = tmp_path / "warehouse"
     first = build(inbox, warehouse, as_of=AS_OF)
     if leak == "a restricted table":
-        declared = build_module.public_tables
-        monkeypatch.setattr(build_module, "public_tables",
+        declared = release_module.public_tables
+        monkeypatch.setattr(release_module, "public_tables",
                             lambda con: declared(con) | {"staging.issue_events": ("select * from staging.issue_events", {})})
     else:
         write_docs = build_module.Validator.write_docs
@@ -206,11 +207,11 @@ def test_a_superseded_release_stays_for_the_retention_period(tmp_path: Path) -> 
     names = [release_named(warehouse, now - dt.timedelta(days=days)) for days in (90, 40, 29, 1, 0)]
     os.symlink(os.path.relpath(releases_dir(warehouse) / names[-1], warehouse), warehouse / "current")
     assert superseded_at(names[1], names) == now - dt.timedelta(days=29)
-    build_module._prune(warehouse, now, retention_days=30)
+    release_module.prune(warehouse, now, retention_days=30)
     # the oldest was superseded 40 days ago and goes; the next, superseded 29 days ago, stays
     assert release_names(warehouse) == names[1:]
     assert sorted(p.name for p in releases_dir(restricted_dir(warehouse)).iterdir()) == names[1:]
-    build_module._prune(warehouse, now + dt.timedelta(days=365), retention_days=30)
+    release_module.prune(warehouse, now + dt.timedelta(days=365), retention_days=30)
     assert release_names(warehouse) == [names[-1]]  # the published one stays
 
 
@@ -220,7 +221,7 @@ def test_a_build_with_no_published_release_removes_no_earlier_release(tmp_path: 
     now = dt.datetime.now(dt.UTC)
     names = [release_named(warehouse, now - dt.timedelta(minutes=m)) for m in (3, 2)]
     os.symlink("releases/gone", warehouse / "current")  # dangling
-    build_module._remove_unfinished(warehouse)
+    release_module.remove_unfinished(warehouse)
     assert release_names(warehouse) == names
 
 
@@ -248,6 +249,6 @@ def test_current_turned_back_to_an_earlier_release_by_hand_removes_no_later_one(
     names = [release_named(warehouse, now - dt.timedelta(minutes=m)) for m in (3, 2, 1)]
     (releases_dir(warehouse) / PUBLISHED_LOG).write_text(f"{names[0]}\n{names[1]}\n")
     os.symlink(f"releases/{names[0]}", warehouse / "current")  # turned back from names[1] by hand
-    build_module._remove_unfinished(warehouse)
+    release_module.remove_unfinished(warehouse)
     assert release_names(warehouse) == names[:2]  # names[2] was never published
     assert sorted(p.name for p in releases_dir(restricted_dir(warehouse)).iterdir()) == names[:2]

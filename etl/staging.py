@@ -1,0 +1,151 @@
+"""The normalise and validate stage: each dataset of `raw` typed (in chunks where rows are independent), its
+duplicates and superseded records marked, the rest validated with the Great Expectations suite generated from its
+contract, and loaded into `staging`; every other row goes to the quarantine with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import duckdb
+import polars as pl
+
+from data_contracts import load_contract
+from data_contracts.to_expectations import suite
+from etl import settings
+from etl.build_result import BuildResult
+from etl.frames import FRAME, create_table, insert_into, query_with
+from etl.inbox import text_schema
+from etl.sources import Context, Source
+from etl.validate import Validator
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, sql: str, rows: int) -> Iterator[pl.DataFrame]:
+    """The rows of `sql` in frames of at most `rows`; the next is read in a thread while the caller works on one."""
+    cursor = con.cursor()  # its own connection to the database: the caller may write while this streams
+    try:
+        batches = cursor.sql(sql).to_arrow_reader(rows)
+        with ThreadPoolExecutor(1, thread_name_prefix="chunks") as reader:
+            following = reader.submit(next, batches, None)
+            while (batch := following.result()) is not None:
+                following = reader.submit(next, batches, None)
+                yield pl.from_arrow(batch)
+    finally:
+        cursor.close()
+
+
+def normalise_source(con: duckdb.DuckDBPyConnection, source: Source, context: Context) -> None:
+    """raw.<dataset> -> work.<dataset>: typed rows with `problem` (null while the row is fine)."""
+    schemas = text_schema(source)
+    if source.chunked:
+        (dataset,) = schemas
+        created = False
+
+        def write(typed: pl.DataFrame, first: bool) -> None:
+            (create_table if first else insert_into)(con, f"work.{dataset}", typed)
+
+        # each chunk is written in a thread while the next is normalised
+        with ThreadPoolExecutor(1, thread_name_prefix="writer") as writer:
+            writing = None
+            for chunk in _chunks(con, f"select * from raw.{dataset}", settings.CHUNK_ROWS):  # no order: it would sort in memory
+                typed = source.normalise({dataset: chunk}, context)[dataset]
+                if writing:
+                    writing.result()
+                writing = writer.submit(write, typed, not created)
+                created = True
+            if writing:
+                writing.result()
+        if not created:
+            typed = source.normalise({dataset: con.sql(f"select * from raw.{dataset}").pl()}, context)[dataset]
+            create_table(con, f"work.{dataset}", typed)
+        return
+    frames = {dataset: con.sql(f"select * from raw.{dataset} order by file_order, source_row").pl() for dataset in schemas}
+    for dataset, typed in source.normalise(frames, context).items():
+        create_table(con, f"work.{dataset}", typed)
+
+
+def mark(con: duckdb.DuckDBPyConnection, dataset: str, failures: pl.DataFrame) -> None:
+    """Give rows (source_file, source_row) their quarantine reason, unless they already have one."""
+    if failures.height:
+        query_with(con, f"""update work.{dataset} set problem = failures.problem from {FRAME} as failures
+                            where work.{dataset}.source_file = failures.source_file
+                              and work.{dataset}.source_row = failures.source_row and work.{dataset}.problem is null""",
+                   failures)
+
+
+def superseded(con: duckdb.DuckDBPyConnection, dataset: str, key: tuple[str, ...]) -> pl.DataFrame:
+    """Rows sharing a key: within a file the first is kept and later ones are duplicates; across files the row in
+    the later file (inbox order) wins and earlier ones are superseded."""
+    columns = ", ".join(f'"{k}"' for k in key)  # key columns are declared in SOURCES, never taken from a file
+    present = " and ".join(f'"{k}" is not null' for k in key)
+    label = ", ".join(k for k in key if k != "source_file")
+    return con.sql(f"""
+        with candidates as (
+            select source_file, source_row, file_order, {columns} from work.{dataset} where problem is null and {present}
+        ),
+        ranked as (
+            select *,
+                row_number() over by_key as rank,
+                first_value(source_file) over by_key as winner_file,
+                first_value(source_row) over by_key as winner_row
+            from candidates
+            window by_key as (partition by {columns} order by file_order desc, source_row)
+        )
+        select source_file, source_row,
+            case when winner_file = source_file then format('{label}: duplicate of line {{}} in the same file', winner_row)
+                 else format('{label}: superseded by {{}} line {{}}', winner_file, winner_row) end as problem
+        from ranked where rank > 1
+    """).pl()
+
+
+def with_failed_governing_row(con: duckdb.DuckDBPyConnection, dataset: str, source: Source) -> pl.DataFrame:
+    """A file's rows stand or fall with its row in the governing dataset (a return's sheets with its Summary row:
+    invalid, or superseded by a corrected return). Table names come from the sources' declarations, never a file."""
+    governing = source.governing_dataset
+    return con.sql(f"""
+        select rows.source_file, rows.source_row, $sheet || ': the file''s ' || $sheet || ' row was quarantined (' || governing.problem || ')' as problem
+        from work.{dataset} as rows
+        join work.{governing} as governing on governing.source_file = rows.source_file and governing.problem is not null
+        where rows.problem is null
+    """, params={"sheet": load_contract(source.contract).dataset(governing).physical_name}).pl()
+
+
+def validate_dataset(con: duckdb.DuckDBPyConnection, validator: Validator, contract_id: str, dataset: str) -> pl.DataFrame:
+    """The contract's generated suite over the rows not already quarantined, batch by batch."""
+    contract = load_contract(contract_id).dataset(dataset)
+    checked = [f.name for f in contract.fields if not f.confidential]
+    columns = ", ".join(["source_file", "source_row", *[f'"{c}"' for c in checked]])
+    batches = _chunks(con, f"select {columns} from work.{dataset} where problem is null", settings.VALIDATION_BATCH_ROWS)
+    outcome = validator.validate(dataset, batches, suite(contract_id, dataset), {f.name: f.title for f in contract.fields})
+    mark(con, dataset, outcome.failures_frame())
+    return outcome.results_frame()
+
+
+def load(con: duckdb.DuckDBPyConnection, dataset: str, result: BuildResult) -> pl.DataFrame:
+    """work.<dataset> -> staging.<dataset> (rows that passed); returns the quarantined rows with their text."""
+    con.execute(f"create table staging.{dataset} as select * exclude (problem, file_order) from work.{dataset} where problem is null")
+    by_file = {f.path: f for f in result.files}
+    for file, loaded, quarantined in con.execute(
+        f"select source_file, count(*) filter (where problem is null), count(*) filter (where problem is not null) "
+        f"from work.{dataset} group by 1"
+    ).fetchall():
+        by_file[file].rows_loaded += loaded
+        by_file[file].rows_quarantined += quarantined
+    return con.sql(f"""
+        select $dataset as dataset, bad.source_file, bad.source_row, bad.problem,
+            to_json(sent) as record
+        from work.{dataset} as bad
+        join (select * exclude (file_sha256, load_id, file_order) from raw.{dataset}) as sent
+          on sent.source_file = bad.source_file and sent.source_row = bad.source_row
+        where bad.problem is not null
+        order by bad.file_order, bad.source_row
+    """, params={"dataset": dataset}).pl()
+
+
+def reason_kind(problem: pl.Expr) -> pl.Expr:
+    """The reason without the particular value, file or line, for counting reasons."""
+    return (
+        problem.str.replace_all(r"'[^']*'", "…").str.replace(r"\s*\(…\)$", "")
+        .str.replace(r" by \S+ line \d+", " by a later file").str.replace(r"line \d+", "line N")
+        .str.replace(r"Summary row was quarantined \(.*$", "Summary row was quarantined")
+    )
