@@ -30,6 +30,7 @@ import polars as pl
 
 from data_contracts import load_contract
 from etl import periods, reference
+from etl.settings import DEFAULT_DEMO_AWARDS
 from etl.xlsx import write_workbook
 
 Progress = Callable[[str, int], None]
@@ -60,6 +61,8 @@ ISSUE_CATEGORIES = {
 }
 FUNDING_COLUMNS = [f for f in load_contract("funding").dataset("grants").fields]
 PRACTICE_FIELDS = ("paid_in_advance", "full_cost_recovery", "advocacy_restriction_clause")
+# Within each group of funders below, how many awards a body of each type makes, relative to the others (an
+# assumption; each body's share also varies at random).
 BODY_TYPE_WEIGHT = {
     "ministerial_department": 4.0,
     "non_ministerial_department": 0.6,
@@ -70,16 +73,64 @@ BODY_TYPE_WEIGHT = {
     "integrated_care_board": 1.2,
     "police_and_crime_commissioner": 0.8,
 }
-BODY_TYPE_AMOUNT = {
-    "ministerial_department": 2.5,
-    "non_ministerial_department": 1.0,
-    "executive_agency": 1.2,
-    "non_departmental_public_body": 1.5,
-    "local_authority": 0.5,
-    "combined_authority": 1.2,
-    "integrated_care_board": 1.0,
-    "police_and_crime_commissioner": 0.6,
+
+# --- proportions like real UK data ---------------------------------------------------------------------------------
+# The demo's awards are a sample: their total grows with --awards. The figures below fix their shape.
+
+# Funders' shares of grant value. UKGrantmaking 2024 (360Giving), 2022-23: central government £3.03bn to the
+# voluntary and community sector, National Lottery distributors £2.36bn (civilsociety.co.uk, 25 June 2024), local
+# authorities and devolved governments "over £1 billion" (ukgrantmaking.org/report/2024/the-grantmaking-picture).
+FUNDER_VALUE_SHARE = {"central": 0.47, "lottery": 0.37, "local": 0.16}
+# Size of a group's awards to the same recipient, relative to the lottery's. An assumption (no published figure):
+# councils' and other local bodies' community grant schemes make small awards; departments' programmes larger ones.
+FUNDER_AWARD_SIZE = {"central": 1.5, "lottery": 1.0, "local": 0.5}
+LOTTERY_DISTRIBUTORS = ("NLCF", "NLHF", "ACE", "SPORTENG")  # they distribute National Lottery money (with grant-in-aid)
+LOCAL_BODY_TYPES = ("local_authority", "combined_authority", "integrated_care_board", "police_and_crime_commissioner")
+# Bodies whose remit is not grant-making to civil society in UK places: they make no awards in the demo.
+NOT_LOCAL_GRANT_MAKERS = {
+    "overseas work, trade or export finance: their grants, where they make any, fund work abroad or firms":
+        ("FCDO", "BRITCOUNCIL", "UKEF", "DBT"),
+    "tax, public finance and regulation: they collect, supervise or license, and make no community grants":
+        ("HMT", "HMRC", "CMA", "OFGEM", "OFQUAL", "OFSTED", "FSA", "TPR", "MHRA", "CQC", "HSE", "CCEW"),
+    "prosecution, courts, legal services and compensation: they pay individuals or buy services by contract":
+        ("AGO", "OAGS", "CPS", "SFO", "GLD", "HMCTS", "OPG", "CICA", "LAA", "PAROLE", "IOPC"),
+    "registers, licensing, inspection and the government's own estate and buying":
+        ("CH", "INSS", "DVLA", "DVSA", "GPA", "CCS", "PINS", "STA", "DBS", "OLHC", "OLHL"),
 }
+NOT_LOCAL = frozenset(code for codes in NOT_LOCAL_GRANT_MAKERS.values() for code in codes)
+
+# Organisations by income band (micro .. super-major), share by number. NCVO UK Civil Society Almanac 2014
+# (2011/12): micro 51.1%, small 32.8%, medium 13.2%, large 2.6%, major and super-major 0.3%; the super-majors are
+# 42 of about 166,000 (NCVO Almanac 2017), 0.025%.
+REGISTER_SIZE_SHARES = (0.511, 0.328, 0.132, 0.026, 0.00275, 0.00025)
+INCOME_RANGE = (1_000, 1_000_000_000)  # the smallest and largest incomes drawn (NCVO 2024: micro median £3,400)
+# Larger organisations win more awards: an organisation's chance goes with income ** RECIPIENT_INCOME_POWER, set
+# (with the award sizes below) so that about a fifth of award value goes to organisations with incomes under £1m, as
+# NCVO found of government grants to charities ("about a fifth", NCVO Almanac 2017 data, blogs.ncvo.org.uk
+# 2017-10-03); the demo's share at DEMO_SIZES stays within GRANT_VALUE_SHARE_UNDER_1M.
+RECIPIENT_INCOME_POWER = 0.45
+GRANT_VALUE_SHARE_UNDER_1M = (0.15, 0.30)
+# An award is a share of its recipient's income that falls as income grows: AWARD_SCALE * income ** AWARD_INCOME_POWER,
+# times the funder's award size and a log-normal spread. The median award comes to about £1,300 to a micro group (a
+# large part of its year), £4,400 to a small charity, £14,000 to a medium one, £46,000 to a large one and £480,000
+# to a super-major, £10,000 over all, with a long right tail (a mean near £45,000). Grants of £300 to £20,000 are
+# National Lottery Awards for All's range (tnlcommunityfund.org.uk, 2023); 360Giving found a median Covid grant of
+# about £5,000 for up to six months and £10,000 for about a year (covidresearch.threesixtygiving.org).
+AWARD_SCALE = 25.0
+AWARD_INCOME_POWER = 0.5
+AWARD_SPREAD = 0.8  # sigma of the log-normal spread of an award around its median
+# An organisation's awards in a financial year come to no more than its latest income, but for this share of
+# organisation-years. An assumption, not a published rate: a capital grant (a building, a minibus) or an
+# organisation that has grown since its last accounts.
+GRANTS_ABOVE_INCOME_RATE = 0.03
+# Grant value a head of population a year. Public funders give civil society about £6.4bn a year across the UK
+# (UKGrantmaking 2024, above: £3.03bn + £2.36bn + £1bn) among 68.3 million people (ONS, mid-2023): about £94 a head.
+# The demo's awards stay under that at the sizes the project builds (20,000, the default, to 100,000 for
+# `make serve`), and above GRANTS_PER_HEAD_MIN (a choice, not a source: a demo with pounds a head, not pence).
+GRANTS_PER_HEAD_MAX = 94.0
+GRANTS_PER_HEAD_MIN = 2.0
+DEMO_SIZES = (DEFAULT_DEMO_AWARDS, 100_000)  # the default --awards, and the Makefile's AWARDS (`make serve`)
+
 
 
 @dataclass(frozen=True)
@@ -126,13 +177,26 @@ def _bodies(settings: DemoSettings) -> pl.DataFrame:
     n = bodies.height
     trait = rng.choice(len(TRAITS), size=n, p=[0.45, 0.35, 0.20])
     weight = np.array([BODY_TYPE_WEIGHT[t] for t in bodies["body_type"]]) * rng.lognormal(0.0, 0.8, n)
+    weight = np.where(bodies["code"].is_in(NOT_LOCAL).to_numpy(), 0.0, weight)
+    group = np.array(_funder_groups(bodies))
+    award_size = np.array([FUNDER_AWARD_SIZE[g] for g in group])
+    # each group's awards, at its award size, come to its share of the value
+    for name, share in FUNDER_VALUE_SHARE.items():
+        weight[group == name] *= share / FUNDER_AWARD_SIZE[name] / weight[group == name].sum()
     return bodies.with_columns(
         pl.Series("trait", [TRAITS[i] for i in trait]),
         pl.Series("funding_weight", weight),
+        pl.Series("award_size", award_size),
         pl.Series("publishes_practice", rng.random(n) < 0.7),
         pl.Series("format", rng.choice(["json", "csv", "xlsx"], size=n, p=[0.35, 0.5, 0.15])),
         pl.Series("adopts_quarter", np.where(trait == 0, rng.integers(5, 8, n), np.where(trait == 1, rng.integers(7, 10, n), rng.integers(9, 14, n)))),
     )
+
+
+def _funder_groups(bodies: pl.DataFrame) -> list[str]:
+    """Each body's group of funders (FUNDER_VALUE_SHARE): lottery, local or central."""
+    return ["lottery" if code in LOTTERY_DISTRIBUTORS else "local" if body_type in LOCAL_BODY_TYPES else "central"
+            for code, body_type in bodies.select("code", "body_type").iter_rows()]
 
 
 def _districts() -> pl.DataFrame:
@@ -149,9 +213,12 @@ def _organisations(settings: DemoSettings, districts: pl.DataFrame) -> pl.DataFr
     district = rng.choice(districts.height, size=n, p=districts["weight"].to_numpy())
     nation = districts["nation_code"].to_numpy()[district]
     place = districts["name"].to_numpy()[district]
-    # income: a log-normal mixture close to the income profile of funded voluntary organisations
-    income = np.round(np.exp(rng.normal(np.log(70_000), 2.0, n)), 0)
-    income = np.clip(income, 500, 2_000_000_000)
+    # income: a band in the proportions of UK voluntary organisations, then evenly spread (in log) within the band
+    counts = np.floor(np.array(REGISTER_SIZE_SHARES) * n).astype(int)
+    counts[0] += n - counts.sum()  # what rounding leaves goes to the micro band
+    band = rng.permutation(np.repeat(np.arange(len(SIZE_CODES)), counts))
+    edges = np.log(np.concatenate([[INCOME_RANGE[0]], SIZE_LIMITS, [INCOME_RANGE[1]]]))
+    income = np.round(np.exp(rng.uniform(edges[band], edges[band + 1])), 0)
     unknown_income = rng.random(n) < 0.08
     kind = rng.choice(5, size=n, p=[0.52, 0.20, 0.10, 0.10, 0.08])  # charity, charitable company, CIO, CIC, group
     number = 200_000 + rng.choice(1_000_000, size=n, replace=False)
@@ -239,17 +306,15 @@ def _awards(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.DataFram
     laggard = trait == "laggard"
     # recipients: larger organisations win more awards
     income = orgs["latest_income"].fill_null(30_000).to_numpy()
-    org_weight = income**0.3
+    org_weight = income**RECIPIENT_INCOME_POWER
     recipient = rng.choice(orgs.height, size=n, p=org_weight / org_weight.sum())
     band = np.searchsorted(SIZE_LIMITS, income[recipient], side="right")  # 0 micro .. 5 super-major
     smaller = income[recipient] <= reference.SMALLER_ORGANISATION_MAX_INCOME
-    # amounts
-    base = np.array([4_000, 18_000, 70_000, 250_000, 800_000, 2_500_000])[band]
-    type_factor = np.array([BODY_TYPE_AMOUNT[t] for t in bodies["body_type"]])[funder]
-    amount = np.round(base * type_factor * rng.lognormal(0, 0.7, n) / 10) * 10
-    amount = np.maximum(amount, 100)
+    # amounts: a share of the recipient's income, the smaller the larger it is (capped per year below)
+    amount = (AWARD_SCALE * income[recipient] ** AWARD_INCOME_POWER * bodies["award_size"].to_numpy()[funder]
+              * rng.lognormal(0, AWARD_SPREAD, n))
     # length: smaller organisations get shorter awards; improvers lengthen them after the Covenant
-    long_chance = np.array([0.10, 0.20, 0.35, 0.50, 0.60, 0.60])[band] + np.where(improver, 0.25, 0.0) * ramp
+    long_chance = np.array([0.10, 0.20, 0.35, 0.50, 0.60, 0.60])[band] + np.where(improver, 0.35, 0.0) * ramp
     long_chance -= np.where(laggard, 0.05, 0.0)
     is_long = rng.random(n) < long_chance
     duration = np.where(
@@ -276,6 +341,7 @@ def _awards(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.DataFram
             "planned_start_date": start_date,
             "planned_end_date": end_date,
             "recipient_index": recipient,
+            "recipient_income": income[recipient],
             "district_index": district,
             "programme_index": programme,
             "paid_in_advance": paid_in_advance,
@@ -287,7 +353,22 @@ def _awards(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.DataFram
         pl.format("360G-{}-{}", pl.col("funder_code").str.replace_all("-", ""), pl.int_range(1, pl.len() + 1).over("funder_code").cast(pl.Utf8).str.zfill(7)).alias("grant_id"),
         periods.financial_year_expr("award_date").alias("financial_year"),
     )
-    return frame
+    return _within_income(frame, settings)
+
+
+def _within_income(frame: pl.DataFrame, settings: DemoSettings) -> pl.DataFrame:
+    """Awards scaled down so that an organisation's awards in a financial year come to no more than its income,
+    but for a few organisation-years (GRANTS_ABOVE_INCOME_RATE); amounts in whole tens of pounds, £100 at least."""
+    years = frame.select("recipient_index", "financial_year").unique().sort("recipient_index", "financial_year")
+    years = years.with_columns(pl.Series("above_income", _rng(settings.seed, "above-income").random(years.height) < GRANTS_ABOVE_INCOME_RATE))
+    year_total = pl.col("amount_awarded").sum().over("recipient_index", "financial_year")
+    income = pl.col("recipient_income")
+    scale = pl.when(pl.col("above_income") | (year_total <= income)).then(1.0).otherwise(income / year_total)
+    return (
+        frame.join(years, on=["recipient_index", "financial_year"], how="left", maintain_order="left")
+        .with_columns(((pl.col("amount_awarded") * scale / 10).floor() * 10).clip(lower_bound=100).alias("amount_awarded"))
+        .drop("above_income", "recipient_income")
+    )
 
 
 def _award_records(frame: pl.DataFrame, bodies: pl.DataFrame, districts: pl.DataFrame, orgs: pl.DataFrame,
@@ -514,6 +595,8 @@ def _grants_awarded_value(settings: DemoSettings, body: dict, fy: str, q: int, p
     rng = _rng(settings.seed, "grants_awarded_value", body["code"], fy, q)
     if rng.random() < 0.1:
         return None
+    if body["code"] in NOT_LOCAL:
+        return 0.0  # it makes no awards to civil society in UK places
     coverage = 0.9 if improver and after else 0.5 if laggard else 0.75
     coverage = min(1.0, coverage + rng.normal(0, 0.05))
     return round(published / coverage, -2) if published else float(rng.choice([0, 25000, 120000]))

@@ -1,0 +1,100 @@
+"""The demo inbox is believable: its figures stay within the bounds the generator declares (each bound is one of
+its named constants, with its source beside it in etl/demo.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.conftest import DemoInbox, generated_records
+from etl import demo, periods
+
+
+@pytest.fixture(scope="module")
+def demo_sizes(demo_inbox: DemoInbox) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
+    """The generator's records at the sizes the project builds (DEMO_SIZES), in memory (no files are written)."""
+    return {size: generated_records(dataclasses.replace(demo_inbox.settings, awards=size)) for size in demo.DEMO_SIZES}
+
+
+def awarded(records: pl.DataFrame) -> pl.DataFrame:
+    """Awards with an amount (the planted negative, zero and missing amounts aside)."""
+    return records.filter(pl.col("amount_awarded") > 0)
+
+
+def per_head_by_year(records: pl.DataFrame) -> dict[str, float]:
+    population = demo._districts()["population"].sum()
+    totals = awarded(records).group_by("financial_year").agg(pl.col("amount_awarded").sum()).sort("financial_year")
+    return {fy: round(total / population, 2) for fy, total in totals.iter_rows()}
+
+
+def complete_years(settings: demo.DemoSettings) -> list[str]:
+    """Financial years over by the demo's date (from 2024-25)."""
+    return [periods.financial_year_label(y) for y in range(2024, settings.as_of.year)
+            if periods.quarter_bounds(y, 4)[1] < settings.as_of]
+
+
+# --- money ------------------------------------------------------------------------------------------------------
+
+
+def test_grants_a_head_a_year_stay_within_the_bounds(demo_inbox: DemoInbox, generated, demo_sizes) -> None:
+    years = complete_years(demo_inbox.settings)
+    assert years == ["2024-25", "2025-26"]
+    for size, (records, _, _) in demo_sizes.items():
+        by_year = per_head_by_year(records)
+        for fy in years:
+            assert demo.GRANTS_PER_HEAD_MIN <= by_year[fy] <= demo.GRANTS_PER_HEAD_MAX, (size, fy, by_year)
+    # the reviewer's demo had about £250 a head at 100,000 awards; the small test demo is well under the bound
+    records, _, _ = generated
+    assert max(per_head_by_year(records).values()) <= demo.GRANTS_PER_HEAD_MAX
+
+
+def test_about_a_fifth_of_grant_value_goes_to_organisations_under_a_million(demo_sizes) -> None:
+    low, high = demo.GRANT_VALUE_SHARE_UNDER_1M
+    for size, (records, orgs, _) in demo_sizes.items():
+        income = orgs.select(pl.int_range(pl.len()).alias("recipient_index"), "latest_income")
+        known = awarded(records).join(income, on="recipient_index").filter(pl.col("latest_income").is_not_null())
+        share = known.filter(pl.col("latest_income") < 1_000_000)["amount_awarded"].sum() / known["amount_awarded"].sum()
+        assert low <= share <= high, (size, share)
+
+
+def test_awards_are_mostly_a_small_share_of_small_groups_and_a_sliver_of_big_charities(demo_sizes) -> None:
+    records, orgs, _ = demo_sizes[max(demo.DEMO_SIZES)]
+    income = orgs.select(pl.int_range(pl.len()).alias("recipient_index"), "latest_income")
+    known = awarded(records).join(income, on="recipient_index").filter(pl.col("latest_income").is_not_null())
+    band = np.array(demo.SIZE_CODES)[np.searchsorted(demo.SIZE_LIMITS, known["latest_income"].to_numpy(), side="right")]
+    median = dict(known.with_columns(pl.Series("band", band)).group_by("band").agg(pl.col("amount_awarded").median()).iter_rows())
+    assert 1_000 <= median["small"] <= 10_000  # a few thousand pounds to small groups
+    assert 10_000 <= median["medium"] <= 100_000  # tens of thousands to medium charities
+    assert median["micro"] < median["small"] < median["medium"] < median["large"] < median["major"]
+    assert awarded(records)["amount_awarded"].quantile(0.99) > 20 * awarded(records)["amount_awarded"].median()
+
+
+def test_few_organisations_get_more_in_grants_in_a_year_than_their_income(generated, demo_sizes) -> None:
+    for size, (records, orgs, _) in {3000: generated, **demo_sizes}.items():
+        income = orgs.select(pl.int_range(pl.len()).alias("recipient_index"), "latest_income")
+        years = (awarded(records).group_by("recipient_index", "financial_year").agg(pl.col("amount_awarded").sum().alias("grants"))
+                 .join(income, on="recipient_index").filter(pl.col("latest_income").is_not_null()))
+        over = years.filter(pl.col("grants") > pl.col("latest_income")).height
+        assert years.height > 500
+        assert over / years.height <= demo.GRANTS_ABOVE_INCOME_RATE, (size, over, years.height)
+
+
+def test_bodies_that_make_no_local_grants_make_no_awards(demo_inbox: DemoInbox, generated, demo_sizes) -> None:
+    assert {"FCDO", "BRITCOUNCIL", "UKEF"} <= demo.NOT_LOCAL
+    assert demo.NOT_LOCAL <= set(generated[2]["code"])  # every one is a body of the reference
+    for records, _, _ in (generated, *demo_sizes.values()):
+        assert records.filter(pl.col("funder_code").is_in(demo.NOT_LOCAL)).height == 0
+    funders = {p.name.split("_grants_")[0].upper() for p in (demo_inbox.path / "funding").iterdir()}
+    assert funders & demo.NOT_LOCAL == set()
+
+
+def test_funders_share_the_value_as_their_groups_do(demo_sizes) -> None:
+    records, _, bodies = demo_sizes[max(demo.DEMO_SIZES)]
+    groups = bodies.select(pl.col("code").alias("funder_code"), pl.Series("group", demo._funder_groups(bodies)))
+    value = awarded(records).join(groups, on="funder_code").group_by("group").agg(pl.col("amount_awarded").sum())
+    share = {g: v / value["amount_awarded"].sum() for g, v in value.iter_rows()}
+    for group, expected in demo.FUNDER_VALUE_SHARE.items():
+        assert abs(share[group] - expected) <= 0.05, (group, share)
