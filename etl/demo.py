@@ -131,6 +131,67 @@ GRANTS_PER_HEAD_MAX = 94.0
 GRANTS_PER_HEAD_MIN = 2.0
 DEMO_SIZES = (DEFAULT_DEMO_AWARDS, 100_000)  # the default --awards, and the Makefile's AWARDS (`make serve`)
 
+# Real postcode districts (outward codes) in each demo district, for the organisations' postcodes; the inward code
+# (sector and unit) is drawn at random, so a postcode has the real format and area but need not exist.
+OUTWARD_CODES = {
+    # North East
+    "E06000002": ("TS1", "TS3", "TS5"), "E06000047": ("DH1", "DH7", "DL14"), "E06000057": ("NE46", "NE61", "NE66"),
+    "E08000021": ("NE1", "NE4", "NE6"), "E08000024": ("SR1", "SR2", "SR4"), "E08000037": ("NE8", "NE9", "NE10"),
+    # North West
+    "E06000009": ("FY1", "FY2", "FY3"), "E06000049": ("CW1", "CW12", "SK11"), "E06000063": ("CA1", "CA14", "CA28"),
+    "E06000064": ("LA9", "LA14", "CA11"), "E07000121": ("LA1", "LA3", "LA4"), "E07000123": ("PR1", "PR2"),
+    "E08000001": ("BL1", "BL2", "BL3"), "E08000003": ("M1", "M13", "M14"), "E08000006": ("M5", "M6", "M7"),
+    "E08000010": ("WN1", "WN2", "WN5"), "E08000012": ("L1", "L4", "L8"),
+    # Yorkshire and the Humber
+    "E06000010": ("HU1", "HU3", "HU5"), "E06000014": ("YO1", "YO10", "YO24"), "E06000065": ("HG1", "YO11", "DL7"),
+    "E08000017": ("DN1", "DN2", "DN4"), "E08000032": ("BD1", "BD3", "BD8"), "E08000035": ("LS1", "LS6", "LS9"),
+    "E08000038": ("S70", "S71", "S75"), "E08000039": ("S1", "S2", "S10"),
+    # East Midlands
+    "E06000015": ("DE1", "DE22", "DE23"), "E06000016": ("LE1", "LE2", "LE3"), "E06000018": ("NG1", "NG5", "NG7"),
+    "E06000061": ("NN8", "NN15", "NN17"), "E06000062": ("NN1", "NN2", "NN11"), "E07000138": ("LN1", "LN2", "LN5"),
+    "E07000170": ("NG15", "NG17"),
+    # West Midlands
+    "E06000019": ("HR1", "HR2", "HR4"), "E06000021": ("ST1", "ST4", "ST6"), "E06000051": ("SY1", "SY3", "SY11"),
+    "E07000222": ("CV31", "CV32", "CV34"), "E08000025": ("B5", "B11", "B23"), "E08000026": ("CV1", "CV2", "CV6"),
+    "E08000028": ("B66", "B69", "B70"), "E08000031": ("WV1", "WV2", "WV10"),
+    # East of England
+    "E06000031": ("PE1", "PE2", "PE4"), "E06000032": ("LU1", "LU2", "LU4"), "E06000033": ("SS0", "SS1", "SS2"),
+    "E07000008": ("CB1", "CB2", "CB4"), "E07000071": ("CO1", "CO2", "CO4"), "E07000148": ("NR1", "NR2", "NR3"),
+    "E07000202": ("IP1", "IP3", "IP4"),
+    # London
+    "E09000003": ("EN5", "N3", "NW4"), "E09000005": ("HA9", "NW10"), "E09000007": ("NW1", "NW3", "NW5"),
+    "E09000008": ("CR0", "CR2", "CR7"), "E09000012": ("E5", "E8", "N16"), "E09000019": ("N1", "N7", "N19"),
+    "E09000022": ("SE11", "SW2", "SW9"), "E09000025": ("E6", "E13", "E15"), "E09000028": ("SE1", "SE15", "SE17"),
+    "E09000030": ("E1", "E3", "E14"), "E09000033": ("NW8", "SW1P", "W2"),
+    # South East
+    "E06000035": ("ME1", "ME4", "ME7"), "E06000038": ("RG1", "RG2", "RG30"), "E06000042": ("MK6", "MK9", "MK13"),
+    "E06000043": ("BN1", "BN2", "BN3"), "E06000044": ("PO1", "PO4", "PO5"), "E06000045": ("SO14", "SO15", "SO17"),
+    "E06000046": ("PO30", "PO33", "PO36"), "E06000060": ("HP11", "HP19", "HP20"), "E07000106": ("CT1", "CT2", "CT5"),
+    "E07000178": ("OX1", "OX3", "OX4"), "E07000209": ("GU1", "GU2", "GU4"),
+    # South West
+    "E06000022": ("BA1", "BA2"), "E06000023": ("BS1", "BS3", "BS5"), "E06000026": ("PL1", "PL4", "PL5"),
+    "E06000030": ("SN1", "SN2", "SN25"), "E06000052": ("PL31", "TR1", "TR18"), "E06000058": ("BH1", "BH15", "BH23"),
+    "E06000066": ("BA20", "TA1", "TA6"), "E07000041": ("EX1", "EX2", "EX4"),
+    # Wales
+    "W06000002": ("LL53", "LL55", "LL57"), "W06000006": ("LL11", "LL12", "LL13"), "W06000011": ("SA1", "SA2", "SA5"),
+    "W06000015": ("CF10", "CF11", "CF24"), "W06000016": ("CF37", "CF40", "CF44"), "W06000022": ("NP19", "NP20"),
+    # Scotland
+    "S12000017": ("IV1", "IV2", "PH33"), "S12000033": ("AB10", "AB11", "AB24"), "S12000036": ("EH1", "EH6", "EH11"),
+    "S12000042": ("DD1", "DD3", "DD4"), "S12000047": ("KY1", "KY12", "KY16"), "S12000049": ("G1", "G31", "G42"),
+    # Northern Ireland
+    "N09000002": ("BT32", "BT61", "BT66"), "N09000003": ("BT1", "BT7", "BT12"), "N09000005": ("BT47", "BT48", "BT82"),
+    "N09000007": ("BT27", "BT28"), "N09000010": ("BT30", "BT34", "BT35"),
+}
+POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"  # the format of a UK postcode
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters an inward code uses (never C, I, K, M, O or V)
+
+# Small areas: LSOAs (England and Wales) of about PEOPLE_PER_SMALL_AREA residents each (Census 2021: 59.6 million
+# people in 35,672 LSOAs), numbered from FIRST_DEMO_SMALL_AREA, above the last real LSOA 2021 code (about E01035700 and
+# W01002040), so that a demo code can never be a real area's.
+PEOPLE_PER_SMALL_AREA = 1_670
+FIRST_DEMO_SMALL_AREA = 40_000
+LAST_REAL_SMALL_AREA = {"E01": 35_700, "W01": 2_040}
+
 
 
 @dataclass(frozen=True)
@@ -255,11 +316,10 @@ def _organisations(settings: DemoSettings, districts: pl.DataFrame) -> pl.DataFr
         .select(pl.when(pl.col("k") == 0).then("name").otherwise(pl.format("{} ({})", "name", pl.col("k") + 1)))
         .to_series()
     )
-    outward = np.char.add(
-        np.char.upper(np.array([p[:2] for p in place])), (rng.integers(1, 30, n)).astype(str)
-    )
-    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-    inward = np.char.add(np.char.add(rng.integers(1, 10, n).astype(str), letters[rng.integers(0, 20, n)]), letters[rng.integers(0, 20, n)])
+    areas = [OUTWARD_CODES[code] for code in districts["gss_code"]]
+    outward = np.array([areas[d][k % len(areas[d])] for d, k in zip(district, rng.integers(0, 6, n))])
+    letters = np.array(list(INWARD_LETTERS))
+    inward = np.char.add(np.char.add(rng.integers(0, 10, n).astype(str), letters[rng.integers(0, 20, n)]), letters[rng.integers(0, 20, n)])
     period_end = np.array([dt.date(2024, 3, 31), dt.date(2025, 3, 31), dt.date(2025, 12, 31)], dtype="datetime64[D]")[
         rng.integers(0, 3, n)
     ]
@@ -774,13 +834,17 @@ def _issue_events(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.Da
 
 
 def _lsoa_lookup(settings: DemoSettings, districts: pl.DataFrame) -> pl.DataFrame:
-    """Synthetic small areas (codes in an unused E01/W01 range) for English and Welsh districts, ONS column names."""
+    """Synthetic small areas for English and Welsh districts, one per PEOPLE_PER_SMALL_AREA residents, in real LSOA
+    format but numbered above the real codes; ONS column names, and names as ONS gives them (district, MSOA number,
+    letter)."""
     rows = []
-    for i, d in enumerate(districts.filter(pl.col("nation_code").is_in(["E92000001", "W92000004"])).iter_rows(named=True)):
+    number = {"E01": FIRST_DEMO_SMALL_AREA, "W01": FIRST_DEMO_SMALL_AREA}
+    for d in districts.filter(pl.col("nation_code").is_in(["E92000001", "W92000004"])).iter_rows(named=True):
         prefix = "E01" if d["gss_code"].startswith("E") else "W01"
-        for k in range(3):
-            rows.append({"LSOA21CD": f"{prefix}09{i:03d}{k}", "LSOA21NM": f"{d['name']} {k + 1:03d}A",
+        for k in range(round(d["population"] / PEOPLE_PER_SMALL_AREA)):
+            rows.append({"LSOA21CD": f"{prefix}{number[prefix]:06d}", "LSOA21NM": f"{d['name']} {k // 5 + 1:03d}{'ABCDE'[k % 5]}",
                          "LAD23CD": d["gss_code"], "LAD23NM": d["name"]})
+            number[prefix] += 1
     return pl.DataFrame(rows)
 
 

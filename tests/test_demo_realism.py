@@ -3,7 +3,10 @@ its named constants, with its source beside it in etl/demo.py)."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import re
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -11,6 +14,11 @@ import pytest
 
 from tests.conftest import DemoInbox, generated_records
 from etl import demo, periods
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +106,37 @@ def test_funders_share_the_value_as_their_groups_do(demo_sizes) -> None:
     share = {g: v / value["amount_awarded"].sum() for g, v in value.iter_rows()}
     for group, expected in demo.FUNDER_VALUE_SHARE.items():
         assert abs(share[group] - expected) <= 0.05, (group, share)
+
+
+# --- places -----------------------------------------------------------------------------------------------------
+
+
+def test_postcodes_are_real_format_and_in_their_districts_postcode_areas(demo_inbox: DemoInbox, generated) -> None:
+    register = read_csv(demo_inbox.path / "organisations" / "register.csv")
+    assert len(register) == demo_inbox.summary.rows["organisations"]
+    wrong = [(r["postcode"], r["local_authority_code"]) for r in register
+             if not re.match(demo.POSTCODE, r["postcode"])
+             or r["postcode"].split(" ")[0] not in demo.OUTWARD_CODES[r["local_authority_code"]]]
+    assert wrong == []
+    assert set(demo.OUTWARD_CODES) == set(demo._districts()["gss_code"])
+    # the award records carry the same postcodes
+    records, _, _ = generated
+    assert records["recipient_postcode"].str.contains(demo.POSTCODE).all()
+
+
+def test_small_areas_are_real_format_above_the_real_codes_and_sized_by_population(demo_inbox: DemoInbox) -> None:
+    lookup = read_csv(demo_inbox.path / "reference" / "lsoa21_to_lad23_demo.csv")
+    codes = [r["LSOA21CD"] for r in lookup]
+    assert len(codes) == len(set(codes))
+    assert [c for c in codes if not re.match(r"^(E01|W01)\d{6}$", c)] == []
+    for prefix, last_real in demo.LAST_REAL_SMALL_AREA.items():
+        numbers = [int(c[3:]) for c in codes if c.startswith(prefix)]
+        assert numbers and min(numbers) >= demo.FIRST_DEMO_SMALL_AREA > last_real
+    assert all(r["LSOA21CD"][0] == r["LAD23CD"][0] for r in lookup)  # English areas in English districts, Welsh in Welsh
+    count = {}
+    for r in lookup:
+        count[r["LAD23CD"]] = count.get(r["LAD23CD"], 0) + 1
+    districts = demo._districts().filter(pl.col("nation_code").is_in(["E92000001", "W92000004"]))
+    expected = {code: round(pop / demo.PEOPLE_PER_SMALL_AREA) for code, pop in districts.select("gss_code", "population").iter_rows()}
+    assert count == expected
+    assert sum(count.values()) > 10_000  # about 15,000 small areas for 25 million people
