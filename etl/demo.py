@@ -192,6 +192,13 @@ PEOPLE_PER_SMALL_AREA = 1_670
 FIRST_DEMO_SMALL_AREA = 40_000
 LAST_REAL_SMALL_AREA = {"E01": 35_700, "W01": 2_040}
 
+# Engagement meetings. The sector asked for departmental action plans "with a set number of engagement meetings"
+# (NCVO and ACEVO's report on the Covenant's engagement exercise), so a return made once a body has adopted its plan
+# commits to meetings, but for NO_MEETINGS_AFTER_PLAN_RATE of them; before its plan, a body commits to some in
+# MEETINGS_BEFORE_PLAN_RATE of its returns (engagement it already runs). Both are assumptions: no returns exist yet.
+NO_MEETINGS_AFTER_PLAN_RATE = 0.05
+MEETINGS_BEFORE_PLAN_RATE = 0.5
+
 
 
 @dataclass(frozen=True)
@@ -695,9 +702,11 @@ def _return_workbooks(settings: DemoSettings, body: dict, org_ids: np.ndarray, o
                 c[3] = "met" if rng.random() < (0.8 if improver else 0.45 if laggard else 0.65) else "missed"
             else:
                 c[3] = rng.choice(["on track", "at risk", "not started"], p=[0.7, 0.2, 0.1] if not laggard else [0.4, 0.4, 0.2])
-        committed = int(rng.integers(3, 13)) if adopted else 0
+        # engagement meetings: an adopted plan sets a number (rarely none); some bodies commit to meetings before one
+        commits = rng.random() >= NO_MEETINGS_AFTER_PLAN_RATE if adopted else rng.random() < MEETINGS_BEFORE_PLAN_RATE
+        committed = int(rng.integers(2, 13)) if commits else 0
         held_rate = 0.9 if improver else 0.5 if laggard else 0.75
-        held = int(min(committed + 2, rng.binomial(committed, held_rate) + rng.integers(0, 2))) if adopted else int(rng.integers(0, 3))
+        held = int(rng.binomial(committed, held_rate) + rng.integers(0, 2)) if committed else int(rng.integers(0, 3))
         rejected = int(rng.integers(0, 120)) if central else int(rng.integers(0, 40))
         feedback_rate = 0.3 + (0.5 if improver else 0.1 if laggard else 0.3) * (1 if adopted else 0.3)
         foi = int(rng.integers(0, 30))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import math
 import re
 from pathlib import Path
 
@@ -13,12 +14,19 @@ import polars as pl
 import pytest
 
 from tests.conftest import DemoInbox, generated_records
+from data_contracts import load_contract
 from etl import demo, periods
+from etl.sources.files import open_workbook, read_sheet
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def within(rate: float, n: int) -> float:
+    """The most a share drawn at `rate` from `n` records should come to: the rate and three standard errors."""
+    return rate + 3 * math.sqrt(rate * (1 - rate) / n)
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +148,34 @@ def test_small_areas_are_real_format_above_the_real_codes_and_sized_by_populatio
     expected = {code: round(pop / demo.PEOPLE_PER_SMALL_AREA) for code, pop in districts.select("gss_code", "population").iter_rows()}
     assert count == expected
     assert sum(count.values()) > 10_000  # about 15,000 small areas for 25 million people
+
+
+# --- returns ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def return_summaries(demo_inbox: DemoInbox) -> pl.DataFrame:
+    """The Summary sheet of every return in the demo inbox, by field name."""
+    summary = load_contract("returns").dataset("return_summary")
+    titles = {f.title: f.name for f in summary.fields}
+    rows = []
+    for p in sorted((demo_inbox.path / "returns").iterdir()):
+        sheet = read_sheet(open_workbook(p, p.name), p.name, summary.physical_name)
+        rows.append({titles[k]: v for k, v in sheet.row(0, named=True).items() if k in titles})
+    return pl.DataFrame(rows, infer_schema_length=None).with_columns(
+        pl.col("meetings_committed", "meetings_held").cast(pl.Int64))
+
+
+def test_a_body_with_a_plan_commits_to_engagement_meetings(return_summaries: pl.DataFrame) -> None:
+    adopted = return_summaries.filter(pl.col("action_plan_published") == "Yes")
+    before = return_summaries.filter(pl.col("action_plan_published") == "No")
+    assert adopted.height > 200 and before.height > 200
+    none = (adopted["meetings_committed"] == 0).sum()
+    assert 0 < none <= within(demo.NO_MEETINGS_AFTER_PLAN_RATE, adopted.height) * adopted.height, (none, adopted.height)
+    # some bodies commit to meetings before their plan
+    assert (before["meetings_committed"] > 0).mean() >= demo.MEETINGS_BEFORE_PLAN_RATE / 2
+    # meetings held vary, and sometimes exceed those committed
+    held = return_summaries["meetings_held"]
+    assert held.n_unique() >= 8
+    assert 0 < (return_summaries.filter(pl.col("meetings_committed") > 0)
+                .select((pl.col("meetings_held") > pl.col("meetings_committed")).mean()).item() < 0.5)
