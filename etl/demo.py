@@ -10,6 +10,10 @@ Writes, under the inbox folder:
 Patterns: 2024-25 is the baseline; after the Covenant (2025-26 Q2) some bodies improve (longer awards, more paid in
 advance, fewer advocacy clauses, consultations of 12 weeks, faster resolution) and some lag; smaller organisations
 get smaller and shorter awards. A configurable share of records carries the defects real files have.
+
+Realism: amounts, funders and recipients follow published UK proportions (the constants under "proportions like
+real UK data", each with its source or marked as an assumption); postcodes and small-area codes have real formats,
+the small areas numbered where no real one is; tests/test_demo_realism.py holds the demo to those bounds.
 """
 
 from __future__ import annotations
@@ -199,6 +203,13 @@ LAST_REAL_SMALL_AREA = {"E01": 35_700, "W01": 2_040}
 NO_MEETINGS_AFTER_PLAN_RATE = 0.05
 MEETINGS_BEFORE_PLAN_RATE = 0.5
 
+# Issue timelines (assumptions: the mechanism is new and no log of it is published). Acknowledged after a log-normal
+# number of hours with this median; a resolved issue is closed the same day (CLOSED_SAME_DAY_RATE), 1 to
+# CLOSING_DAYS_MAX days later, or not yet (NOT_CLOSED_RATE).
+ACKNOWLEDGED_MEDIAN_HOURS = 30
+CLOSED_SAME_DAY_RATE = 0.25
+NOT_CLOSED_RATE = 0.08
+CLOSING_DAYS_MAX = 30
 
 
 @dataclass(frozen=True)
@@ -769,6 +780,20 @@ def _return_workbooks(settings: DemoSettings, body: dict, org_ids: np.ndarray, o
 # --- issues -------------------------------------------------------------------------------------------------------
 
 
+def _hours(hours: float) -> np.timedelta64:
+    return np.timedelta64(int(hours * 3600), "s")
+
+
+def _closing(rng: np.random.Generator, resolved: np.datetime64) -> np.datetime64 | None:
+    """When a resolved issue is closed: the same day, some days later, or not yet (None)."""
+    draw = rng.random()
+    if draw < NOT_CLOSED_RATE:
+        return None
+    if draw < NOT_CLOSED_RATE + CLOSED_SAME_DAY_RATE:
+        return resolved + _hours(rng.uniform(0, 6))
+    return resolved + np.timedelta64(int(rng.integers(1, CLOSING_DAYS_MAX + 1)), "D")
+
+
 def _issue_events(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.DataFrame, summary: DemoSummary) -> pl.DataFrame:
     n = max(60, settings.awards // 40)
     rng = _rng(settings.seed, "issues")
@@ -807,19 +832,25 @@ def _issue_events(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.Da
                 "reporter_id": reporter[i]}
         events = [("raised", raised[i], f"Concern raised about {categories[category[i]]} by an organisation")]
         t = raised[i]
-        if rng.random() < 0.9:
-            events.append(("acknowledged", t + np.timedelta64(int(rng.integers(1, 10)), "D"), None))
-        if rng.random() < 0.15:
-            events.append(("escalated", t + np.timedelta64(int(rng.integers(10, 40)), "D"), None))
         end = t + np.timedelta64(int(resolve_days[i]), "D")
+        decided = t + np.timedelta64(int(rng.integers(2, 30)), "D") if outcome[i] == 1 else end  # withdrawn or resolved
+        # acknowledgement and escalation come before the issue is decided, or not at all
+        if rng.random() < 0.9 and (acknowledged := t + _hours(rng.lognormal(np.log(ACKNOWLEDGED_MEDIAN_HOURS), 1.0))) < decided:
+            events.append(("acknowledged", acknowledged, None))
+        if rng.random() < 0.15 and (escalated := t + np.timedelta64(int(rng.integers(10, 40)), "D")) < decided:
+            events.append(("escalated", escalated, None))
         if outcome[i] == 1:
-            events.append(("withdrawn", t + np.timedelta64(int(rng.integers(2, 30)), "D"), None))
+            events.append(("withdrawn", decided, None))
         else:
             events.append(("resolved", end, None))
-            events.append(("closed", end + np.timedelta64(7, "D"), None))
-            if outcome[i] == 2:
-                back = end + np.timedelta64(int(rng.integers(10, 40)), "D")
-                events += [("reopened", back, "Issue reopened"), ("resolved", back + np.timedelta64(int(rng.integers(5, 60)), "D"), None)]
+            closed = _closing(rng, end)
+            events += [("closed", closed, None)] if closed is not None else []
+            if outcome[i] == 2:  # reopened once closed (or resolved), then resolved and perhaps closed again
+                back = (end if closed is None else closed) + np.timedelta64(int(rng.integers(10, 40)), "D")
+                again = back + np.timedelta64(int(rng.integers(5, 60)), "D")
+                events += [("reopened", back, "Issue reopened"), ("resolved", again, None)]
+                closed = _closing(rng, again)
+                events += [("closed", closed, None)] if closed is not None else []
         for k, (kind, when, text) in enumerate(sorted(events, key=lambda e: e[1])):
             if when <= as_of:
                 rows.append(base | {"event_id": f"{ref}-E{k + 1}", "event_type": kind, "occurred_at": when.astype("datetime64[us]").item(), "summary": text})

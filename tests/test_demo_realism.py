@@ -179,3 +179,36 @@ def test_a_body_with_a_plan_commits_to_engagement_meetings(return_summaries: pl.
     assert held.n_unique() >= 8
     assert 0 < (return_summaries.filter(pl.col("meetings_committed") > 0)
                 .select((pl.col("meetings_held") > pl.col("meetings_committed")).mean()).item() < 0.5)
+
+
+# --- issues -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def issue_lives(demo_inbox: DemoInbox) -> pl.DataFrame:
+    """Each issue's events in order, with when it was raised, first acknowledged, first resolved and first closed."""
+    fields = {f.title: f.name for f in load_contract("issue_events").dataset("issue_events").fields}
+    events = pl.concat([pl.read_csv(p, infer_schema_length=0).rename(fields) for p in sorted((demo_inbox.path / "issues").iterdir())])
+    events = events.with_columns(pl.col("occurred_at").str.to_datetime()).sort("issue_ref", "occurred_at", "event_id")
+    first = lambda kind: pl.col("occurred_at").filter(pl.col("event_type") == kind).first().alias(kind)  # noqa: E731
+    return events.group_by("issue_ref").agg(first("raised"), first("acknowledged"), first("resolved"), first("closed"),
+                                            pl.col("event_type").str.join(",").alias("sequence"))
+
+
+def test_issues_are_closed_after_varied_gaps_and_some_not_yet(demo_inbox: DemoInbox, issue_lives: pl.DataFrame) -> None:
+    # the planted defect moves a resolution to before the raising: those issues are left aside
+    resolved = issue_lives.filter(pl.col("resolved") >= pl.col("raised"))
+    gaps = resolved.select(((pl.col("closed") - pl.col("resolved")).dt.total_hours() // 24).alias("days"))["days"]
+    assert gaps.drop_nulls().n_unique() > 3, gaps.value_counts()
+    assert 0 in gaps.to_list()  # closed the same day
+    assert gaps.drop_nulls().max() <= demo.CLOSING_DAYS_MAX
+    assert gaps.null_count() > 0  # resolved, not closed yet
+    # acknowledgement times vary, from hours to days
+    hours = issue_lives.select((pl.col("acknowledged") - pl.col("raised")).dt.total_hours().alias("h"))["h"].drop_nulls()
+    assert hours.min() < 24 < hours.max() and hours.n_unique() > 10
+
+
+def test_no_event_follows_a_closing_or_withdrawal_but_a_reopening(issue_lives: pl.DataFrame) -> None:
+    after_final = issue_lives.filter(pl.col("sequence").str.contains(r"(closed|withdrawn),(acknowledged|escalated|resolved|withdrawn|closed)"))
+    # only the planted defect (a resolution stamped 400 days early) may put events out of order
+    assert after_final.filter(pl.col("resolved") >= pl.col("raised")).height == 0, after_final["sequence"].to_list()
