@@ -190,8 +190,8 @@ def issue_lives(demo_inbox: DemoInbox) -> pl.DataFrame:
     fields = {f.title: f.name for f in load_contract("issue_events").dataset("issue_events").fields}
     events = pl.concat([pl.read_csv(p, infer_schema_length=0).rename(fields) for p in sorted((demo_inbox.path / "issues").iterdir())])
     events = events.with_columns(pl.col("occurred_at").str.to_datetime()).sort("issue_ref", "occurred_at", "event_id")
-    first = lambda kind: pl.col("occurred_at").filter(pl.col("event_type") == kind).first().alias(kind)  # noqa: E731
-    return events.group_by("issue_ref").agg(first("raised"), first("acknowledged"), first("resolved"), first("closed"),
+    return events.group_by("issue_ref").agg(*[pl.col("occurred_at").filter(pl.col("event_type") == kind).first().alias(kind)
+                                              for kind in ("raised", "acknowledged", "resolved", "closed")],
                                             pl.col("event_type").str.join(",").alias("sequence"))
 
 
