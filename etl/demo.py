@@ -10,6 +10,10 @@ Writes, under the inbox folder:
 Patterns: 2024-25 is the baseline; after the Covenant (2025-26 Q2) some bodies improve (longer awards, more paid in
 advance, fewer advocacy clauses, consultations of 12 weeks, faster resolution) and some lag; smaller organisations
 get smaller and shorter awards. A configurable share of records carries the defects real files have.
+
+Realism: amounts, funders and recipients follow published UK proportions (the constants under "proportions like
+real UK data", each with its source or marked as an assumption); postcodes and small-area codes have real formats,
+the small areas numbered where no real one is; tests/test_demo_realism.py holds the demo to those bounds.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import polars as pl
 
 from data_contracts import load_contract
 from etl import periods, reference
+from etl.settings import DEFAULT_DEMO_AWARDS
 from etl.xlsx import write_workbook
 
 Progress = Callable[[str, int], None]
@@ -60,6 +65,8 @@ ISSUE_CATEGORIES = {
 }
 FUNDING_COLUMNS = [f for f in load_contract("funding").dataset("grants").fields]
 PRACTICE_FIELDS = ("paid_in_advance", "full_cost_recovery", "advocacy_restriction_clause")
+# Within each group of funders below, how many awards a body of each type makes, relative to the others (an
+# assumption; each body's share also varies at random).
 BODY_TYPE_WEIGHT = {
     "ministerial_department": 4.0,
     "non_ministerial_department": 0.6,
@@ -70,16 +77,144 @@ BODY_TYPE_WEIGHT = {
     "integrated_care_board": 1.2,
     "police_and_crime_commissioner": 0.8,
 }
-BODY_TYPE_AMOUNT = {
-    "ministerial_department": 2.5,
-    "non_ministerial_department": 1.0,
-    "executive_agency": 1.2,
-    "non_departmental_public_body": 1.5,
-    "local_authority": 0.5,
-    "combined_authority": 1.2,
-    "integrated_care_board": 1.0,
-    "police_and_crime_commissioner": 0.6,
+
+# --- proportions like real UK data ---------------------------------------------------------------------------------
+# The demo's awards are a sample: their total grows with --awards. The figures below fix their shape.
+
+# Funders' shares of grant value. UKGrantmaking 2024 (360Giving), 2022-23: central government £3.03bn to the
+# voluntary and community sector, National Lottery distributors £2.36bn (civilsociety.co.uk, 25 June 2024), local
+# authorities and devolved governments "over £1 billion" (ukgrantmaking.org/report/2024/the-grantmaking-picture).
+FUNDER_VALUE_SHARE = {"central": 0.47, "lottery": 0.37, "local": 0.16}
+# Size of a group's awards to the same recipient, relative to the lottery's. An assumption (no published figure):
+# councils' and other local bodies' community grant schemes make small awards; departments' programmes larger ones.
+FUNDER_AWARD_SIZE = {"central": 1.5, "lottery": 1.0, "local": 0.5}
+LOTTERY_DISTRIBUTORS = ("NLCF", "NLHF", "ACE", "SPORTENG")  # they distribute National Lottery money (with grant-in-aid)
+LOCAL_BODY_TYPES = ("local_authority", "combined_authority", "integrated_care_board", "police_and_crime_commissioner")
+# Bodies whose remit is not grant-making to civil society in UK places: they make no awards in the demo.
+NOT_LOCAL_GRANT_MAKERS = {
+    "overseas work, trade or export finance: their grants, where they make any, fund work abroad or firms":
+        ("FCDO", "BRITCOUNCIL", "UKEF", "DBT"),
+    "tax, public finance and regulation: they collect, supervise or license, and make no community grants":
+        ("HMT", "HMRC", "CMA", "OFGEM", "OFQUAL", "OFSTED", "FSA", "TPR", "MHRA", "CQC", "HSE", "CCEW"),
+    "prosecution, courts, legal services and compensation: they pay individuals or buy services by contract":
+        ("AGO", "OAGS", "CPS", "SFO", "GLD", "HMCTS", "OPG", "CICA", "LAA", "PAROLE", "IOPC"),
+    "registers, licensing, inspection and the government's own estate and buying":
+        ("CH", "INSS", "DVLA", "DVSA", "GPA", "CCS", "PINS", "STA", "DBS", "OLHC", "OLHL"),
 }
+NOT_LOCAL = frozenset(code for codes in NOT_LOCAL_GRANT_MAKERS.values() for code in codes)
+
+# Organisations by income band (micro .. super-major), share by number. NCVO UK Civil Society Almanac 2014
+# (2011/12): micro 51.1%, small 32.8%, medium 13.2%, large 2.6%, major and super-major 0.3%; the super-majors are
+# 42 of about 166,000 (NCVO Almanac 2017), 0.025%.
+REGISTER_SIZE_SHARES = (0.511, 0.328, 0.132, 0.026, 0.00275, 0.00025)
+INCOME_RANGE = (1_000, 1_000_000_000)  # the smallest and largest incomes drawn (NCVO 2024: micro median £3,400)
+# Larger organisations win more awards: an organisation's chance goes with income ** RECIPIENT_INCOME_POWER, set
+# (with the award sizes below) so that about a fifth of award value goes to organisations with incomes under £1m, as
+# NCVO found of government grants to charities ("about a fifth", NCVO Almanac 2017 data, blogs.ncvo.org.uk
+# 2017-10-03); the demo's share at DEMO_SIZES stays within GRANT_VALUE_SHARE_UNDER_1M.
+RECIPIENT_INCOME_POWER = 0.45
+GRANT_VALUE_SHARE_UNDER_1M = (0.15, 0.30)
+# An award is a share of its recipient's income that falls as income grows: AWARD_SCALE * income ** AWARD_INCOME_POWER,
+# times the funder's award size and a log-normal spread. The median award comes to about £1,300 to a micro group (a
+# large part of its year), £4,400 to a small charity, £14,000 to a medium one, £46,000 to a large one and £480,000
+# to a super-major, £10,000 over all, with a long right tail (a mean near £45,000). Grants of £300 to £20,000 are
+# National Lottery Awards for All's range (tnlcommunityfund.org.uk, 2023); 360Giving found a median Covid grant of
+# about £5,000 for up to six months and £10,000 for about a year (covidresearch.threesixtygiving.org).
+AWARD_SCALE = 25.0
+AWARD_INCOME_POWER = 0.5
+AWARD_SPREAD = 0.8  # sigma of the log-normal spread of an award around its median
+# Where an award's work happens: in its recipient's own district for most awards to small organisations ("nearly
+# 80%" of micro and small charities work at a local level: NCVO Almanac 2017 and 2018, quoted by 360Giving,
+# 22 June 2018), less often the larger the organisation (the larger ones work nationally: NCVO Almanac 2023); the
+# shares for medium to super-major organisations are assumptions. By band, micro .. super-major.
+HOME_DISTRICT_SHARE = (0.85, 0.85, 0.7, 0.5, 0.3, 0.2)
+# An organisation's awards in a financial year come to no more than its latest income, but for this share of
+# organisation-years. An assumption, not a published rate: a capital grant (a building, a minibus) or an
+# organisation that has grown since its last accounts.
+GRANTS_ABOVE_INCOME_RATE = 0.03
+# Grant value a head of population a year. Public funders give civil society about £6.4bn a year across the UK
+# (UKGrantmaking 2024, above: £3.03bn + £2.36bn + £1bn) among 68.3 million people (ONS, mid-2023): about £94 a head.
+# The demo's awards stay under that at the sizes the project builds (20,000, the default, to 100,000 for
+# `make serve`), and above GRANTS_PER_HEAD_MIN (a choice, not a source: a demo with pounds a head, not pence).
+GRANTS_PER_HEAD_MAX = 94.0
+GRANTS_PER_HEAD_MIN = 2.0
+DEMO_SIZES = (DEFAULT_DEMO_AWARDS, 100_000)  # the default --awards, and the Makefile's AWARDS (`make serve`)
+
+# Real postcode districts (outward codes) in each demo district, for the organisations' postcodes; the inward code
+# (sector and unit) is drawn at random, so a postcode has the real format and area but need not exist.
+OUTWARD_CODES = {
+    # North East
+    "E06000002": ("TS1", "TS3", "TS5"), "E06000047": ("DH1", "DH7", "DL14"), "E06000057": ("NE46", "NE61", "NE66"),
+    "E08000021": ("NE1", "NE4", "NE6"), "E08000024": ("SR1", "SR2", "SR4"), "E08000037": ("NE8", "NE9", "NE10"),
+    # North West
+    "E06000009": ("FY1", "FY2", "FY3"), "E06000049": ("CW1", "CW12", "SK11"), "E06000063": ("CA1", "CA14", "CA28"),
+    "E06000064": ("LA9", "LA14", "CA11"), "E07000121": ("LA1", "LA3", "LA4"), "E07000123": ("PR1", "PR2"),
+    "E08000001": ("BL1", "BL2", "BL3"), "E08000003": ("M1", "M13", "M14"), "E08000006": ("M5", "M6", "M7"),
+    "E08000010": ("WN1", "WN2", "WN5"), "E08000012": ("L1", "L4", "L8"),
+    # Yorkshire and the Humber
+    "E06000010": ("HU1", "HU3", "HU5"), "E06000014": ("YO1", "YO10", "YO24"), "E06000065": ("HG1", "YO11", "DL7"),
+    "E08000017": ("DN1", "DN2", "DN4"), "E08000032": ("BD1", "BD3", "BD8"), "E08000035": ("LS1", "LS6", "LS9"),
+    "E08000038": ("S70", "S71", "S75"), "E08000039": ("S1", "S2", "S10"),
+    # East Midlands
+    "E06000015": ("DE1", "DE22", "DE23"), "E06000016": ("LE1", "LE2", "LE3"), "E06000018": ("NG1", "NG5", "NG7"),
+    "E06000061": ("NN8", "NN15", "NN17"), "E06000062": ("NN1", "NN2", "NN11"), "E07000138": ("LN1", "LN2", "LN5"),
+    "E07000170": ("NG15", "NG17"),
+    # West Midlands
+    "E06000019": ("HR1", "HR2", "HR4"), "E06000021": ("ST1", "ST4", "ST6"), "E06000051": ("SY1", "SY3", "SY11"),
+    "E07000222": ("CV31", "CV32", "CV34"), "E08000025": ("B5", "B11", "B23"), "E08000026": ("CV1", "CV2", "CV6"),
+    "E08000028": ("B66", "B69", "B70"), "E08000031": ("WV1", "WV2", "WV10"),
+    # East of England
+    "E06000031": ("PE1", "PE2", "PE4"), "E06000032": ("LU1", "LU2", "LU4"), "E06000033": ("SS0", "SS1", "SS2"),
+    "E07000008": ("CB1", "CB2", "CB4"), "E07000071": ("CO1", "CO2", "CO4"), "E07000148": ("NR1", "NR2", "NR3"),
+    "E07000202": ("IP1", "IP3", "IP4"),
+    # London
+    "E09000003": ("EN5", "N3", "NW4"), "E09000005": ("HA9", "NW10"), "E09000007": ("NW1", "NW3", "NW5"),
+    "E09000008": ("CR0", "CR2", "CR7"), "E09000012": ("E5", "E8", "N16"), "E09000019": ("N1", "N7", "N19"),
+    "E09000022": ("SE11", "SW2", "SW9"), "E09000025": ("E6", "E13", "E15"), "E09000028": ("SE1", "SE15", "SE17"),
+    "E09000030": ("E1", "E3", "E14"), "E09000033": ("NW8", "SW1P", "W2"),
+    # South East
+    "E06000035": ("ME1", "ME4", "ME7"), "E06000038": ("RG1", "RG2", "RG30"), "E06000042": ("MK6", "MK9", "MK13"),
+    "E06000043": ("BN1", "BN2", "BN3"), "E06000044": ("PO1", "PO4", "PO5"), "E06000045": ("SO14", "SO15", "SO17"),
+    "E06000046": ("PO30", "PO33", "PO36"), "E06000060": ("HP11", "HP19", "HP20"), "E07000106": ("CT1", "CT2", "CT5"),
+    "E07000178": ("OX1", "OX3", "OX4"), "E07000209": ("GU1", "GU2", "GU4"),
+    # South West
+    "E06000022": ("BA1", "BA2"), "E06000023": ("BS1", "BS3", "BS5"), "E06000026": ("PL1", "PL4", "PL5"),
+    "E06000030": ("SN1", "SN2", "SN25"), "E06000052": ("PL31", "TR1", "TR18"), "E06000058": ("BH1", "BH15", "BH23"),
+    "E06000066": ("BA20", "TA1", "TA6"), "E07000041": ("EX1", "EX2", "EX4"),
+    # Wales
+    "W06000002": ("LL53", "LL55", "LL57"), "W06000006": ("LL11", "LL12", "LL13"), "W06000011": ("SA1", "SA2", "SA5"),
+    "W06000015": ("CF10", "CF11", "CF24"), "W06000016": ("CF37", "CF40", "CF44"), "W06000022": ("NP19", "NP20"),
+    # Scotland
+    "S12000017": ("IV1", "IV2", "PH33"), "S12000033": ("AB10", "AB11", "AB24"), "S12000036": ("EH1", "EH6", "EH11"),
+    "S12000042": ("DD1", "DD3", "DD4"), "S12000047": ("KY1", "KY12", "KY16"), "S12000049": ("G1", "G31", "G42"),
+    # Northern Ireland
+    "N09000002": ("BT32", "BT61", "BT66"), "N09000003": ("BT1", "BT7", "BT12"), "N09000005": ("BT47", "BT48", "BT82"),
+    "N09000007": ("BT27", "BT28"), "N09000010": ("BT30", "BT34", "BT35"),
+}
+POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"  # the format of a UK postcode
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters an inward code uses (never C, I, K, M, O or V)
+
+# Small areas: LSOAs (England and Wales) of about PEOPLE_PER_SMALL_AREA residents each (Census 2021: 59.6 million
+# people in 35,672 LSOAs), numbered from FIRST_DEMO_SMALL_AREA, above the last real LSOA 2021 code (about E01035700 and
+# W01002040), so that a demo code can never be a real area's.
+PEOPLE_PER_SMALL_AREA = 1_670
+FIRST_DEMO_SMALL_AREA = 40_000
+LAST_REAL_SMALL_AREA = {"E01": 35_700, "W01": 2_040}
+
+# Engagement meetings. The sector asked for departmental action plans "with a set number of engagement meetings"
+# (NCVO and ACEVO's report on the Covenant's engagement exercise), so a return made once a body has adopted its plan
+# commits to meetings, but for NO_MEETINGS_AFTER_PLAN_RATE of them; before its plan, a body commits to some in
+# MEETINGS_BEFORE_PLAN_RATE of its returns (engagement it already runs). Both are assumptions: no returns exist yet.
+NO_MEETINGS_AFTER_PLAN_RATE = 0.05
+MEETINGS_BEFORE_PLAN_RATE = 0.5
+
+# Issue timelines (assumptions: the mechanism is new and no log of it is published). Acknowledged after a log-normal
+# number of hours with this median; a resolved issue is closed the same day (CLOSED_SAME_DAY_RATE), 1 to
+# CLOSING_DAYS_MAX days later, or not yet (NOT_CLOSED_RATE).
+ACKNOWLEDGED_MEDIAN_HOURS = 30
+CLOSED_SAME_DAY_RATE = 0.25
+NOT_CLOSED_RATE = 0.08
+CLOSING_DAYS_MAX = 30
 
 
 @dataclass(frozen=True)
@@ -126,13 +261,26 @@ def _bodies(settings: DemoSettings) -> pl.DataFrame:
     n = bodies.height
     trait = rng.choice(len(TRAITS), size=n, p=[0.45, 0.35, 0.20])
     weight = np.array([BODY_TYPE_WEIGHT[t] for t in bodies["body_type"]]) * rng.lognormal(0.0, 0.8, n)
+    weight = np.where(bodies["code"].is_in(NOT_LOCAL).to_numpy(), 0.0, weight)
+    group = np.array(_funder_groups(bodies))
+    award_size = np.array([FUNDER_AWARD_SIZE[g] for g in group])
+    # each group's awards, at its award size, come to its share of the value
+    for name, share in FUNDER_VALUE_SHARE.items():
+        weight[group == name] *= share / FUNDER_AWARD_SIZE[name] / weight[group == name].sum()
     return bodies.with_columns(
         pl.Series("trait", [TRAITS[i] for i in trait]),
         pl.Series("funding_weight", weight),
+        pl.Series("award_size", award_size),
         pl.Series("publishes_practice", rng.random(n) < 0.7),
         pl.Series("format", rng.choice(["json", "csv", "xlsx"], size=n, p=[0.35, 0.5, 0.15])),
         pl.Series("adopts_quarter", np.where(trait == 0, rng.integers(5, 8, n), np.where(trait == 1, rng.integers(7, 10, n), rng.integers(9, 14, n)))),
     )
+
+
+def _funder_groups(bodies: pl.DataFrame) -> list[str]:
+    """Each body's group of funders (FUNDER_VALUE_SHARE): lottery, local or central."""
+    return ["lottery" if code in LOTTERY_DISTRIBUTORS else "local" if body_type in LOCAL_BODY_TYPES else "central"
+            for code, body_type in bodies.select("code", "body_type").iter_rows()]
 
 
 def _districts() -> pl.DataFrame:
@@ -149,9 +297,12 @@ def _organisations(settings: DemoSettings, districts: pl.DataFrame) -> pl.DataFr
     district = rng.choice(districts.height, size=n, p=districts["weight"].to_numpy())
     nation = districts["nation_code"].to_numpy()[district]
     place = districts["name"].to_numpy()[district]
-    # income: a log-normal mixture close to the income profile of funded voluntary organisations
-    income = np.round(np.exp(rng.normal(np.log(70_000), 2.0, n)), 0)
-    income = np.clip(income, 500, 2_000_000_000)
+    # income: a band in the proportions of UK voluntary organisations, then evenly spread (in log) within the band
+    counts = np.floor(np.array(REGISTER_SIZE_SHARES) * n).astype(int)
+    counts[0] += n - counts.sum()  # what rounding leaves goes to the micro band
+    band = rng.permutation(np.repeat(np.arange(len(SIZE_CODES)), counts))
+    edges = np.log(np.concatenate([[INCOME_RANGE[0]], SIZE_LIMITS, [INCOME_RANGE[1]]]))
+    income = np.round(np.exp(rng.uniform(edges[band], edges[band + 1])), 0)
     unknown_income = rng.random(n) < 0.08
     kind = rng.choice(5, size=n, p=[0.52, 0.20, 0.10, 0.10, 0.08])  # charity, charitable company, CIO, CIC, group
     number = 200_000 + rng.choice(1_000_000, size=n, replace=False)
@@ -188,11 +339,10 @@ def _organisations(settings: DemoSettings, districts: pl.DataFrame) -> pl.DataFr
         .select(pl.when(pl.col("k") == 0).then("name").otherwise(pl.format("{} ({})", "name", pl.col("k") + 1)))
         .to_series()
     )
-    outward = np.char.add(
-        np.char.upper(np.array([p[:2] for p in place])), (rng.integers(1, 30, n)).astype(str)
-    )
-    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-    inward = np.char.add(np.char.add(rng.integers(1, 10, n).astype(str), letters[rng.integers(0, 20, n)]), letters[rng.integers(0, 20, n)])
+    areas = [OUTWARD_CODES[code] for code in districts["gss_code"]]
+    outward = np.array([areas[d][k % len(areas[d])] for d, k in zip(district, rng.integers(0, 6, n))])
+    letters = np.array(list(INWARD_LETTERS))
+    inward = np.char.add(np.char.add(rng.integers(0, 10, n).astype(str), letters[rng.integers(0, 20, n)]), letters[rng.integers(0, 20, n)])
     period_end = np.array([dt.date(2024, 3, 31), dt.date(2025, 3, 31), dt.date(2025, 12, 31)], dtype="datetime64[D]")[
         rng.integers(0, 3, n)
     ]
@@ -239,17 +389,15 @@ def _awards(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.DataFram
     laggard = trait == "laggard"
     # recipients: larger organisations win more awards
     income = orgs["latest_income"].fill_null(30_000).to_numpy()
-    org_weight = income**0.3
+    org_weight = income**RECIPIENT_INCOME_POWER
     recipient = rng.choice(orgs.height, size=n, p=org_weight / org_weight.sum())
     band = np.searchsorted(SIZE_LIMITS, income[recipient], side="right")  # 0 micro .. 5 super-major
     smaller = income[recipient] <= reference.SMALLER_ORGANISATION_MAX_INCOME
-    # amounts
-    base = np.array([4_000, 18_000, 70_000, 250_000, 800_000, 2_500_000])[band]
-    type_factor = np.array([BODY_TYPE_AMOUNT[t] for t in bodies["body_type"]])[funder]
-    amount = np.round(base * type_factor * rng.lognormal(0, 0.7, n) / 10) * 10
-    amount = np.maximum(amount, 100)
+    # amounts: a share of the recipient's income, the smaller the larger it is (capped per year below)
+    amount = (AWARD_SCALE * income[recipient] ** AWARD_INCOME_POWER * bodies["award_size"].to_numpy()[funder]
+              * rng.lognormal(0, AWARD_SPREAD, n))
     # length: smaller organisations get shorter awards; improvers lengthen them after the Covenant
-    long_chance = np.array([0.10, 0.20, 0.35, 0.50, 0.60, 0.60])[band] + np.where(improver, 0.25, 0.0) * ramp
+    long_chance = np.array([0.10, 0.20, 0.35, 0.50, 0.60, 0.60])[band] + np.where(improver, 0.35, 0.0) * ramp
     long_chance -= np.where(laggard, 0.05, 0.0)
     is_long = rng.random(n) < long_chance
     duration = np.where(
@@ -260,10 +408,10 @@ def _awards(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.DataFram
     paid_in_advance = rng.random(n) < (0.45 + np.where(improver, 0.3, 0.0) * ramp - np.where(laggard, 0.1, 0.0))
     full_cost = rng.random(n) < (0.30 + 0.1 * ~smaller + np.where(improver, 0.3, 0.0) * ramp)
     advocacy = rng.random(n) < (0.14 - np.where(improver, 0.11, 0.0) * ramp + np.where(laggard, 0.04, 0.0))
-    # beneficiary location: mostly where the recipient is
+    # beneficiary location: where the recipient is, for most awards to small organisations and fewer to large ones
     home = orgs["district_index"].to_numpy()[recipient]
     elsewhere = rng.choice(districts.height, size=n, p=districts["weight"].to_numpy())
-    district = np.where(rng.random(n) < 0.85, home, elsewhere)
+    district = np.where(rng.random(n) < np.array(HOME_DISTRICT_SHARE)[band], home, elsewhere)
     programme = rng.integers(0, 4, n)
     funder_codes = bodies["code"].to_numpy()[funder]
     frame = pl.DataFrame(
@@ -276,6 +424,7 @@ def _awards(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.DataFram
             "planned_start_date": start_date,
             "planned_end_date": end_date,
             "recipient_index": recipient,
+            "recipient_income": income[recipient],
             "district_index": district,
             "programme_index": programme,
             "paid_in_advance": paid_in_advance,
@@ -287,7 +436,22 @@ def _awards(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.DataFram
         pl.format("360G-{}-{}", pl.col("funder_code").str.replace_all("-", ""), pl.int_range(1, pl.len() + 1).over("funder_code").cast(pl.Utf8).str.zfill(7)).alias("grant_id"),
         periods.financial_year_expr("award_date").alias("financial_year"),
     )
-    return frame
+    return _within_income(frame, settings)
+
+
+def _within_income(frame: pl.DataFrame, settings: DemoSettings) -> pl.DataFrame:
+    """Awards scaled down so that an organisation's awards in a financial year come to no more than its income,
+    but for a few organisation-years (GRANTS_ABOVE_INCOME_RATE); amounts in whole tens of pounds, £100 at least."""
+    years = frame.select("recipient_index", "financial_year").unique().sort("recipient_index", "financial_year")
+    years = years.with_columns(pl.Series("above_income", _rng(settings.seed, "above-income").random(years.height) < GRANTS_ABOVE_INCOME_RATE))
+    year_total = pl.col("amount_awarded").sum().over("recipient_index", "financial_year")
+    income = pl.col("recipient_income")
+    scale = pl.when(pl.col("above_income") | (year_total <= income)).then(1.0).otherwise(income / year_total)
+    return (
+        frame.join(years, on=["recipient_index", "financial_year"], how="left", maintain_order="left")
+        .with_columns(((pl.col("amount_awarded") * scale / 10).floor() * 10).clip(lower_bound=100).alias("amount_awarded"))
+        .drop("above_income", "recipient_income")
+    )
 
 
 def _award_records(frame: pl.DataFrame, bodies: pl.DataFrame, districts: pl.DataFrame, orgs: pl.DataFrame,
@@ -514,6 +678,8 @@ def _grants_awarded_value(settings: DemoSettings, body: dict, fy: str, q: int, p
     rng = _rng(settings.seed, "grants_awarded_value", body["code"], fy, q)
     if rng.random() < 0.1:
         return None
+    if body["code"] in NOT_LOCAL:
+        return 0.0  # it makes no awards to civil society in UK places
     coverage = 0.9 if improver and after else 0.5 if laggard else 0.75
     coverage = min(1.0, coverage + rng.normal(0, 0.05))
     return round(published / coverage, -2) if published else float(rng.choice([0, 25000, 120000]))
@@ -552,9 +718,11 @@ def _return_workbooks(settings: DemoSettings, body: dict, org_ids: np.ndarray, o
                 c[3] = "met" if rng.random() < (0.8 if improver else 0.45 if laggard else 0.65) else "missed"
             else:
                 c[3] = rng.choice(["on track", "at risk", "not started"], p=[0.7, 0.2, 0.1] if not laggard else [0.4, 0.4, 0.2])
-        committed = int(rng.integers(3, 13)) if adopted else 0
+        # engagement meetings: an adopted plan sets a number (rarely none); some bodies commit to meetings before one
+        commits = rng.random() >= NO_MEETINGS_AFTER_PLAN_RATE if adopted else rng.random() < MEETINGS_BEFORE_PLAN_RATE
+        committed = int(rng.integers(2, 13)) if commits else 0
         held_rate = 0.9 if improver else 0.5 if laggard else 0.75
-        held = int(min(committed + 2, rng.binomial(committed, held_rate) + rng.integers(0, 2))) if adopted else int(rng.integers(0, 3))
+        held = int(rng.binomial(committed, held_rate) + rng.integers(0, 2)) if committed else int(rng.integers(0, 3))
         rejected = int(rng.integers(0, 120)) if central else int(rng.integers(0, 40))
         feedback_rate = 0.3 + (0.5 if improver else 0.1 if laggard else 0.3) * (1 if adopted else 0.3)
         foi = int(rng.integers(0, 30))
@@ -617,6 +785,20 @@ def _return_workbooks(settings: DemoSettings, body: dict, org_ids: np.ndarray, o
 # --- issues -------------------------------------------------------------------------------------------------------
 
 
+def _hours(hours: float) -> np.timedelta64:
+    return np.timedelta64(int(hours * 3600), "s")
+
+
+def _closing(rng: np.random.Generator, resolved: np.datetime64) -> np.datetime64 | None:
+    """When a resolved issue is closed: the same day, some days later, or not yet (None)."""
+    draw = rng.random()
+    if draw < NOT_CLOSED_RATE:
+        return None
+    if draw < NOT_CLOSED_RATE + CLOSED_SAME_DAY_RATE:
+        return resolved + _hours(rng.uniform(0, 6))
+    return resolved + np.timedelta64(int(rng.integers(1, CLOSING_DAYS_MAX + 1)), "D")
+
+
 def _issue_events(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.DataFrame, summary: DemoSummary) -> pl.DataFrame:
     n = max(60, settings.awards // 40)
     rng = _rng(settings.seed, "issues")
@@ -655,19 +837,25 @@ def _issue_events(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.Da
                 "reporter_id": reporter[i]}
         events = [("raised", raised[i], f"Concern raised about {categories[category[i]]} by an organisation")]
         t = raised[i]
-        if rng.random() < 0.9:
-            events.append(("acknowledged", t + np.timedelta64(int(rng.integers(1, 10)), "D"), None))
-        if rng.random() < 0.15:
-            events.append(("escalated", t + np.timedelta64(int(rng.integers(10, 40)), "D"), None))
         end = t + np.timedelta64(int(resolve_days[i]), "D")
+        decided = t + np.timedelta64(int(rng.integers(2, 30)), "D") if outcome[i] == 1 else end  # withdrawn or resolved
+        # acknowledgement and escalation come before the issue is decided, or not at all
+        if rng.random() < 0.9 and (acknowledged := t + _hours(rng.lognormal(np.log(ACKNOWLEDGED_MEDIAN_HOURS), 1.0))) < decided:
+            events.append(("acknowledged", acknowledged, None))
+        if rng.random() < 0.15 and (escalated := t + np.timedelta64(int(rng.integers(10, 40)), "D")) < decided:
+            events.append(("escalated", escalated, None))
         if outcome[i] == 1:
-            events.append(("withdrawn", t + np.timedelta64(int(rng.integers(2, 30)), "D"), None))
+            events.append(("withdrawn", decided, None))
         else:
             events.append(("resolved", end, None))
-            events.append(("closed", end + np.timedelta64(7, "D"), None))
-            if outcome[i] == 2:
-                back = end + np.timedelta64(int(rng.integers(10, 40)), "D")
-                events += [("reopened", back, "Issue reopened"), ("resolved", back + np.timedelta64(int(rng.integers(5, 60)), "D"), None)]
+            closed = _closing(rng, end)
+            events += [("closed", closed, None)] if closed is not None else []
+            if outcome[i] == 2:  # reopened once closed (or resolved), then resolved and perhaps closed again
+                back = (end if closed is None else closed) + np.timedelta64(int(rng.integers(10, 40)), "D")
+                again = back + np.timedelta64(int(rng.integers(5, 60)), "D")
+                events += [("reopened", back, "Issue reopened"), ("resolved", again, None)]
+                closed = _closing(rng, again)
+                events += [("closed", closed, None)] if closed is not None else []
         for k, (kind, when, text) in enumerate(sorted(events, key=lambda e: e[1])):
             if when <= as_of:
                 rows.append(base | {"event_id": f"{ref}-E{k + 1}", "event_type": kind, "occurred_at": when.astype("datetime64[us]").item(), "summary": text})
@@ -691,13 +879,17 @@ def _issue_events(settings: DemoSettings, bodies: pl.DataFrame, districts: pl.Da
 
 
 def _lsoa_lookup(settings: DemoSettings, districts: pl.DataFrame) -> pl.DataFrame:
-    """Synthetic small areas (codes in an unused E01/W01 range) for English and Welsh districts, ONS column names."""
+    """Synthetic small areas for English and Welsh districts, one per PEOPLE_PER_SMALL_AREA residents, in real LSOA
+    format but numbered above the real codes; ONS column names, and names as ONS gives them (district, MSOA number,
+    letter)."""
     rows = []
-    for i, d in enumerate(districts.filter(pl.col("nation_code").is_in(["E92000001", "W92000004"])).iter_rows(named=True)):
+    number = {"E01": FIRST_DEMO_SMALL_AREA, "W01": FIRST_DEMO_SMALL_AREA}
+    for d in districts.filter(pl.col("nation_code").is_in(["E92000001", "W92000004"])).iter_rows(named=True):
         prefix = "E01" if d["gss_code"].startswith("E") else "W01"
-        for k in range(3):
-            rows.append({"LSOA21CD": f"{prefix}09{i:03d}{k}", "LSOA21NM": f"{d['name']} {k + 1:03d}A",
+        for k in range(round(d["population"] / PEOPLE_PER_SMALL_AREA)):
+            rows.append({"LSOA21CD": f"{prefix}{number[prefix]:06d}", "LSOA21NM": f"{d['name']} {k // 5 + 1:03d}{'ABCDE'[k % 5]}",
                          "LAD23CD": d["gss_code"], "LAD23NM": d["name"]})
+            number[prefix] += 1
     return pl.DataFrame(rows)
 
 
