@@ -35,11 +35,12 @@ import polars as pl
 from data_contracts import load_contract
 from etl import periods, reference
 from etl.settings import DEFAULT_DEMO_AWARDS
+from etl.sources import INBOX_FOLDERS
 from etl.xlsx import write_workbook
 
 Progress = Callable[[str, int], None]
 
-START = dt.date(2024, 4, 1)
+START = periods.quarter_bounds(periods.baseline_start_year(), 1)[0]  # the first day of the baseline year
 TRAITS = ("improver", "steady", "laggard")
 SIZE_CODES = ("micro", "small", "medium", "large", "major", "super_major")
 SIZE_LIMITS = np.array([10_000, 100_000, 1_000_000, 10_000_000, 100_000_000])
@@ -207,6 +208,14 @@ LAST_REAL_SMALL_AREA = {"E01": 35_700, "W01": 2_040}
 # MEETINGS_BEFORE_PLAN_RATE of its returns (engagement it already runs). Both are assumptions: no returns exist yet.
 NO_MEETINGS_AFTER_PLAN_RATE = 0.05
 MEETINGS_BEFORE_PLAN_RATE = 0.5
+# When a return says it was sent (assumptions: no record of the timeliness of Covenant returns exists yet). It gives
+# no date in RETURN_UNDATED_RATE of returns; otherwise it is sent a log-normal number of days after its quarter ends
+# (median RETURN_MEDIAN_DAYS), and late, 1 to RETURN_LATE_DAYS_MAX days after it was due, in RETURN_LATE_RATE of them
+# by the body's trait (periods.RETURN_DUE_DAYS is the deadline).
+RETURN_UNDATED_RATE = 0.08
+RETURN_MEDIAN_DAYS = 16
+RETURN_LATE_RATE = {"improver": 0.06, "steady": 0.15, "laggard": 0.35}
+RETURN_LATE_DAYS_MAX = 90
 
 # Issue timelines (assumptions: the mechanism is new and no log of it is published). Acknowledged after a log-normal
 # number of hours with this median; a resolved issue is closed the same day (CLOSED_SAME_DAY_RATE), 1 to
@@ -671,6 +680,19 @@ def _yes_no(flag: bool) -> str:
     return "Yes" if flag else "No"
 
 
+def _submitted_on(settings: DemoSettings, body: dict, fy: str, q: int, last: dt.date) -> dt.date | None:
+    """When a body says it sent its return for a quarter that ended on `last` (None: it does not say); never after
+    the day the demo runs to. A stream of its own, so other figures are unchanged."""
+    rng = _rng(settings.seed, "submitted_on", body["code"], fy, q)
+    if rng.random() < RETURN_UNDATED_RATE:
+        return None
+    if rng.random() < RETURN_LATE_RATE[body["trait"]]:
+        days = periods.RETURN_DUE_DAYS + int(rng.integers(1, RETURN_LATE_DAYS_MAX + 1))
+    else:
+        days = int(min(periods.RETURN_DUE_DAYS, max(1, rng.lognormal(np.log(RETURN_MEDIAN_DAYS), 0.5))))
+    return min(last + dt.timedelta(days=days), settings.as_of)
+
+
 def _grants_awarded_value(settings: DemoSettings, body: dict, fy: str, q: int, published: float, after: bool,
                           improver: bool, laggard: bool) -> float | None:
     """What a body says it awarded in grants in a quarter: more than it published in 360Giving form, less so for
@@ -734,6 +756,7 @@ def _return_workbooks(settings: DemoSettings, body: dict, org_ids: np.ndarray, o
             committed, held, rejected, int(rng.binomial(rejected, min(feedback_rate, 0.98))), foi,
             int(rng.binomial(foi, 0.85 if not laggard else 0.6)),
             _grants_awarded_value(settings, body, fy, q, published.get((body["code"], fy, q), 0.0), after, improver, laggard),
+            _submitted_on(settings, body, fy, q, last),
         ]
         consultations = []
         for k in range(int(rng.integers(0, 4 if central else 2))):
@@ -950,7 +973,7 @@ def write_demo_inbox(inbox: Path, settings: DemoSettings, progress: Progress | N
     """Write a demo inbox, replacing the generated files of an earlier demo in the same folders.
     The files are the same for the same settings whatever the number of workers."""
     summary = DemoSummary()
-    folders = ("funding", "organisations", "returns", "issues", "reference")
+    folders = INBOX_FOLDERS
     theirs = [p for f in folders if (inbox / f).is_dir() for p in (inbox / f).iterdir()]
     if theirs and not (inbox / "demo.json").is_file():
         raise FileExistsError(f"{inbox} already holds files not written by the demo generator (e.g. {theirs[0]}); "

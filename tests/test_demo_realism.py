@@ -181,6 +181,25 @@ def test_a_body_with_a_plan_commits_to_engagement_meetings(return_summaries: pl.
                 .select((pl.col("meetings_held") > pl.col("meetings_committed")).mean()).item() < 0.5)
 
 
+def test_returns_say_when_they_were_sent_some_late_and_none_after_the_day_the_demo_runs_to(
+        demo_inbox: DemoInbox, return_summaries: pl.DataFrame) -> None:
+    sent = return_summaries.with_columns(
+        pl.col("submitted_on").str.slice(0, 10).str.to_date("%Y-%m-%d"),
+        pl.struct("financial_year", "quarter").map_elements(
+            lambda r: periods.quarter_bounds(periods.start_year(r["financial_year"]), int(r["quarter"]))[1],
+            return_dtype=pl.Date).alias("quarter_end"))
+    dated = sent.filter(pl.col("submitted_on").is_not_null())
+    undated = sent.height - dated.height
+    assert 0 < undated <= within(demo.RETURN_UNDATED_RATE, sent.height) * sent.height
+    after = (pl.col("submitted_on") - pl.col("quarter_end")).dt.total_days()
+    days = dated.select(after.alias("days"))["days"]
+    assert days.min() >= 1 and dated["submitted_on"].max() <= demo_inbox.settings.as_of
+    late = (days > periods.RETURN_DUE_DAYS).mean()
+    assert 0.05 < late < max(demo.RETURN_LATE_RATE.values()), late  # some late, most on time
+    assert days.filter(days > periods.RETURN_DUE_DAYS).max() <= periods.RETURN_DUE_DAYS + demo.RETURN_LATE_DAYS_MAX
+    assert days.n_unique() > 20  # sent on many different days
+
+
 # --- issues -----------------------------------------------------------------------------------------------------
 
 
