@@ -87,7 +87,9 @@ def briefing_download(subject: dict[str, str], about: str) -> None:
 def show_table(table: pl.DataFrame) -> None:
     """A table as Arrow, which Streamlit sends as it is (a polars frame is converted through pandas first: a third
     of a chart's drawing time, and whole numbers with a gap became decimals). Printed as a plain HTML table of every
-    row (print_table()): the grid is drawn on a canvas, a screen's height of rows at a time."""
+    row (print_table()): the grid is drawn on a canvas, a screen's height of rows at a time. Text that is missing
+    reads "–", never "None"."""
+    table = table.with_columns(pl.col(pl.Utf8).fill_null("–"))
     st.dataframe(table.to_arrow(), hide_index=True)
     st.html(print_table(table))
 

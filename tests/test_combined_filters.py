@@ -1,6 +1,6 @@
 """Every filter applies to every figure: for random combinations of filters and ranges of quarters, the figures the
 pages show (the query-time engine, as dashboard/queries.figures runs it) re-aggregate exactly from the rows of the
-awards extract for the same filters (dashboard/extracts.rows); and the Overview shows them."""
+awards extract for the same filters (dashboard/queries.extract); and the Overview shows them."""
 
 import duckdb
 import polars as pl
@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import extracts, figures
+from dashboard import figures, queries
 from dashboard import format as fmt
 from etl import indicators
 from tests.test_dashboard import APP
@@ -56,7 +56,7 @@ def filter_sets(draw, codes):
 def test_page_figures_re_aggregate_from_the_extract_for_any_filters(built_warehouse, choices, data):
     chosen, first, last = data.draw(filter_sets(choices))
     values = {url: None for url in set(URL_OF.values())} | {URL_OF[k]: code for k, code in chosen.items()}
-    rows = extracts.rows(built_warehouse.database, "awards", values, first, last)
+    rows = queries.extract("awards", values, first, last, database_path=built_warehouse.database)
     found = engine(built_warehouse.database, ["awards_paid_in_advance", "funding_to_smaller_organisations"], first, last, chosen)
     by_id = dict(zip(found["indicator_id"], found.iter_rows(named=True)))
 
@@ -84,7 +84,7 @@ def test_the_overview_shows_exactly_the_awards_of_a_type_region_and_size(built_w
     at.run()
     assert not at.exception
     values = {url: None for url in set(URL_OF.values())} | {"body_type": "local_authority", "region": "E12000002"}
-    rows = extracts.rows(built_warehouse.database, "awards", values, "2025-26 Q1", "2025-26 Q4")
+    rows = queries.extract("awards", values, "2025-26 Q1", "2025-26 Q4", database_path=built_warehouse.database)
     usable = rows.filter(pl.col("smaller_organisation").is_not_null() & pl.col("amount_gbp").is_not_null())
     share = 100 * usable.filter(pl.col("smaller_organisation"))["amount_gbp"].sum() / usable["amount_gbp"].sum()
     metrics = {m.label: m.value for m in at.metric}
@@ -93,7 +93,7 @@ def test_the_overview_shows_exactly_the_awards_of_a_type_region_and_size(built_w
     at.selectbox(key="filter_size").select("small").run()
     assert not at.exception
     assert at.query_params["size"] in ("small", ["small"]) and at.query_params["region"] in ("E12000002", ["E12000002"])
-    small = extracts.rows(built_warehouse.database, "awards", values | {"size": "small"}, "2025-26 Q1", "2025-26 Q4")
+    small = queries.extract("awards", values | {"size": "small"}, "2025-26 Q1", "2025-26 Q4", database_path=built_warehouse.database)
     known = small.filter(pl.col("paid_in_advance").is_not_null())
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Awards paid in advance"] == fmt.indicator_value(100 * known["paid_in_advance"].sum() / known.height, "percent")
@@ -167,8 +167,8 @@ def test_a_range_of_quarters_is_added_up_exactly_and_compared_with_the_same_quar
                "before, and the baseline" in c.value
                for c in at.caption)
     values = {url: None for url in set(URL_OF.values())}
-    now = extracts.rows(built_warehouse.database, "awards", values, "2025-26 Q2", "2025-26 Q3")
-    before = extracts.rows(built_warehouse.database, "awards", values, "2024-25 Q2", "2024-25 Q3")
+    now = queries.extract("awards", values, "2025-26 Q2", "2025-26 Q3", database_path=built_warehouse.database)
+    before = queries.extract("awards", values, "2024-25 Q2", "2024-25 Q3", database_path=built_warehouse.database)
 
     def share(rows):
         known = rows.filter(pl.col("paid_in_advance").is_not_null())
