@@ -173,11 +173,14 @@ def indicator_change(value, unit: str) -> str:
     return f"{value:+,.0f} {unit}"
 
 
-def meetings(held, committed) -> str:
-    """A return's engagement meetings in words: '3 held of 4 committed', '2 held, none committed', '–'."""
+def meetings_metric(held, committed) -> tuple[str, str]:
+    """A return's engagement meetings as a metric's label and a value short enough to show whole: ('Engagement
+    meetings held of committed', '3 of 4'), ('Engagement meetings held, none committed', '2'), never '2 of 0'."""
     if _missing(held) or _missing(committed):
-        return "–"
-    return f"{count(held)} held, none committed" if committed == 0 else f"{count(held)} held of {count(committed)} committed"
+        return "Engagement meetings held of committed", "–"
+    if committed == 0:
+        return "Engagement meetings held, none committed", count(held)
+    return "Engagement meetings held of committed", f"{count(held)} of {count(committed)}"
 
 
 RAG_NAMES = {"green": "Green", "amber": "Amber", "red": "Red"}

@@ -563,3 +563,30 @@ def test_an_indicator_has_its_own_view_one_click_from_its_figure(built_warehouse
     rests = next(m.value for m in at.markdown if m.value.startswith("For "))
     assert "records" in rests and "left out for lacking" in rests
     assert any(m.value == "None of its figures has been revised in the releases kept." for m in at.markdown)
+
+
+@pytest.mark.parametrize("body_type", ["local_authority", "integrated_care_board"])
+def test_a_local_bodys_profile_shows_nothing_that_does_not_apply_to_it(built_warehouse, monkeypatch, body_type):
+    """A council has elected members, not ministers; an integrated care board has neither; no meeting is ever shown
+    'of 0' committed (#20)."""
+    body, held, committed = query(built_warehouse.database, """
+        select q.body_code, q.meetings_held, q.meetings_committed from marts.body_quarters q
+        join reference.public_bodies b on b.code = q.body_code
+        where b.body_type = ? and q.financial_year = '2025-26'
+        qualify q.period = max(q.period) over (partition by q.body_code)
+        order by q.body_code limit 1""", [body_type])[0]
+    at = app(built_warehouse.path, monkeypatch)
+    at.query_params["body"] = body
+    at.query_params["from"], at.query_params["to"] = "2025-26 Q1", "2025-26 Q4"
+    at.run()
+    at.switch_page("app_pages/public_bodies.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert not [label for label in metrics if "Ministerial lead named" in label]
+    if body_type == "local_authority":
+        assert metrics["Elected member lead named"] in ("Yes", "No")
+    else:
+        assert metrics["Ministerial or elected member lead"] == "Not applicable"
+    label = "Engagement meetings held, none committed" if committed == 0 else "Engagement meetings held of committed"
+    assert metrics[label] == (f"{held}" if committed == 0 else f"{held} of {committed}")
+    assert not [v for v in metrics.values() if v.endswith(" of 0")]

@@ -211,8 +211,9 @@ def test_rag_is_shown_with_its_thresholds_and_no_change_is_neutral():
         "Red (green at 90.0% or more, amber at 75.0% or more, red below 75.0%)"
     assert fmt.indicator_change(0.04, "percent") == "no change" and fmt.no_change(-0.04, "percent")
     assert fmt.indicator_change(0.05, "percent") == "+0.1 points" and not fmt.no_change(None, "percent")
-    assert fmt.meetings(2, 0) == "2 held, none committed" and fmt.meetings(3, 4) == "3 held of 4 committed"
-    assert fmt.meetings(None, 4) == "–"
+    assert fmt.meetings_metric(None, 4) == ("Engagement meetings held of committed", "–")
+    assert fmt.meetings_metric(3, 4) == ("Engagement meetings held of committed", "3 of 4")  # short enough to show whole
+    assert fmt.meetings_metric(2, 0) == ("Engagement meetings held, none committed", "2")  # never "2 of 0"
     assert fmt.sent_words(dt.date(2025, 8, 14), dt.date(2025, 7, 30)) == "Sent 14 August 2025, late (due 30 July 2025)."
     assert fmt.sent_words(dt.date(2025, 7, 30), dt.date(2025, 7, 30)) == "Sent 30 July 2025, on time (due 30 July 2025)."
     assert fmt.sent_words(None, dt.date(2025, 7, 30)) == "The return does not say when it was sent (it was due 30 July 2025)."

@@ -116,7 +116,7 @@ if in_period.height:
         columns[1].metric("Ministerial or elected member lead", "Not applicable",
                           help="An integrated care board has neither a minister nor elected members.")
     columns[2].metric("Senior official lead named", "Yes" if last["senior_official_lead_named"] else "No")
-    columns[3].metric("Engagement meetings", fmt.meetings(last["meetings_held"], last["meetings_committed"]))
+    columns[3].metric(*fmt.meetings_metric(last["meetings_held"], last["meetings_committed"]))
     if last["action_plan_published"] and last["action_plan_url"]:
         st.markdown(f"Action plan: {fmt.link_markdown(last['action_plan_url'])}")
 elif returns.height:
