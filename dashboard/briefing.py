@@ -22,7 +22,7 @@ import polars as pl
 
 from dashboard import chart_images, components, figures, filters, queries
 from dashboard import format as fmt
-from dashboard.layout import SERVICE_NAME, _published, citation
+from dashboard.layout import SERVICE_NAME, published_on, citation
 from dashboard.scorecard import body_scorecard
 from etl.sources import source
 from warehouse import breakdowns
@@ -214,7 +214,7 @@ def briefing(view: dict[str, str], base_url: str, retrieved: dt.date) -> Briefin
     link = f"{base_url.rstrip('/')}/{_page_of(view)}?{urlencode(view | {'release': pinning['release']})}"
     cite = citation(_page_title(view), described, link, pinning, retrieved)
     source_line = (f"Source: {SERVICE_NAME}. Release {pinning['release']}, published "
-                   f"{_published(pinning['release_built_at'])}.")
+                   f"{published_on(pinning['release_built_at'])}.")
     sections = []
     for code in [p for p in principle_names if any(r["principle"] == p for r in shown_rows)]:
         mine = [r for r in shown_rows if r["principle"] == code]
@@ -243,7 +243,7 @@ def briefing(view: dict[str, str], base_url: str, retrieved: dt.date) -> Briefin
     if not any(r.get("previous_value") is not None for r in shown_rows):  # no figures are published for the year before
         year_before, baseline = None, None
     return Briefing(title, kind, described, period, year_before, baseline, peers_words, cover, sections, caveats, definitions,
-                    pinning["release"], _published(pinning["release_built_at"]), link, cite, summary)
+                    pinning["release"], published_on(pinning["release_built_at"]), link, cite, summary)
 
 
 def _page_title(view: dict[str, str]) -> str:

@@ -78,7 +78,7 @@ def navigation(pages: list) -> None:
         st.page_link(page, label=page.title, query_params=carried)
 
 
-def _published(built_at: str | None) -> str:
+def published_on(built_at: str | None) -> str:
     """A release's date of publication as UK readers write it ('7 December 2026'), from its manifest's built_at."""
     try:
         return fmt.date(dt.datetime.fromisoformat(built_at).astimezone(UK))
@@ -101,14 +101,14 @@ def release_notice(url_path: str) -> None:
         st.warning(f"This link names the release '{fmt.markdown_text(pinning['unknown'][:40])}', which is not kept here: a "
                    f"release is kept for {RETENTION_DAYS:g} days after a newer one is published, so it may be older than "
                    f"that, or was never published. This page shows the latest release, published "
-                   f"{_published(pinning['latest_built_at'])}.")
+                   f"{published_on(pinning['latest_built_at'])}.")
     elif pinning["pinned"] and pinning["release"] != pinning["latest"]:
-        st.info(f"This link pins the release published {_published(pinning['release_built_at'])} "
+        st.info(f"This link pins the release published {published_on(pinning['release_built_at'])} "
                 f"({pinning['release']}), so its figures are those it was cited with. A newer release was published "
-                f"{_published(pinning['latest_built_at'])}: "
+                f"{published_on(pinning['latest_built_at'])}: "
                 f"[open this view in the latest release](./{url_path}?{_query(release=None)}).")
     elif pinning["pinned"]:
-        st.caption(f"This link pins the release published {_published(pinning['release_built_at'])} "
+        st.caption(f"This link pins the release published {published_on(pinning['release_built_at'])} "
                    f"({pinning['release']}), which is the latest.")
 
 
@@ -119,7 +119,7 @@ def _view(title: str, described: str | None) -> str:
 
 def _release(pinning: dict) -> str:
     """The release shown and its date of publication: 'release 20261207T... published 7 December 2026'."""
-    return f"release {pinning['release']} published {_published(pinning['release_built_at'])}"
+    return f"release {pinning['release']} published {published_on(pinning['release_built_at'])}"
 
 
 def citation(title: str, described: str | None, url: str, pinning: dict, retrieved: dt.date) -> str:
@@ -135,7 +135,7 @@ def source_line(sources: tuple[str, ...] = ()) -> str:
     pinning = queries.pinning()
     named = " and ".join(filter(None, (", ".join(titles[:-1]), titles[-1])))
     return (f"Source: {SERVICE_NAME}, from {named}. Release {pinning['release']}, published "
-            f"{_published(pinning['release_built_at'])}. {pinned_url(pinning)}")
+            f"{published_on(pinning['release_built_at'])}. {pinned_url(pinning)}")
 
 
 def pinned_url(pinning: dict) -> str:

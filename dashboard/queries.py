@@ -260,9 +260,8 @@ def load_history() -> list[dict]:
     read = release()
     history = []
     for manifest in sorted(read.parent.glob(f"*/{MANIFEST_FILE}"), reverse=True) if read else []:
-        try:
-            document = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # removed at the end of its retention period as the page was drawn
+        document = release_manifest(manifest.parent)
+        if not document:  # removed at the end of its retention period as the page was drawn
             continue
         counted = [f for f in document["files"] if f["rows_read"] is not None]
         history.append({"built_at": document["built_at"], "files": len(document["files"]),

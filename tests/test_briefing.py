@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from dashboard import briefing
-from dashboard.layout import _published
+from dashboard.layout import published_on
 from etl.warehouse_files import release_manifest
 from etl.cli import main
 from tests.conftest import query
@@ -74,7 +74,7 @@ def test_a_body_pack_holds_every_percentage_the_public_bodies_page_shows_for_it(
 def test_a_body_pack_names_its_release_its_date_the_link_and_how_to_cite_it(built_warehouse, dcms_pack):
     pages, text = dcms_pack
     release = built_warehouse.result.load_id
-    published = _published(release_manifest(built_warehouse.path / "releases" / release)["built_at"])
+    published = published_on(release_manifest(built_warehouse.path / "releases" / release)["built_at"])
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ 20\d\d at \d\d:\d\d", published)
     assert f"Release: {release}, published {published}" in text
     assert f"page 1 of {pages}".lower() in text.lower()

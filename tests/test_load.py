@@ -13,7 +13,6 @@ a warehouse of any size and writes the figures (benchmarks/results/load-<awards>
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 import threading
@@ -25,8 +24,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from dashboard import format as fmt
-from dashboard.layout import UK
+from dashboard.layout import published_on
 from etl.build import build
 from etl.settings import RETENTION_DAYS
 from tests.browser.harness import PAGES, Server, served_process, url_path
@@ -241,7 +239,7 @@ def test_sessions_reading_while_builds_publish_see_no_error_and_then_the_newest_
             quality = tab.view("data-quality")
         assert quality.exception is None, quality.exception
         history = next(rows for rows in quality.tables if rows and "Published now" in rows[0])
-        built = {at: fmt.date(dt.datetime.fromisoformat(at).astimezone(UK))  # as the page writes when each was built
+        built = {at: published_on(at)  # as the page writes when each was built
                  for at in {r.built_at for r in results} | {built_warehouse.result.built_at}}
         assert [row["Built"] for row in history if row["Published now"]] == [built[newest.built_at]]
         assert {row["Built"] for row in history} == set(built.values())

@@ -1,7 +1,6 @@
 """Data quality: when each warehouse was built from which files, what validation found per source, which rows were
 quarantined and why, and the Great Expectations Data Docs."""
 
-import datetime as dt
 from functools import partial
 
 import polars as pl
@@ -9,7 +8,6 @@ import streamlit as st
 
 from dashboard import components, extracts, figures, layout, queries
 from dashboard import format as fmt
-from dashboard.layout import UK
 from etl import periods
 from etl.settings import RETENTION_DAYS
 from warehouse import breakdowns
@@ -28,8 +26,7 @@ HISTORY_COLUMNS = {"built_at": "Built", "files": "Files", "rows_read": "Rows rea
                    "rows_quarantined": "Rows quarantined", "files_rejected": "Files rejected", "read_now": "Published now"}
 history = pl.DataFrame(queries.load_history())
 if history.height:  # when each was built, as UK readers write it
-    history = history.with_columns(fmt.text_column("built_at", lambda at: fmt.date(dt.datetime.fromisoformat(at).astimezone(UK)),
-                                                   history, "built_at"))
+    history = history.with_columns(fmt.text_column("built_at", layout.published_on, history, "built_at"))
 components.show_table(history.rename(HISTORY_COLUMNS, strict=False))
 st.caption(f"A superseded build is kept for {RETENTION_DAYS:g} days (its figures stay reachable); rows of issue logs "
            "are not counted here.")
