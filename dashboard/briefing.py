@@ -95,7 +95,7 @@ def _base_words(row: dict) -> str:
     if row.get("suppressed"):
         return fmt.SUPPRESSED
     numerator, denominator = row.get("numerator"), row.get("denominator")
-    if denominator is None:
+    if denominator is None or row["unit"] in fmt.WHOLE_UNITS:  # a count or a median is its own base
         return "–"
     if row["unit"] in fmt.PERCENT_UNITS and row["unit"] != "percent of value":
         return f"{fmt.count(numerator)} of {fmt.count(denominator)}"

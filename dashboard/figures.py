@@ -298,12 +298,14 @@ def lagging_most(scorecard: pl.DataFrame, per_type: int = 3) -> pl.DataFrame:
 
 def peer_medians(cells: pl.DataFrame) -> pl.DataFrame:
     """`cells` (one row per body and indicator, with its peer group in `peer_group`) with the median of its peers'
-    values and how many peers have one, and its rank among them (1 the best, by the indicator's `direction`)."""
+    values and how many peers have one, and its rank among them (1 the best, by the indicator's `direction`; none where
+    the direction is 'none': neither more nor fewer issues raised is better)."""
     better_high = pl.col("direction") != "lower"
     score = pl.when(better_high).then(-pl.col("value")).otherwise(pl.col("value"))
     group = ["indicator_id", "peer_group"]
     return cells.with_columns(
         pl.col("value").median().over(group).alias("peer_median"),
         pl.col("value").count().over(group).alias("peers_with_value"),
-        pl.when(pl.col("value").is_not_null()).then(score.rank("min").over(group)).cast(pl.Int64).alias("rank"),
+        pl.when(pl.col("value").is_not_null() & (pl.col("direction") != "none")).then(score.rank("min").over(group))
+        .cast(pl.Int64).alias("rank"),
     )

@@ -128,3 +128,13 @@ def test_the_packs_html_escapes_every_value():
         assert raw not in document
     assert "&lt;img src=x onerror=alert(1)&gt; †" in document and "&lt;b&gt;Body&lt;/b&gt;" in document
     assert "None (low base)" in document  # a low base has no RAG, and says why
+
+
+def test_each_figures_base_is_given_in_its_own_terms():
+    words = briefing._base_words
+    assert words({"unit": "percent", "numerator": 38, "denominator": 92}) == "38 of 92"
+    assert words({"unit": "percent of value", "numerator": 1_900_000, "denominator": 3_800_000}) == "£1.9m of £3.8m"
+    assert words({"unit": "per 100 organisations", "numerator": 3, "denominator": 250}) == "3 over 250"
+    assert words({"unit": "issues", "numerator": 0, "denominator": 0}) == "–"  # a count is its own base
+    assert words({"unit": "days", "numerator": 12, "denominator": 7}) == "–"
+    assert words({"unit": "percent", "numerator": 1, "denominator": 2, "suppressed": True}) == "[c]"

@@ -124,6 +124,8 @@ def test_peer_medians_and_ranks_are_within_each_peer_group():
     assert found["peer_median"].to_list() == [20.0, 20.0, 20.0, 5.0, 5.0]
     assert found["peers_with_value"].to_list() == [3, 3, 3, 1, 1]
     assert found["rank"].to_list() == [3, 2, 1, 1, None]
+    neither = figures.peer_medians(cells.with_columns(pl.lit("none").alias("direction")))  # e.g. issues raised
+    assert neither["rank"].to_list() == [None] * 5 and neither["peer_median"].to_list() == [20.0, 20.0, 20.0, 5.0, 5.0]
 
 
 def test_side_by_side_has_a_column_per_choice_in_the_order_chosen():
