@@ -69,9 +69,10 @@ def text_schema(source: Source) -> dict[str, dict[str, pl.DataType]]:
     return out
 
 
-def _lineage(frame: pl.DataFrame, name: str, digest: str | None, load_id: str, order: int) -> pl.DataFrame:
-    return frame.with_columns(pl.lit(name, pl.Utf8).alias("source_file"), pl.lit(digest, pl.Utf8).alias("file_sha256"),
-                              pl.lit(load_id, pl.Utf8).alias("load_id"), pl.lit(order, pl.Int32).alias("file_order"))
+def _lineage(name: str, digest: str | None, load_id: str, order: int) -> list[pl.Expr]:
+    """The columns that say which file of which load a row came from."""
+    return [pl.lit(name, pl.Utf8).alias("source_file"), pl.lit(digest, pl.Utf8).alias("file_sha256"),
+            pl.lit(load_id, pl.Utf8).alias("load_id"), pl.lit(order, pl.Int32).alias("file_order")]
 
 
 def read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult, progress: Progress | None) -> None:
@@ -80,7 +81,7 @@ def read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult,
     wanted: list[tuple[FileResult, int, str, Path]] = []  # files to read: not refused, not a copy of another
     for source in SOURCES:
         for dataset, schema in text_schema(source).items():
-            create_table(con, f"raw.{dataset}", _lineage(pl.DataFrame(schema=schema), "", None, result.load_id, 0))
+            create_table(con, f"raw.{dataset}", pl.DataFrame(schema=schema).with_columns(_lineage("", None, result.load_id, 0)))
         paths = inbox_files(inbox, source.folder)
         for number, path in enumerate(paths):
             name = file_name(path, source.folder)
@@ -145,12 +146,15 @@ def read_file(file: FileToRead) -> dict[str, pa.Table] | str:
          for d, frame in frames.items()])
     order = date_order([(frame, [f.name for f in contract.dataset(d).fields if f.logical_type in ("date", "timestamp")
                                  and f.name in frame.columns]) for d, frame in frames.items()])
-    frames = {d: without_long_values(frame, {f.name: f.title for f in contract.dataset(d).fields}).with_columns(
-        pl.lit(convention).alias(NUMBER_CONVENTION), pl.lit(order).alias(DATE_ORDER)) for d, frame in frames.items()}
-    return {dataset: _lineage(frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
-                                            for c, t in schemas[dataset].items()]),
-                              file.name, file.sha256, file.load_id, file.order).to_arrow(compat_level=pl.CompatLevel.oldest())
-            for dataset, frame in frames.items()}
+    decided = {NUMBER_CONVENTION: pl.lit(convention, pl.Utf8), DATE_ORDER: pl.lit(order, pl.Utf8)}
+    lineage = _lineage(file.name, file.sha256, file.load_id, file.order)
+    tables = {}
+    for dataset, frame in frames.items():  # one select a frame: a return's six small frames each paid for four
+        frame = without_long_values(frame, {f.name: f.title for f in contract.dataset(dataset).fields})
+        columns = [decided[c].alias(c) if c in decided else pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+                   for c, t in schemas[dataset].items()]
+        tables[dataset] = frame.select(*columns, *lineage).to_arrow(compat_level=pl.CompatLevel.oldest())
+    return tables
 
 
 def read_files(files: list[FileToRead]) -> Iterator[dict[str, pa.Table] | str]:
