@@ -198,7 +198,8 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
 
 def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     """Text as read -> typed award rows, with `problem` (why the row is quarantined) and `repairs` (what was fixed)."""
-    typed = n.as_read(frame).with_columns(
+    typed = n.as_read(frame).lazy().with_columns(  # lazily: a number's text, made once, serves all its tests (eagerly
+        # polars makes it again for each, which took 2 to 3 times as long)
         n.parse_problems(DATASET.required, convention=n.NUMBER_CONVENTION, read=True).alias("_parse_problem"),
         n.parse_problems(OPTIONAL, convention=n.NUMBER_CONVENTION).alias("_optional_problem"),
         n.text("grant_id").alias("grant_id"),
@@ -227,7 +228,7 @@ def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
         n.boolean("paid_in_advance").alias("paid_in_advance"),
         n.boolean("full_cost_recovery").alias("full_cost_recovery"),
         n.boolean("advocacy_restriction_clause").alias("advocacy_restriction_clause"),
-    )
+    ).collect()
     # duration from planned dates when not stated
     months = (pl.col("planned_end_date").dt.year() - pl.col("planned_start_date").dt.year()) * 12 + (
         pl.col("planned_end_date").dt.month() - pl.col("planned_start_date").dt.month()) + 1
