@@ -10,7 +10,7 @@ PORT ?= 8501
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation
 
-.PHONY: setup demo build serve test lock clean chromium screenshots bench audit
+.PHONY: setup demo build serve test check lock clean chromium screenshots bench audit
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,11 @@ chromium:  ## Debian's Chromium (browser tests, chart images), pango and fonts (
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES); \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq $(SYSTEM_PACKAGES); fi; }
 
-test: $(VENV)/.installed $(AXE) chromium  ## set up and run the whole test suite, browser and accessibility tests included
-	$(BIN)/python -m pytest
+test: $(VENV)/.installed $(AXE) chromium  ## set up and run the whole test suite, browser and accessibility tests included, a process per CPU
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
+
+check: $(VENV)/.installed  ## the unit tier alone (no warehouse built, no browser): the quick check while changing code
+	$(BIN)/python -m pytest -m unit -n auto
 
 bench: $(VENV)/.installed chromium  ## the benchmark at 100k, 1M and 10M awards (about an hour; SIZES="100000" for one size)
 	$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES))

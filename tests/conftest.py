@@ -77,6 +77,65 @@ def table(database: Path, sql: str) -> pl.DataFrame:
         con.close()
 
 
+# --- tiers: `make check` runs the unit tier alone --------------------------------------------------------------------
+# unit:    figures, readers, rules and pages' functions on tiny frames and files; no warehouse is built
+# build:   builds a warehouse (a tiny inbox's takes seconds, the demo's about half a minute), or reads one built
+# browser: needs Chromium: drives the dashboard (tests/browser) or draws with it
+# A test is in the build tier when it is marked so or asks for a fixture of BUILDING_FIXTURES; in the unit tier
+# building is refused (unit_tier_builds_nothing), so a test that builds and is not marked fails, naming its tier.
+TIERS = ("unit", "build", "browser")
+BUILDING_FIXTURES = {"built_warehouse", "make_inbox", "awkward", "hand", "hand_without_low_bases", "lifecycle", "two_releases",
+                     "corpus", "planted", "real_build", "rebuilt", "hostile"}  # each builds a warehouse
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+# The modules that take longest, started first: `make test` gives each worker one module at a time (--dist loadfile,
+# so a module's fixtures are made once) in this order, and the workers then finish close together.
+LONGEST_FIRST = ("browser/test_browser.py", "test_load.py", "test_disclosure.py", "test_public_by_construction.py",
+                 "test_faults.py", "browser/test_hostile_text.py", "test_security.py", "test_dashboard.py",
+                 "browser/test_print.py", "test_build.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    order = {tests / name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: order.get(item.path, len(order)))  # stable: the rest keep their order
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS) or item.get_closest_marker("browser"):
+            tier = "browser"
+        elif item.get_closest_marker("build") or BUILDING_FIXTURES & set(item.fixturenames):
+            tier = "build"
+        else:
+            tier = "unit"
+        if not item.get_closest_marker(tier):
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+_running: list[pytest.Item] = []  # the test being set up, run or torn down
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _running[:] = [item]  # before its fixtures are made: a fixture that builds is caught too
+
+
+@pytest.fixture(scope="session", autouse=True)
+def unit_tier_builds_nothing():
+    import etl.build
+
+    real = etl.build._build_release
+
+    def guarded(*args, **kwargs):
+        if _running and _running[0].get_closest_marker("unit"):
+            raise AssertionError(f"{_running[0].nodeid} is in the unit tier and built a warehouse: mark it "
+                                 "@pytest.mark.build, or add the fixture that built to BUILDING_FIXTURES (tests/conftest.py)")
+        return real(*args, **kwargs)
+
+    etl.build._build_release = guarded
+    yield
+    etl.build._build_release = real
+
+
 @pytest.fixture(scope="session")
 def demo_inbox(tmp_path_factory: pytest.TempPathFactory) -> DemoInbox:
     """The demo inbox (3,000 awards, seed 7, as of 25 November 2026, 2% defects). Read it, never change it."""

@@ -77,6 +77,7 @@ def test_every_file_reconciles(built_warehouse: BuiltWarehouse, demo_inbox: Demo
     assert all(f.sha256 == sha256(built_warehouse.inbox / f.path) for f in files)
 
 
+@pytest.mark.build
 def test_the_build_times_each_stage(demo_inbox, tmp_path) -> None:
     from etl.build import SOURCES, STAGES, build
     from tests.conftest import AS_OF
@@ -491,6 +492,7 @@ def contents(database: Path) -> dict[str, list]:
     return out
 
 
+@pytest.mark.build
 def test_rebuilding_the_same_inbox_gives_the_same_contents(awkward: Built, tmp_path: Path) -> None:
     again = build(awkward.inbox.path, tmp_path / "warehouse", as_of=AS_OF)
     assert again.load_id != awkward.result.load_id
@@ -503,6 +505,7 @@ def test_rebuilding_the_same_inbox_gives_the_same_contents(awkward: Built, tmp_p
     assert again.tables == awkward.result.tables and again.quarantine_reasons == awkward.result.quarantine_reasons
 
 
+@pytest.mark.build
 def test_an_inbox_read_by_worker_processes_gives_the_same_contents(awkward: Built, tmp_path: Path, monkeypatch) -> None:
     """A large inbox is read by a process per CPU: the awkward inbox (rejected, duplicate, Windows-1252 and
     semicolon files, returns, issue logs) read that way builds exactly what it builds when read in one process."""

@@ -36,7 +36,7 @@ def test_a_framed_chart_draws_its_title_summary_and_source_escaped_and_leaves_th
     assert "title" not in FIGURE["layout"] and "annotations" not in FIGURE["layout"]  # the page's own figure is unchanged
 
 
-@pytest.mark.slow
+@pytest.mark.browser  # drawn by Chromium
 def test_png_and_svg_are_made_with_the_text_drawn_in():
     png = chart_images.image(FIGURE, "Funding practice", SUMMARY, SOURCE, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

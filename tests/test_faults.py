@@ -49,6 +49,7 @@ def uninterrupted(inbox: Path, tmp_path_factory) -> tuple[dict, float]:
     return contents(published_database(warehouse)), seconds
 
 
+@pytest.mark.build
 def test_a_build_killed_at_any_moment_leaves_the_published_warehouse_as_it_was(inbox, uninterrupted, tmp_path, monkeypatch):
     expected, seconds = uninterrupted
     warehouse = tmp_path / "warehouse"
@@ -100,6 +101,7 @@ def _own_filesystem() -> list[str] | None:
     return None
 
 
+@pytest.mark.build  # builds in a process of its own
 def test_a_full_disk_fails_the_build_clearly_and_keeps_the_old_warehouse(inbox, tmp_path):
     folder = tmp_path / "small-disk"
     folder.mkdir()

@@ -496,6 +496,7 @@ def test_a_declaration_missing_a_field_is_refused_naming_the_file_and_field(tmp_
         parse(wrong)
 
 
+@pytest.mark.build
 def test_an_indicator_counts_only_the_types_of_body_it_applies_to(tmp_path: Path) -> None:
     """Consultations meeting the 12-week standard apply to central government only: a council's consultations are
     not counted and it has no figure; leads named do not apply to an integrated care board (neither a minister nor

@@ -161,13 +161,12 @@ def test_the_restricted_data_lives_outside_the_published_tree_for_its_owner_alon
 
 
 @pytest.mark.parametrize("leak", ["a restricted table", "a reporter id in a page of the Data Docs"])
-def test_the_leak_gate_refuses_a_release_that_holds_restricted_data(demo_inbox: DemoInbox, tmp_path: Path,
+def test_the_leak_gate_refuses_a_release_that_holds_restricted_data(planted: Path, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch, leak: str) -> None:
-    inbox = tmp_path / "inbox"
-    shutil.copytree(demo_inbox.path, inbox)
-    write_planted(inbox)
-    warehouse = tmp_path / "warehouse"
-    first = build(inbox, warehouse, as_of=AS_OF)
+    warehouse = tmp_path / "warehouse"  # a copy of the planted warehouse, with its restricted folder: the first release
+    for published, copy in ((planted, warehouse), (restricted_dir(planted), restricted_dir(warehouse))):
+        shutil.copytree(published, copy, symlinks=True)
+    first = current_release(warehouse).name
     if leak == "a restricted table":
         declared = release_module.public_tables
         monkeypatch.setattr(release_module, "public_tables",
@@ -183,11 +182,11 @@ def test_the_leak_gate_refuses_a_release_that_holds_restricted_data(demo_inbox: 
 
         monkeypatch.setattr(build_module.Validator, "write_docs", leaky)
     with pytest.raises(BuildRejected, match="the leak gate found restricted data") as refused:
-        build(inbox, warehouse, as_of=AS_OF)
+        build(planted.parent / "inbox", warehouse, as_of=AS_OF)
     assert not any(text in str(refused.value) for text in PLANTED.values())  # the refusal names no secret
-    assert current_release(warehouse).name == first.load_id
-    assert release_names(warehouse) == [first.load_id]
-    assert [p.name for p in releases_dir(restricted_dir(warehouse)).iterdir()] == [first.load_id]
+    assert current_release(warehouse).name == first
+    assert release_names(warehouse) == [first]
+    assert [p.name for p in releases_dir(restricted_dir(warehouse)).iterdir()] == [first]
 
 
 # --- retention: a reader never finds its release gone -------------------------------------------------------------

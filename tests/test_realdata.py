@@ -77,6 +77,7 @@ def test_every_geography_lookup_loads(real_build):
     assert query(database, "select gss_code from reference.authority_names where name = 'Barnsley'") == [("E08000038",)]
 
 
+@pytest.mark.build
 def test_mysociety_small_areas_need_the_register_beside_them(tmp_path):
     inbox = tmp_path / "inbox"
     (inbox / "reference").mkdir(parents=True)

@@ -59,6 +59,7 @@ def test_a_replaced_return_is_listed_with_the_figures_it_revised(rebuilt) -> Non
     assert added == 0  # the second grant falls in cells the first already had
 
 
+@pytest.mark.build
 def test_an_unreadable_release_before_is_compared_with_nothing(tmp_path: Path) -> None:
     inbox = InboxFactory(tmp_path / "inbox")
     inbox.funding_csv("first.csv", [grant("360G-REV-1")])
