@@ -84,14 +84,14 @@ def briefing_download(subject: dict[str, str], about: str) -> None:
                             "changes, peers' median and rank, charts, caveats, definitions, the release and a citation.")
 
 
-def show_table(table: pl.DataFrame) -> None:
+def show_table(table: pl.DataFrame, printed_rows: int | None = None) -> None:
     """A table as Arrow, which Streamlit sends as it is (a polars frame is converted through pandas first: a third
     of a chart's drawing time, and whole numbers with a gap became decimals). Printed as a plain HTML table of every
     row (print_table()): the grid is drawn on a canvas, a screen's height of rows at a time. Text that is missing
-    reads "–", never "None"."""
+    reads "–", never "None". `printed_rows`: fewer rows in print than PRINTED_ROWS (a preview)."""
     table = table.with_columns(pl.col(pl.Utf8).fill_null("–"))
     st.dataframe(table.to_arrow(), hide_index=True)
-    st.html(print_table(table))
+    st.html(print_table(table, printed_rows or PRINTED_ROWS))
 
 
 def _cell(value) -> str:
@@ -111,9 +111,9 @@ WIDE_COLUMNS = 10  # a table with more columns prints on a landscape sheet of it
 PRINTED_COLUMNS = 30  # more than this is unreadable even so: such a table is named in print, not drawn
 
 
-def print_table(table: pl.DataFrame) -> str:
+def print_table(table: pl.DataFrame, printed_rows: int = PRINTED_ROWS) -> str:
     """`table` as a plain HTML table, every value escaped, shown only in print (dashboard/print.css): its first
-    PRINTED_ROWS rows, and a note of how many more there are; more than WIDE_COLUMNS wide, on landscape sheets; wider
+    `printed_rows` rows, and a note of how many more there are; more than WIDE_COLUMNS wide, on landscape sheets; wider
     than PRINTED_COLUMNS, only a note that it is in the download. Sent with every view of the page, hidden on screen."""
     if table.width > PRINTED_COLUMNS:
         return (f"<div class='print-table'><p class='print-more'>A table of {fmt.plural(table.height, 'row')} and "
@@ -121,9 +121,9 @@ def print_table(table: pl.DataFrame) -> str:
     head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in table.columns)
     numeric = [dtype.is_numeric() for dtype in table.dtypes]
     rows = "".join("<tr>" + "".join(f"<td class='number'>{html.escape(_cell(v))}</td>" if n else f"<td>{html.escape(_cell(v))}</td>"
-                                     for v, n in zip(row, numeric)) + "</tr>" for row in table.head(PRINTED_ROWS).iter_rows())
-    more = (f"<p class='print-more'>The first {fmt.count(PRINTED_ROWS)} of {fmt.count(table.height)} rows; every row is in "
-            "the page's download.</p>" if table.height > PRINTED_ROWS else "")
+                                     for v, n in zip(row, numeric)) + "</tr>" for row in table.head(printed_rows).iter_rows())
+    more = (f"<p class='print-more'>The first {fmt.count(printed_rows)} of {fmt.count(table.height)} rows; every row is in "
+            "the page's download.</p>" if table.height > printed_rows else "")
     kind = "print-table wide" if table.width > WIDE_COLUMNS else "print-table"
     return f"<div class='{kind}'><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}</div>"
 

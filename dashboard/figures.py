@@ -193,6 +193,18 @@ def returns_by_quarter(bodies: pl.DataFrame, returned: pl.DataFrame, first: int,
                                       "late_from": pl.List(pl.Utf8), "missing": pl.List(pl.Utf8)})
 
 
+def returns_lacking(by_quarter: pl.DataFrame) -> pl.DataFrame:
+    """A row for each quarter and body whose return was late or not made (from returns_by_quarter), newest quarter
+    first, then no return before late, by name: who lags, one to a line, where a cell of fifty names could not be read."""
+    def each(column: str, words: str) -> pl.DataFrame:
+        return by_quarter.select("period", pl.col(column).alias("body")).explode("body").drop_nulls("body").with_columns(
+            pl.lit(words).alias("return"))
+
+    order = {p: i for i, p in enumerate(by_quarter["period"])}
+    lacking = pl.concat([each("missing", "none"), each("late_from", "late")])
+    return lacking.sort(pl.col("period").replace_strict(order, return_dtype=pl.Int64), pl.col("return") != "none", "body")
+
+
 def funders_by_year(funder_years: pl.DataFrame, years: list[str]) -> pl.DataFrame:
     """One row per funder (`funder_years`: funder, financial_year, awards, files, latest_award): its awards in each
     of `years` ('120 in 2 files', or 'none' for a year after its first in which it published nothing), its latest

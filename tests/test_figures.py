@@ -175,6 +175,8 @@ def test_a_printed_table_holds_its_first_rows_escaped_and_says_how_many_more():
     large = print_table(pl.DataFrame({"n": list(range(PRINTED_ROWS + 5))}))
     assert large.count("<tr>") == PRINTED_ROWS + 1  # the header's row and the first PRINTED_ROWS
     assert f"The first {PRINTED_ROWS} of {PRINTED_ROWS + 5} rows; every row is in the page's download." in large
+    preview = print_table(pl.DataFrame({"n": list(range(200))}), printed_rows=20)  # Data and downloads' preview
+    assert preview.count("<tr>") == 21 and "The first 20 of 200 rows" in preview
     assert print_table(pl.DataFrame({f"c{i}": [i] for i in range(WIDE_COLUMNS)})).startswith("<div class='print-table'><table>")
     wide = print_table(pl.DataFrame({f"c{i}": [i] for i in range(WIDE_COLUMNS + 1)}))
     assert wide.startswith("<div class='print-table wide'><table>")  # on landscape sheets
@@ -200,6 +202,10 @@ def test_return_coverage_counts_the_bodies_of_the_view_with_a_return_in_its_quar
     by_quarter = figures.returns_by_quarter(bodies, returned, 8099, 8101)
     assert by_quarter.rows() == [("2025-26 Q2", 2, 1, 3, ["Alpha"], ["Beta"]), ("2025-26 Q1", 1, 0, 3, [], ["Beta", "Gamma"]),
                                  ("2024-25 Q4", 1, 1, 3, ["Beta"], ["Alpha", "Gamma"])]
+    assert figures.returns_lacking(by_quarter).rows() == [
+        ("2025-26 Q2", "Beta", "none"), ("2025-26 Q2", "Alpha", "late"), ("2025-26 Q1", "Beta", "none"),
+        ("2025-26 Q1", "Gamma", "none"), ("2024-25 Q4", "Alpha", "none"), ("2024-25 Q4", "Gamma", "none"),
+        ("2024-25 Q4", "Beta", "late")]
 
 
 def test_rag_is_shown_with_its_thresholds_and_no_change_is_neutral():

@@ -81,8 +81,12 @@ if returned.height:
                 "one that gives no date is not counted as late. A figure built on returns says how many bodies it is from.")
     components.show_table(by_quarter.select(
         pl.col("period").alias("Quarter"), pl.col("returned").alias("Bodies with a return"), pl.col("late").alias("Of which late"),
-        pl.col("bodies").alias("Bodies asked"), pl.col("missing").list.len().alias("Bodies with none"),
-        pl.col("late_from").list.join("; ").alias("Late from"), pl.col("missing").list.join("; ").alias("No return from")))
+        pl.col("bodies").alias("Bodies asked"), pl.col("missing").list.len().alias("Bodies with none")))
+    lacking = figures.returns_lacking(by_quarter)
+    if lacking.height:
+        st.markdown("**Who made no return, or a late one**, quarter by quarter:")
+        components.show_table(lacking.select(pl.col("period").alias("Quarter"), pl.col("body").alias("Public body"),
+                                             pl.col("return").alias("Return")))
 else:
     st.markdown("No departmental return has been loaded yet.")
 

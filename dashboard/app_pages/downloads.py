@@ -21,6 +21,7 @@ if layout.data_status() is None:
 selection = filters.sidebar()
 database = queries.database()
 titles = {d.key: d for d in extracts.EXTRACTS}
+PRINTED_PREVIEW_ROWS = 12  # the preview in print (two landscape sheets): its 200 rows of 26 columns took 50
 EVERY = breakdowns.KEYS  # indicator values are published one breakdown at a time: the extract has the first filter's cells
 
 st.header("Build an extract")
@@ -34,7 +35,7 @@ else:
     more = preview.height > 200
     st.caption(f"The first {min(preview.height, 200)} rows{' (the extract has more)' if more else ''}; "
                f"an extract holds at most {extracts.MAX_ROWS:,} rows.")
-    components.show_table(preview.head(200))
+    components.show_table(preview.head(200), printed_rows=PRINTED_PREVIEW_ROWS)
     fmt_key = st.radio("Format", list(extracts.FORMATS), format_func=lambda f: extracts.FORMATS[f], horizontal=True,
                        key="extract_format")
 
