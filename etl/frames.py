@@ -22,14 +22,14 @@ def insert_into(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame 
     _run(con, f"insert into {table} by name select * from {FRAME}", frame)
 
 
-def query_with(con: duckdb.DuckDBPyConnection, sql: str, frame: pl.DataFrame | pa.Table) -> None:
-    """Run `sql`, which reads `frame` under the name FRAME."""
-    _run(con, sql, frame)
+def query_with(con: duckdb.DuckDBPyConnection, sql: str, frame: pl.DataFrame | pa.Table, params: dict | None = None) -> None:
+    """Run `sql`, which reads `frame` under the name FRAME, with its bound `params`."""
+    _run(con, sql, frame, params)
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, frame: pl.DataFrame | pa.Table) -> None:
+def _run(con: duckdb.DuckDBPyConnection, sql: str, frame: pl.DataFrame | pa.Table, params: dict | None = None) -> None:
     con.register(FRAME, frame)
     try:
-        con.execute(sql)
+        con.execute(sql, params)
     finally:
         con.unregister(FRAME)

@@ -62,10 +62,15 @@ def facts_ddl(table: str) -> str:
 NO_MEASURES = "cast(null as double[])"
 
 
-def facts_sql(table: str, median: bool = False) -> str:
-    """warehouse/engine/facts.sql for `table`, with the breakdown columns of the registry, and a median's measures
-    (`median`) or none (our own SQL)."""
-    return (warehouse.sql("engine/facts.sql").replace("{facts_table}", table)
+def records_sql(indicator: Indicator) -> str:
+    """The indicator's records: its formula's rows in the columns of warehouse/engine/records.sql (our own SQL)."""
+    return warehouse.sql("engine/records.sql") + " union all by name select * from (" + indicator.formula + ")"
+
+
+def facts_sql(table: str, records: str, median: bool = False) -> str:
+    """warehouse/engine/facts.sql for `table` over `records` (records_sql), with the breakdown columns of the
+    registry, and a median's measures (`median`) or none (our own SQL)."""
+    return (warehouse.sql("engine/facts.sql").replace("{facts_table}", table).replace("{records}", records)
             .replace("{breakdown_columns}", breakdowns.facts_columns())
             .replace("{measures}", "list(records.measure) filter (where records.measure is not null)" if median else NO_MEASURES))
 
@@ -93,12 +98,9 @@ def figure_params(indicators: list[str] = (), windows: list[dict] = (), breakdow
 
 def add_facts(con: duckdb.DuckDBPyConnection, indicator: Indicator, table: str) -> None:
     """Add one indicator's facts to `table`, from its formula over the marts in `con`."""
-    con.execute(warehouse.sql("engine/records.sql"))
-    # the formula is our own SQL (a file in warehouse/), never a value from a user or a file
-    con.execute("create or replace temp view indicator_records as "
-                "select * from indicator_record_columns union all by name select * from (" + indicator.formula + ")")
-    sql = facts_sql(table, indicator.calculation == "median")
-    years = con.execute("select distinct financial_year from indicator_records where financial_year is not null order by 1").fetchall()
+    records = records_sql(indicator)  # the formula is our own SQL (a file in warehouse/), never a value from a user or a file
+    sql = facts_sql(table, records, indicator.calculation == "median")
+    years = con.execute(f"select distinct financial_year from ({records}) where financial_year is not null order by 1").fetchall()
     for (year,) in years:  # a year at a time: a record's facts never span years
         con.execute(sql, {"indicator_id": indicator.id, "calculation": indicator.calculation, "financial_year": year,
                           "applies_to": list(indicator.applies_to)})
@@ -243,8 +245,6 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
         con.execute(facts_ddl(table))
         for indicator in chosen:
             add_facts(con, indicator, table)
-    con.execute("drop view if exists indicator_records")
-    con.execute("drop table if exists indicator_record_columns")
     # in the order the dashboard reads them: one indicator's rows together, by period
     con.execute(f"create or replace table {FACTS_TABLE} as select * from {FACTS_TABLE} order by indicator_id, period_index")
     public_cells = cells(con, public, FACTS_TABLE).with_columns(pl.lit(False).alias("suppressed"))
@@ -256,7 +256,6 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
         statuses = issue_figures(con, by_indicator)
         if statuses.height:
             frames += [issue_values(indicator, cells, statuses) for indicator, cells in by_indicator.items()]
-    create_table(con, "indicator_cells", pl.concat([f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in frames]),
-                 replace=True, temp=True)
-    con.execute(warehouse.sql("engine/indicator_values.sql"), {"small_base": SMALL_BASE, "baseline": periods.BASELINE_FINANCIAL_YEAR})
-    con.execute("drop table indicator_cells")
+    every_cell = pl.concat([f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in frames])
+    query_with(con, warehouse.sql("engine/indicator_values.sql").replace("{indicator_cells}", FRAME), every_cell,
+               {"small_base": SMALL_BASE, "baseline": periods.BASELINE_FINANCIAL_YEAR})

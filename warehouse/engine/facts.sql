@@ -1,4 +1,4 @@
--- One indicator's facts, added to `{facts_table}`: its records (`indicator_records`, warehouse/engine/records.sql)
+-- One indicator's facts, added to `{facts_table}`: its records (`indicator_records`: warehouse/engine/records.sql and its formula)
 -- added up wherever their period, every breakdown (warehouse/breakdowns.py) and what they are counted by agree.
 -- Adding up is exact for any combination of filters and any range of quarters: a figure is a sum of numerators,
 -- denominators and records lacking a field; a count of different subjects keeps its subject; a stock (what a body
@@ -9,7 +9,10 @@
 -- A record with no financial year or quarter counts nowhere; nor does one of a body of a type the indicator does not
 -- apply to ($applies_to: the types it does apply to).
 insert into {facts_table} by name
-with places as (
+with indicator_records as (
+    {records}
+),
+places as (
     select gss_code as district_code, combined_authority_code from reference.localities where level = 'district'
 )
 select

@@ -1,4 +1,4 @@
--- marts.indicator_values: every indicator's value per period and breakdown cell (from `indicator_cells`, after
+-- marts.indicator_values: every indicator's value per period and breakdown cell (from `indicator_cells`, a frame the build registers for this statement, after
 -- disclosure control), with its name in words, the change since the previous period and since the baseline
 -- year ($baseline: periods.BASELINE_FINANCIAL_YEAR), and its RAG status against the indicator's thresholds. A suppressed cell has no figures (shown [c]).
 -- A figure on a low base (fewer than $small_base things in its base: warehouse/indicators/__init__.py) has no RAG
@@ -12,7 +12,7 @@ with cells as (
             when 'denominator' then indicator_cells.denominator < $small_base
             when 'records' then indicator_cells.records - coalesce(indicator_cells.lacking, 0) < $small_base
         end, false) as low_base
-    from indicator_cells
+    from {indicator_cells} as indicator_cells
     join marts.indicators as indicators using (indicator_id)
 ),
 names as (
