@@ -278,3 +278,47 @@ def test_lagging_most_names_the_bodies_with_most_reds_of_each_type():
         "rag": ["red", "red", "red", "green", None, "red", "red", "amber", "red"]})
     assert figures.lagging_most(scorecard, per_type=2).rows() == [
         ("dept", "A", 2, 2), ("dept", "B", 1, 2), ("council", "Y", 1, 1)]  # C has no red; D and E come after B by name
+
+
+def tiny_scorecard() -> pl.DataFrame:
+    """Two departments and a council on two indicators, as body_scorecard gives them (its columns the views read)."""
+    rows = [  # body, name, type, indicator, value, peer median, rag, rank, peers with a value, applicable
+        ("A", "Alpha", "dept", "paid_early", 80.0, 70.0, "green", 1, 2, True),
+        ("A", "Alpha", "dept", "late", 10.0, 15.0, "red", 1, 2, True),
+        ("B", "Beta", "dept", "paid_early", 60.0, 70.0, "red", 2, 2, True),
+        ("B", "Beta", "dept", "late", 20.0, 15.0, "red", 2, 2, True),
+        ("C", "Gamma", "council", "paid_early", 50.0, 50.0, "amber", 1, 1, True),
+        ("C", "Gamma", "council", "late", None, None, None, None, 0, False),
+    ]
+    frame = pl.DataFrame(rows, schema={"body_code": pl.Utf8, "body_name": pl.Utf8, "body_type": pl.Utf8, "indicator_id": pl.Utf8,
+                                       "value": pl.Float64, "peer_median": pl.Float64, "rag": pl.Utf8, "rank": pl.Int64,
+                                       "peers_with_value": pl.Int64, "applicable": pl.Boolean}, orient="row")
+    names = {"paid_early": "Paid early", "late": "Late"}
+    return frame.with_columns(pl.col("indicator_id").replace_strict(names).alias("indicator_name"),
+                              pl.when(pl.col("indicator_id") == "late").then(pl.lit("lower")).otherwise(pl.lit("higher")).alias("direction"),
+                              pl.lit("percent").alias("unit"), pl.lit(False).alias("suppressed"),
+                              pl.format("{}%", "value").fill_null("–").alias("shown"), pl.format("{}%", "peer_median").alias("peer_shown"))
+
+
+def test_the_scorecard_view_names_who_lags_and_gives_a_table_a_type_with_its_medians():
+    from dashboard.scorecard import scorecard_view
+
+    view = scorecard_view(tiny_scorecard(), {"dept": "Ministerial department", "council": "Council", "icb": "ICB"}, ["B"], [])
+    assert view.lagging == "ministerial departments: Beta (2 of 2 red), Alpha (1 of 2 red)"
+    assert [(g.type_name, g.bodies) for g in view.groups] == [("Ministerial department", 2), ("Council", 1)]  # no ICB: none has figures
+    assert view.groups[0].table.rows() == [("Alpha", "80.0%", "10.0%"), ("Beta (no return)", "60.0%", "20.0%"),
+                                           ("Median of these bodies", "70.0%", "15.0%")]
+    assert view.groups[0].table.columns == ["Public body", "Paid early", "Late"]
+    assert scorecard_view(tiny_scorecard().with_columns(pl.lit("green").alias("rag")), {"dept": "D", "council": "C"}, [], []).lagging is None
+
+
+def test_a_bodys_view_against_its_peers_sums_up_sides_and_ranks_and_leaves_out_what_does_not_apply():
+    from dashboard.scorecard import against_peers
+
+    beta = against_peers(tiny_scorecard(), "B", "Beta", "2025-26", "ministerial departments")
+    assert beta.summary == ("In 2025-26, Beta did better than the median of its peers on 0 of 2 percentages and worse on 2. "
+                            "Its rank among the ministerial departments: paid early 2nd of 2; late 2nd of 2.")
+    assert beta.ranked_ids == ["paid_early", "late"] and beta.not_applicable == [] and beta.drawn.height == 2
+    gamma = against_peers(tiny_scorecard(), "C", "Gamma", "2025-26", "councils")
+    assert gamma.not_applicable == ["Late"] and gamma.figures["indicator_id"].to_list() == ["paid_early"]
+    assert gamma.summary.startswith("In 2025-26, Gamma did better than the median of its peers on 0 of 1 percentages and worse on 0.")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import compare, components, extracts, figures, filters, layout, queries
 from dashboard import format as fmt
-from dashboard.scorecard import body_scorecard
+from dashboard.scorecard import against_peers, body_scorecard, scorecard_view
 from etl import periods
 from warehouse.indicators import body_type_scopes
 
@@ -55,29 +55,18 @@ if body is None:
                 "[c]: suppressed to protect the confidentiality of issue reporters; –: nothing to count; "
                 f"†: a {fmt.LOW_BASE}, given no RAG status; not applicable: the indicator does not apply to bodies of that type. "
                 f"[How each indicator is defined]({components.definition_link(declared['indicator_id'][0])}).")
-    reds = figures.lagging_most(scorecard)
-    lagging = [f"{fmt.plural_noun(type_names[type_code].lower())}: " + ", ".join(
-        f"{row['body_name']} ({row['red']} of {row['rated']} red)" for row in reds.filter(pl.col("body_type") == type_code).iter_rows(named=True))
-        for type_code in type_names if reds.filter(pl.col("body_type") == type_code).height]
-    if lagging:
-        st.markdown("**Lagging most** (most indicators red against their thresholds), among " + "; among ".join(lagging) + ".")
     coverage = queries.return_coverage(span, info["as_of"], selection.without("public_body"))
     no_return = coverage.filter(pl.col("returns") == 0)["code"].to_list()
     late = coverage.filter(pl.col("late") > 0)["code"].to_list()
     st.caption(f"Figures from departmental returns rest on {figures.coverage_words(coverage)} for {period}; "
                "“(no return)” marks a body with none, whose figures from returns are blank; “(late return)” one whose "
                f"return came in more than {periods.RETURN_DUE_DAYS} days after its quarter ended.")
-    for number, type_code in enumerate([t for t in type_names if t in set(scorecard["body_type"])]):
-        group = scorecard.filter(pl.col("body_type") == type_code).with_columns(
-            pl.when(pl.col("body_code").is_in(no_return)).then(pl.format("{} (no return)", "body_name"))
-            .when(pl.col("body_code").is_in(late)).then(pl.format("{} (late return)", "body_name"))
-            .otherwise(pl.col("body_name")).alias("body_name"))
-        wide = group.pivot(on="indicator_name", index="body_name", values="shown", sort_columns=False).fill_null("–")
-        medians = group.unique("indicator_id", maintain_order=True)
-        median_row = pl.DataFrame([{"body_name": "Median of these bodies", **dict(zip(medians["indicator_name"], medians["peer_shown"]))}])
-        table = pl.concat([wide, median_row.select(wide.columns)]).rename({"body_name": "Public body"})
-        with st.expander(f"{type_names[type_code]}: {group['body_code'].n_unique()} bodies", expanded=body_type is not None or number == 0):
-            components.show_table(table)
+    shown = scorecard_view(scorecard, type_names, no_return, late)
+    if shown.lagging:
+        st.markdown(f"**Lagging most** (most indicators red against their thresholds), among {shown.lagging}.")
+    for number, group in enumerate(shown.groups):
+        with st.expander(f"{group.type_name}: {group.bodies} bodies", expanded=body_type is not None or number == 0):
+            components.show_table(group.table)
     download = scorecard.select("body_code", "body_name", "body_type", "indicator_id", "indicator_name", "applicable", "value",
                                 "unit", "suppressed", "low_base", "rag", "rag_green", "rag_amber", "peer_median", "rank",
                                 "numerator", "denominator", "lacking", "records")
@@ -124,13 +113,9 @@ elif returns.height:
 else:
     st.info(f"{name} has made no return yet, so there is nothing on its plan, leads, meetings or commitments.")
 
-not_applicable = scorecard.filter((pl.col("body_code") == body) & ~pl.col("applicable"))["indicator_name"].to_list()
-mine = scorecard.filter((pl.col("body_code") == body) & pl.col("applicable"))
-mine = mine.with_columns(fmt.text_column("rank_words", lambda rank, peers: None if rank is None else f"{figures.ordinal(rank)} of {peers}",
-                                         mine, "rank", "peers_with_value"))
+peers_view = against_peers(scorecard, body, name, period, peer_words)
+mine, comparable = peers_view.figures, peers_view.drawn
 if mine.height:
-    comparable = mine.filter(pl.col("value").is_not_null() & pl.col("peer_median").is_not_null()
-                             & pl.col("unit").is_in(fmt.PERCENT_UNITS))
     figure = components.figure([
         {"type": "bar", "y": comparable["indicator_name"].to_list(), "x": comparable["value"].to_list(), "name": name,
          "orientation": "h", "text": comparable["shown"].to_list(), "hovertemplate": "%{y}: %{text}<extra>" + name + "</extra>"},
@@ -139,13 +124,6 @@ if mine.height:
          "hovertemplate": "%{y}: %{text}<extra>Median of its peers</extra>"},
     ], barmode="group", yaxis={"autorange": "reversed"}, xaxis=components.axis("Per cent", range=[0, 105]),
         height=max(320, 46 * comparable.height + 80), legend={"orientation": "h", "y": -0.15})
-    sides = figures.against(comparable.to_dicts())
-    ranks = mine.filter(pl.col("rank_words").is_not_null())
-    summary = (f"In {period}, {name} did better than the median of its peers on {sides['better']} of {comparable.height} "
-               f"percentages and worse on {sides['worse']}."
-               + (f" Its rank among the {peer_words}: " + "; ".join(f"{r['indicator_name'].lower()} {r['rank_words']}"
-                                                                 for r in ranks.head(3).iter_rows(named=True))
-                  + ("; the table has every rank." if ranks.height > 3 else ".") if ranks.height else ""))
     table = mine.select(pl.col("indicator_name").alias("Indicator"),
                         *components.numbers(mine, {"value": name, "peer_median": "Median of its peers"}),
                         pl.col("rank").alias(f"Rank among {peer_words}"), pl.col("peers_with_value").alias("Of (peers with a value)"),
@@ -153,11 +131,12 @@ if mine.height:
                         pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
                         pl.col("low_base").alias(components.LOW_BASE_COLUMN),
                         pl.col("lacking").alias("Records lacking the field"))
-    components.chart(f"{name} against its peers, {period}", summary, figure, table,
+    components.chart(f"{name} against its peers, {period}", peers_view.summary, figure, table,
                      file_stem=f"{body}-against-peers-{period}", sources=("funding", "returns"),
                      left_out=f"{fmt.count(mine['lacking'].sum())} records left out for lacking the field an indicator needs."
-                     + (f" Not applicable to {peer_words.split(' in ')[0]}, so not shown: {', '.join(not_applicable)}." if not_applicable else ""))
-    ranked_ids = mine.filter(pl.col("rank").is_not_null())["indicator_id"].to_list()
+                     + (f" Not applicable to {peer_words.split(' in ')[0]}, so not shown: {', '.join(peers_view.not_applicable)}."
+                        if peers_view.not_applicable else ""))
+    ranked_ids = peers_view.ranked_ids
     if ranked_ids:
         st.subheader(f"{name} among its peers")
         indicator_names = dict(declared.select("indicator_id", "name").iter_rows())
