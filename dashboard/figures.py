@@ -12,9 +12,11 @@ change is against the same quarters a year before, and against the same quarters
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 
+from dashboard import format as fmt
 from etl import periods
 from warehouse.indicators import SMALL_BASE
 
@@ -297,6 +299,28 @@ def against(rows: list[dict], other: str = "peer_median") -> dict[str, int]:
     compared = [s for s in sides if s is not None]
     return {"better": compared.count("better"), "worse": compared.count("worse"), "level": compared.count("level"),
             "of": len(compared)}
+
+
+@dataclass(frozen=True)
+class ChangedMost:
+    """The percentages that moved most since the same quarters a year before, the right way round for each indicator
+    (at most `most` each way, most first), and the names of the changes left out for resting on a low base."""
+    improved: pl.DataFrame
+    worsened: pl.DataFrame
+    low_base: list[str]
+
+
+def changed_most(latest: pl.DataFrame, most: int = 3) -> ChangedMost:
+    """From a view's headline rows (view_headlines: value, change_since_previous, change_low_base, direction, unit,
+    sort_order, name): what improved and worsened most. An indicator with no better direction, and a change to or from
+    a low base, is never headlined; ties keep the indicators' order."""
+    sign = pl.when(pl.col("direction") == "lower").then(-1).when(pl.col("direction") == "higher").then(1).otherwise(None)
+    moved = (latest.filter(pl.col("change_since_previous").is_not_null() & (pl.col("direction") != "none")
+                           & ~pl.col("change_low_base").fill_null(False) & pl.col("unit").is_in(fmt.PERCENT_UNITS))
+             .with_columns((pl.col("change_since_previous") * sign).alias("better_by")).sort("better_by", "sort_order"))
+    resting = latest.filter(pl.col("change_low_base").fill_null(False) & pl.col("change_since_previous").is_not_null())
+    return ChangedMost(moved.tail(most).reverse().filter(pl.col("better_by") > 0), moved.head(most).filter(pl.col("better_by") < 0),
+                       resting["name"].to_list())
 
 
 def lagging_most(scorecard: pl.DataFrame, per_type: int = 3) -> pl.DataFrame:

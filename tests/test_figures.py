@@ -322,3 +322,19 @@ def test_a_bodys_view_against_its_peers_sums_up_sides_and_ranks_and_leaves_out_w
     gamma = against_peers(tiny_scorecard(), "C", "Gamma", "2025-26", "councils")
     assert gamma.not_applicable == ["Late"] and gamma.figures["indicator_id"].to_list() == ["paid_early"]
     assert gamma.summary.startswith("In 2025-26, Gamma did better than the median of its peers on 0 of 1 percentages and worse on 0.")
+
+
+def test_what_changed_most_is_the_right_way_round_and_never_rests_on_a_low_base():
+    rows = [  # name, direction, unit, change since the year before, change on a low base, sort order
+        ("Paid early", "higher", "percent", 5.0, False, 1), ("Late", "lower", "percent", -8.0, False, 2),  # both better
+        ("Feedback", "higher", "percent", -2.0, False, 3), ("Slow", "lower", "percent", 4.0, False, 4),  # both worse
+        ("Raised", "none", "issues", 30.0, False, 5), ("Tiny", "higher", "percent", 40.0, True, 6),
+        ("Per head", "higher", "£ per head", 9.0, False, 7), ("Level", "higher", "percent", 0.0, False, 8),
+        ("New", "higher", "percent", None, False, 9)]
+    latest = pl.DataFrame(rows, schema=["name", "direction", "unit", "change_since_previous", "change_low_base", "sort_order"],
+                          orient="row")
+    changed = figures.changed_most(latest)
+    assert changed.improved["name"].to_list() == ["Late", "Paid early"]  # most first; £ a head is not a percentage
+    assert changed.worsened["name"].to_list() == ["Slow", "Feedback"]
+    assert changed.low_base == ["Tiny"]
+    assert figures.changed_most(latest, most=1).improved["name"].to_list() == ["Late"]

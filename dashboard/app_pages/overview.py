@@ -59,17 +59,11 @@ for principle, name in zip(principles["code"], principles["name"], strict=True):
             column.metric(indicator["name"], "–", help=definitions[indicator["indicator_id"]])
             column.caption(components.not_given(indicator, selection))
 
-# what changed most: the change since the previous year, the right way round for each indicator, never one resting on
-# a low base (now or the year before)
-sign = pl.when(pl.col("direction") == "lower").then(-1).when(pl.col("direction") == "higher").then(1).otherwise(None)
-moved = (latest.filter(pl.col("change_since_previous").is_not_null() & (pl.col("direction") != "none")
-                       & ~pl.col("change_low_base").fill_null(False))
-         .with_columns((pl.col("change_since_previous") * sign).alias("better_by"))
-         .filter(pl.col("unit").is_in(fmt.PERCENT_UNITS)).sort("better_by", "sort_order"))  # ties in a fixed order
-if moved.height:
+# what changed most since the same quarters a year before (never a change resting on a low base)
+changed = figures.changed_most(latest)
+if changed.improved.height or changed.worsened.height:
     st.header("What changed most since the same quarters a year before")
-    worse, better = moved.head(3).filter(pl.col("better_by") < 0), moved.tail(3).reverse().filter(pl.col("better_by") > 0)
-    for title, group in (("Improved most", better), ("Worsened most", worse)):
+    for title, group in (("Improved most", changed.improved), ("Worsened most", changed.worsened)):
         if group.height:
             st.markdown(f"**{title}**")
             st.markdown("\n".join(
@@ -77,10 +71,9 @@ if moved.height:
                 f"{', ' + components.rests_on(r) if components.rests_on(r) else ''} "
                 f"({fmt.indicator_change(r['change_since_previous'], r['unit'])})"
                 for r in group.iter_rows(named=True)))
-    resting = latest.filter(pl.col("change_low_base").fill_null(False) & pl.col("change_since_previous").is_not_null())
-    if resting.height:
-        st.caption(f"Not ranked here: {fmt.plural(resting.height, 'change')} resting on a {fmt.LOW_BASE} now or a year "
-                   f"before ({', '.join(resting['name'].to_list())}).")
+    if changed.low_base:
+        st.caption(f"Not ranked here: {fmt.plural(len(changed.low_base), 'change')} resting on a {fmt.LOW_BASE} now or a year "
+                   f"before ({', '.join(changed.low_base)}).")
 
 # where each headline percentage stands now against the same quarters of the 2024-25 baseline (funding and returns)
 now = latest.filter(~pl.col("indicator_id").is_in(issue_ids["indicator_id"].to_list()) & pl.col("headline_indicator") & pl.col("unit").is_in(fmt.PERCENT_UNITS)
