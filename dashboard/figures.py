@@ -323,6 +323,29 @@ def changed_most(latest: pl.DataFrame, most: int = 3) -> ChangedMost:
                        resting["name"].to_list())
 
 
+@dataclass(frozen=True)
+class AgainstBaseline:
+    """The headline percentages with a value now and in the baseline (in the indicators' order), the year they are
+    for, and the sentence that sums them up."""
+    rows: pl.DataFrame
+    year: str
+    summary: str
+
+
+def against_baseline(latest: pl.DataFrame, baseline: str, left_out: list[str] = ()) -> AgainstBaseline | None:
+    """From a view's headline rows (with `headline_indicator` and `period_label`): each headline percentage now against
+    the same quarters of the `baseline` year, leaving out the indicators `left_out` (issue figures); None when none
+    has both."""
+    rows = latest.filter(~pl.col("indicator_id").is_in(list(left_out)) & pl.col("headline_indicator") & pl.col("unit").is_in(fmt.PERCENT_UNITS)
+                         & pl.col("value").is_not_null() & pl.col("baseline_value").is_not_null()).sort("sort_order")
+    if rows.is_empty():
+        return None
+    year = rows["period_label"].max()
+    better = against(rows.to_dicts(), "baseline_value")["better"]
+    return AgainstBaseline(rows, year, f"{better} of the {rows.height} headline percentages are better in {year} than in "
+                                       f"the {baseline} baseline.")
+
+
 def lagging_most(scorecard: pl.DataFrame, per_type: int = 3) -> pl.DataFrame:
     """The bodies with most indicators red (`scorecard`: body_type, body_name, rag), at most `per_type` of each type,
     with how many of their figures are red and how many have a RAG status at all; most red first, then by name."""

@@ -338,3 +338,17 @@ def test_what_changed_most_is_the_right_way_round_and_never_rests_on_a_low_base(
     assert changed.worsened["name"].to_list() == ["Slow", "Feedback"]
     assert changed.low_base == ["Tiny"]
     assert figures.changed_most(latest, most=1).improved["name"].to_list() == ["Late"]
+
+
+def test_the_headline_percentages_against_the_baseline_leave_out_issue_figures_and_count_those_better():
+    rows = [  # id, headline, unit, direction, value, baseline value, sort order
+        ("late", True, "percent", "lower", 10.0, 12.0, 2), ("paid_early", True, "percent", "higher", 50.0, 55.0, 1),
+        ("level", True, "percent", "higher", 40.0, 40.0, 3), ("resolved", True, "percent", "higher", 90.0, 10.0, 4),
+        ("per_head", True, "£ per head", "higher", 9.0, 1.0, 5), ("no_base", True, "percent", "higher", 9.0, None, 6),
+        ("not_headline", False, "percent", "higher", 9.0, 1.0, 7)]
+    latest = pl.DataFrame(rows, schema=["indicator_id", "headline_indicator", "unit", "direction", "value", "baseline_value",
+                                        "sort_order"], orient="row").with_columns(pl.lit("2025-26").alias("period_label"))
+    shown = figures.against_baseline(latest, "2024-25", left_out=["resolved"])
+    assert shown.rows["indicator_id"].to_list() == ["paid_early", "late", "level"] and shown.year == "2025-26"
+    assert shown.summary == "1 of the 3 headline percentages are better in 2025-26 than in the 2024-25 baseline."
+    assert figures.against_baseline(latest.filter(pl.col("indicator_id") == "no_base"), "2024-25") is None

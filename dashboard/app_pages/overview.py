@@ -76,13 +76,12 @@ if changed.improved.height or changed.worsened.height:
                    f"before ({', '.join(changed.low_base)}).")
 
 # where each headline percentage stands now against the same quarters of the 2024-25 baseline (funding and returns)
-now = latest.filter(~pl.col("indicator_id").is_in(issue_ids["indicator_id"].to_list()) & pl.col("headline_indicator") & pl.col("unit").is_in(fmt.PERCENT_UNITS)
-                    & pl.col("value").is_not_null() & pl.col("baseline_value").is_not_null()).sort("sort_order")
+shown = figures.against_baseline(latest, baseline, issue_ids["indicator_id"].to_list()) if baseline else None
 if not baseline:
     st.caption(f"The quarters chosen end in the {periods.BASELINE_FINANCIAL_YEAR} baseline itself: choose a later period "
                "to see the headline percentages against it.")
-elif now.height:
-    year = now["period_label"].max()
+elif shown:
+    now, year = shown.rows, shown.year
     lines = [{"type": "scatter", "x": [row["baseline_value"], row["value"]], "y": [row["name"], row["name"]], "mode": "lines",
               "line": {"color": "#b1b4b6", "width": 3}, "showlegend": False, "hoverinfo": "skip"} for row in now.iter_rows(named=True)]
     figure = components.figure(lines + [
@@ -94,14 +93,11 @@ elif now.height:
          "hovertemplate": "%{y}: %{x:.1f}% in " + year + "<extra></extra>"},
     ], xaxis=components.axis("Per cent", range=[0, 105]), yaxis={"autorange": "reversed"},
         height=max(320, 44 * now.height + 100), legend={"orientation": "h", "y": -0.2})
-    better = now.filter(((pl.col("direction") == "higher") & (pl.col("value") > pl.col("baseline_value")))
-                        | ((pl.col("direction") == "lower") & (pl.col("value") < pl.col("baseline_value"))))
-    summary = f"{better.height} of the {now.height} headline percentages are better in {year} than in the {baseline} baseline."
     table = now.select(pl.col("name").alias("Indicator"), pl.col("baseline_value").round(1).alias(f"{baseline} (%)"),
                        pl.col("value").round(1).alias(f"{year} (%)"), pl.col("numerator").alias("Numerator"),
                        pl.col("denominator").alias("Denominator"), pl.col("change_since_baseline").round(1).alias("Change (points)"),
                        pl.col("low_base").fill_null(False).alias(components.LOW_BASE_COLUMN),
                        pl.col("lacking").alias("Records lacking the field")).with_columns(components.rag_shown(now))
-    components.chart(f"Headline percentages: {year} against the {baseline} baseline", summary, figure, table,
+    components.chart(f"Headline percentages: {year} against the {baseline} baseline", shown.summary, figure, table,
                      file_stem=f"headline-percentages-{selection.describe()}", sources=("funding", "returns"),
                      left_out=f"Records left out for lacking the field they need: {fmt.count(now['lacking'].sum())} across these figures in {year}.")
