@@ -408,15 +408,7 @@ def ranking(indicator: dict, cells: pl.DataFrame, by: str, period: str, highligh
                     "orientation": "h", "text": plotted["shown"].to_list(), "textposition": "outside",
                     "hovertext": plotted["hover"].to_list(), "hovertemplate": "%{y}: %{hovertext}<extra></extra>"}],
                   yaxis={"autorange": "reversed"}, xaxis=x_axis, height=max(300, 24 * plotted.height + 80))
-    by_value = ranked.sort("value", descending=True)
-    top, bottom = (by_value.row(0, named=True), by_value.row(-1, named=True)) if ranked.height else (None, None)
-    if top and top["value"] != bottom["value"]:
-        summary = (f"In {period}, {fmt.markdown_text(top['breakdown_name'])} had the highest value ({top['shown']}) and "
-                   f"{fmt.markdown_text(bottom['breakdown_name'])} the lowest ({bottom['shown']}) of {ranked.height} shown.")
-    elif top:
-        summary = f"In {period}, {'the one' if ranked.height == 1 else f'all {ranked.height}'} shown had {top['shown']}."
-    else:
-        summary = f"No {words} has a value to show in {period}."
+    summary = figures.highest_and_lowest(ranked, period, "breakdown_name", "shown") or f"No {words} has a value to show in {period}."
     mine = cells.filter(pl.col("breakdown_code") == highlight) if highlight else cells.clear()
     if mine.height:
         place = figures.rank_words(cells, highlight, peers or breakdowns.BY_KEY[by].plural)

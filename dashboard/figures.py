@@ -346,6 +346,20 @@ def against_baseline(latest: pl.DataFrame, baseline: str, left_out: list[str] = 
                                        f"the {baseline} baseline.")
 
 
+def highest_and_lowest(cells: pl.DataFrame, period: str, name: str, of: str) -> str | None:
+    """The sentence that sums up a ranking or a map: which of `cells` (value, `shown`: the value in words, and their
+    names in the column `name`) had the highest value and which the lowest in `period`, of how many `of` ('shown',
+    'districts with a value'); 'all N … had X' when they are level; None when none has a value."""
+    valued = cells.filter(pl.col("value").is_not_null()).sort("value", descending=True)
+    if valued.is_empty():
+        return None
+    top, bottom = valued.row(0, named=True), valued.row(-1, named=True)
+    if top["value"] == bottom["value"]:
+        return f"In {period}, {'the one' if valued.height == 1 else f'all {valued.height}'} {of} had {top['shown']}."
+    return (f"In {period}, {fmt.markdown_text(top[name])} had the highest value ({top['shown']}) and "
+            f"{fmt.markdown_text(bottom[name])} the lowest ({bottom['shown']}) of {valued.height} {of}.")
+
+
 def lagging_most(scorecard: pl.DataFrame, per_type: int = 3) -> pl.DataFrame:
     """The bodies with most indicators red (`scorecard`: body_type, body_name, rag), at most `per_type` of each type,
     with how many of their figures are red and how many have a RAG status at all; most red first, then by name."""

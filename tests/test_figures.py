@@ -352,3 +352,14 @@ def test_the_headline_percentages_against_the_baseline_leave_out_issue_figures_a
     assert shown.rows["indicator_id"].to_list() == ["paid_early", "late", "level"] and shown.year == "2025-26"
     assert shown.summary == "1 of the 3 headline percentages are better in 2025-26 than in the 2024-25 baseline."
     assert figures.against_baseline(latest.filter(pl.col("indicator_id") == "no_base"), "2024-25") is None
+
+
+def test_a_ranking_is_summed_up_by_its_highest_and_lowest_or_as_level():
+    cells = pl.DataFrame({"name": ["Leeds", "York *bold*", "Hull", "Bath"], "value": [3.0, 9.0, None, 1.0],
+                          "shown": ["3.0%", "9.0%", "–", "1.0%"]})
+    assert figures.highest_and_lowest(cells, "2025-26", "name", "districts with a value") == (
+        r"In 2025-26, York \*bold\* had the highest value (9.0%) and Bath the lowest (1.0%) of 3 districts with a value.")
+    level = cells.with_columns(pl.lit(5.0).alias("value"), pl.lit("5.0%").alias("shown"))
+    assert figures.highest_and_lowest(level, "2025-26", "name", "shown") == "In 2025-26, all 4 shown had 5.0%."
+    assert figures.highest_and_lowest(cells.head(1), "2025-26", "name", "shown") == "In 2025-26, the one shown had 3.0%."
+    assert figures.highest_and_lowest(cells.filter(pl.col("value").is_null()), "2025-26", "name", "shown") is None

@@ -69,14 +69,8 @@ else:
     height, y_axis = 620, {"autorange": "reversed"}
 figure = components.figure([trace], height=height, xaxis={"visible": False}, yaxis=y_axis | {"visible": False},
                            plot_bgcolor="#ffffff")
-valued = cells.filter(pl.col("value").is_not_null()).sort("value", descending=True)
-if valued.height:
-    top, bottom = valued.row(0, named=True), valued.row(-1, named=True)
-    summary = (f"In {period}, {fmt.markdown_text(top['name'])} had the highest value ({top['shown']}) and "
-               f"{fmt.markdown_text(bottom['name'])} the lowest "
-               f"({bottom['shown']}) of the {valued.height} {level} with a value.")
-else:
-    summary = f"No {level} has a value for this indicator in {period}."
+summary = (figures.highest_and_lowest(cells, period, "name", f"{level} with a value")
+           or f"No {level} has a value for this indicator in {period}.")
 table = cells.select(pl.col("name").alias("Place"), pl.col("gss_code").alias("GSS code"),
                      *components.numbers(cells, {"value": "Value"}, unit),
                      pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
