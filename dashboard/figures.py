@@ -360,6 +360,33 @@ def highest_and_lowest(cells: pl.DataFrame, period: str, name: str, of: str) -> 
             f"{fmt.markdown_text(bottom[name])} the lowest ({bottom['shown']}) of {valued.height} {of}.")
 
 
+@dataclass(frozen=True)
+class FundingBySize:
+    """Awards and funding by the recipient's size band: each band's rows with its share of the awards and of the
+    funding (percent), the sentence that sums them up, and the awards to organisations whose income is not known."""
+    sizes: pl.DataFrame
+    summary: str
+    unknown_awards: int
+
+
+SMALLER_BANDS = ("micro", "small")  # income under £100k (NCVO's bands: etl/reference/size_bands.csv)
+
+
+def funding_by_size(sizes: pl.DataFrame, year: str) -> FundingBySize | None:
+    """From funding_by_size.sql's rows (size_band, name, awards, amount, ...): the Organisation size page's first
+    chart; None when there is no award."""
+    total_amount, total_awards = sizes["amount"].sum(), sizes["awards"].sum()
+    if not total_awards:
+        return None
+    sizes = sizes.with_columns((100 * pl.col("amount") / total_amount).alias("share_amount"),
+                               (100 * pl.col("awards") / total_awards).alias("share_awards"))
+    small = sizes.filter(pl.col("size_band").is_in(SMALLER_BANDS))
+    summary = (f"In {year}, micro and small organisations (income under £100k) received "
+               f"{fmt.indicator_value(small['share_awards'].sum(), 'percent')} of awards but "
+               f"{fmt.indicator_value(small['share_amount'].sum(), 'percent')} of funding.")
+    return FundingBySize(sizes, summary, int(sizes.filter(pl.col("size_band") == "unknown")["awards"].sum()))
+
+
 def lagging_most(scorecard: pl.DataFrame, per_type: int = 3) -> pl.DataFrame:
     """The bodies with most indicators red (`scorecard`: body_type, body_name, rag), at most `per_type` of each type,
     with how many of their figures are red and how many have a RAG status at all; most red first, then by name."""

@@ -363,3 +363,14 @@ def test_a_ranking_is_summed_up_by_its_highest_and_lowest_or_as_level():
     assert figures.highest_and_lowest(level, "2025-26", "name", "shown") == "In 2025-26, all 4 shown had 5.0%."
     assert figures.highest_and_lowest(cells.head(1), "2025-26", "name", "shown") == "In 2025-26, the one shown had 3.0%."
     assert figures.highest_and_lowest(cells.filter(pl.col("value").is_null()), "2025-26", "name", "shown") is None
+
+
+def test_funding_by_size_gives_each_bands_shares_and_what_the_smaller_ones_received():
+    sizes = pl.DataFrame({"size_band": ["micro", "small", "large", "unknown"], "name": ["Micro", "Small", "Large", "Unknown income"],
+                          "awards": [30, 20, 40, 10], "amount": [10_000.0, 40_000.0, 950_000.0, 0.0]})
+    view = figures.funding_by_size(sizes, "2025-26")
+    assert view.sizes["share_awards"].to_list() == [30.0, 20.0, 40.0, 10.0]
+    assert view.sizes["share_amount"].to_list() == [1.0, 4.0, 95.0, 0.0]
+    assert view.summary == "In 2025-26, micro and small organisations (income under £100k) received 50.0% of awards but 5.0% of funding."
+    assert view.unknown_awards == 10
+    assert figures.funding_by_size(sizes.clear(), "2025-26") is None

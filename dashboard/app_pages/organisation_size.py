@@ -27,12 +27,11 @@ chosen = {f: selection.chosen(f) for f in ("public_body", "body_type", "district
 sizes = queries.run("funding_by_size", from_period=figures.period_name(span[0]), to_period=figures.period_name(span[1]),
                     body=chosen["public_body"], body_type=chosen["body_type"], district=chosen["district"],
                     region=chosen["region"], nation=chosen["nation"], combined_authority=chosen["combined_authority"])
-total_amount, total_awards = sizes["amount"].sum(), sizes["awards"].sum()
-if total_awards == 0:
+by_band = figures.funding_by_size(sizes, year)
+if by_band is None:
     st.warning(f"No awards match {selection.describe()} in {year}. Widen the financial years or clear a filter.")
     st.stop()
-sizes = sizes.with_columns((100 * pl.col("amount") / total_amount).alias("share_amount"),
-                           (100 * pl.col("awards") / total_awards).alias("share_awards"))
+sizes = by_band.sizes
 figure = components.figure([
     {"type": "bar", "x": sizes["name"].to_list(), "y": sizes["share_awards"].to_list(), "name": "Share of awards",
      "hovertemplate": "%{x}: %{y:.1f}% of awards<extra></extra>"},
@@ -40,24 +39,18 @@ figure = components.figure([
      "hovertemplate": "%{x}: %{y:.1f}% of funding<extra></extra>"},
 ], barmode="group", yaxis=components.axis("Per cent"), xaxis=components.axis("Recipient's size (annual income)"),
     legend={"orientation": "h", "y": -0.3})
-known = sizes.filter(pl.col("size_band") != "unknown")
-small = known.filter(pl.col("size_band").is_in(["micro", "small"]))
-summary = (f"In {year}, micro and small organisations (income under £100k) received "
-           f"{fmt.indicator_value(small['share_awards'].sum(), 'percent')} of awards but "
-           f"{fmt.indicator_value(small['share_amount'].sum(), 'percent')} of funding.")
 table = sizes.select(pl.col("name").alias("Size"), pl.col("awards").alias("Awards"),
                      *components.numbers(sizes, {"amount": "Funding"}, "£"),
                      *components.numbers(sizes, {"share_awards": "Share of awards", "share_amount": "Share of funding"}, "percent"),
                      *components.numbers(sizes, {"median_amount": "Median award"}, "£"),
                      *components.numbers(sizes, {"median_months": "Median length"}, "months"))
-unknown = sizes.filter(pl.col("size_band") == "unknown")["awards"].sum()
 st.header("Funding by size of organisation")
 if selection.values.get("size"):
     st.caption("This chart compares every size of organisation, so it does not follow the size chosen; the rest of the "
                "page marks it.")
-components.chart(f"Awards and funding by recipient size, {year}", summary, figure, table,
+components.chart(f"Awards and funding by recipient size, {year}", by_band.summary, figure, table,
                  file_stem=f"funding-by-size-{year}-{selection.describe()}", sources=("funding",),
-                 left_out=f"{fmt.count(unknown)} awards went to organisations whose income is not known (shown as Unknown income).")
+                 left_out=f"{fmt.count(by_band.unknown_awards)} awards went to organisations whose income is not known (shown as Unknown income).")
 
 indicators = queries.indicators()
 declared = {row["indicator_id"]: row for row in indicators.iter_rows(named=True)}
