@@ -387,6 +387,24 @@ def funding_by_size(sizes: pl.DataFrame, year: str) -> FundingBySize | None:
     return FundingBySize(sizes, summary, int(sizes.filter(pl.col("size_band") == "unknown")["awards"].sum()))
 
 
+def backlog_summary(points: pl.DataFrame) -> str:
+    """The sentence under the open backlog by age: from each quarter raised (period, oldest first; waiting: how long
+    its issues have waited, in words; value and shown: the issues still open; suppressed), the oldest quarter with
+    open issues published, the quarter with most, and how many quarters are suppressed."""
+    open_now = points.filter(pl.col("value") > 0)
+    if open_now.height:
+        oldest, most = open_now.row(0, named=True), open_now.sort("value", descending=True, maintain_order=True).row(0, named=True)
+        summary = (f"The oldest published open issues were raised in {oldest['period']} and have waited {oldest['waiting']} "
+                   f"({oldest['shown']}); the most, {most['shown']}, were raised in {most['period']}.")
+    else:
+        summary = "No quarter shown has a published count of open issues."
+    hidden = points["suppressed"].sum()
+    if hidden:
+        summary += (f" {hidden} of the {points.height} quarters {'is' if hidden == 1 else 'are'} suppressed ([c]): fewer than 5 "
+                    "issues, or one could be worked out.")
+    return summary
+
+
 def lagging_most(scorecard: pl.DataFrame, per_type: int = 3) -> pl.DataFrame:
     """The bodies with most indicators red (`scorecard`: body_type, body_name, rag), at most `per_type` of each type,
     with how many of their figures are red and how many have a RAG status at all; most red first, then by name."""

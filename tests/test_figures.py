@@ -374,3 +374,16 @@ def test_funding_by_size_gives_each_bands_shares_and_what_the_smaller_ones_recei
     assert view.summary == "In 2025-26, micro and small organisations (income under £100k) received 50.0% of awards but 5.0% of funding."
     assert view.unknown_awards == 10
     assert figures.funding_by_size(sizes.clear(), "2025-26") is None
+
+
+def test_the_open_backlog_is_summed_up_by_its_oldest_and_fullest_quarters_and_says_what_is_suppressed():
+    points = pl.DataFrame({"period": ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3", "2025-26 Q4"],
+                           "waiting": ["18 to 21 months", "15 to 18 months", "12 to 15 months", "9 to 12 months"],
+                           "value": [None, 6.0, 9.0, 9.0], "shown": ["[c]", "6 issues", "9 issues", "9 issues"],
+                           "suppressed": [True, False, False, False]})
+    assert figures.backlog_summary(points) == (
+        "The oldest published open issues were raised in 2025-26 Q2 and have waited 15 to 18 months (6 issues); the most, "
+        "9 issues, were raised in 2025-26 Q3. 1 of the 4 quarters is suppressed ([c]): fewer than 5 issues, or one could "
+        "be worked out.")
+    none_open = points.with_columns(pl.lit(0.0).alias("value"), pl.lit(False).alias("suppressed"))
+    assert figures.backlog_summary(none_open) == "No quarter shown has a published count of open issues."

@@ -21,16 +21,7 @@ def backlog(indicator: dict, quarters: pl.DataFrame, as_of: dt.date, described: 
                                  "hovertemplate": "%{x}: %{text} open<extra></extra>"}],
                                xaxis=components.axis("Quarter raised, and how long its issues have waited"),
                                yaxis=components.axis("Issues still open", rangemode="tozero"))
-    open_now = points.filter(pl.col("value") > 0)
-    if open_now.height:
-        oldest, most = open_now.row(0, named=True), open_now.sort("value", descending=True, maintain_order=True).row(0, named=True)
-        summary = (f"The oldest published open issues were raised in {oldest['period']} and have waited {oldest['waiting']} "
-                   f"({oldest['shown']}); the most, {most['shown']}, were raised in {most['period']}.")
-    else:
-        summary = "No quarter shown has a published count of open issues."
-    hidden = points["suppressed"].sum()
-    if hidden:
-        summary += f" {hidden} of the {points.height} quarters are suppressed ([c]): fewer than 5 issues, or one could be worked out."
+    summary = figures.backlog_summary(points)
     table = points.select(pl.col("period").alias("Quarter raised"), pl.col("waiting").alias("Waited by " + f"{as_of:%-d %B %Y}"),
                           *components.numbers(points, {"value": "Still open", "denominator": "Raised (not withdrawn)"},
                                               indicator["unit"]))
