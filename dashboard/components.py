@@ -84,14 +84,19 @@ def briefing_download(subject: dict[str, str], about: str) -> None:
                             "changes, peers' median and rank, charts, caveats, definitions, the release and a citation.")
 
 
-def show_table(table: pl.DataFrame, printed_rows: int | None = None) -> None:
+PRINTED_ROWS = 300  # a printed table's rows at most (about six sheets): the rest are in the page's download
+WIDE_COLUMNS = 10  # a table with more columns prints on a landscape sheet of its own, in smaller type
+PRINTED_COLUMNS = 30  # more than this is unreadable even so: such a table is named in print, not drawn
+
+
+def show_table(table: pl.DataFrame, printed_rows: int = PRINTED_ROWS) -> None:
     """A table as Arrow, which Streamlit sends as it is (a polars frame is converted through pandas first: a third
-    of a chart's drawing time, and whole numbers with a gap became decimals). Printed as a plain HTML table of every
-    row (print_table()): the grid is drawn on a canvas, a screen's height of rows at a time. Text that is missing
-    reads "–", never "None". `printed_rows`: fewer rows in print than PRINTED_ROWS (a preview)."""
+    of a chart's drawing time, and whole numbers with a gap became decimals). Printed as a plain HTML table of its
+    rows (print_table()): the grid is drawn on a canvas, a screen's height of rows at a time. Text that is missing
+    reads "–", never "None". `printed_rows`: the rows it holds in print, fewer for a preview."""
     table = table.with_columns(pl.col(pl.Utf8).fill_null("–"))
     st.dataframe(table.to_arrow(), hide_index=True)
-    st.html(print_table(table, printed_rows or PRINTED_ROWS))
+    st.html(print_table(table, printed_rows))
 
 
 def _cell(value) -> str:
@@ -104,11 +109,6 @@ def _cell(value) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_cell(v) for v in value)
     return str(value)
-
-
-PRINTED_ROWS = 300  # a printed table's rows at most (about six sheets): the rest are in the page's download
-WIDE_COLUMNS = 10  # a table with more columns prints on a landscape sheet of its own, in smaller type
-PRINTED_COLUMNS = 30  # more than this is unreadable even so: such a table is named in print, not drawn
 
 
 def print_table(table: pl.DataFrame, printed_rows: int = PRINTED_ROWS) -> str:

@@ -85,8 +85,8 @@ def scorecard_view(scorecard: pl.DataFrame, type_names: dict[str, str], no_retur
     """The scorecard of every body (body_scorecard) as the page shows it: who lags most, by type, and a table a type."""
     reds = figures.lagging_most(scorecard)
     lagging = [f"{fmt.plural_noun(type_names[type_code].lower())}: " + ", ".join(
-        f"{row['body_name']} ({row['red']} of {row['rated']} red)" for row in reds.filter(pl.col("body_type") == type_code).iter_rows(named=True))
-        for type_code in type_names if reds.filter(pl.col("body_type") == type_code).height]
+        f"{row['body_name']} ({row['red']} of {row['rated']} red)" for row in rows.iter_rows(named=True))
+        for type_code in type_names if (rows := reds.filter(pl.col("body_type") == type_code)).height]
     groups = []
     for type_code in [t for t in type_names if t in set(scorecard["body_type"])]:
         group = scorecard.filter(pl.col("body_type") == type_code).with_columns(
