@@ -14,7 +14,8 @@ import pytest
 from etl import indicators as indicator_build
 from tests.conftest import AS_OF, GRANT_FIELDS, InboxFactory, grant, query, restricted, table
 from etl.build import build
-from warehouse.indicators import BREAKDOWNS, RECORD_COLUMNS, DeclarationError, indicators, parse
+from warehouse.indicators import (BREAKDOWNS, PAGE_ROLES, RECORD_COLUMNS, DeclarationError, body_type_scopes, indicators,
+                                  parse, shown_on)
 
 REFERENCE = Path(__file__).parents[1] / "etl" / "reference"
 FIELDS = (*GRANT_FIELDS, "duration_months", "programme_title", "paid_in_advance", "full_cost_recovery",
@@ -457,6 +458,39 @@ def test_every_declaration_is_complete() -> None:
     principles = {i.principle for i in found}
     assert principles == {"recognition", "partnership", "participation", "transparency", "accountability"}
     assert {i.principle for i in found if i.headline} == principles  # every principle has a headline figure
+
+
+def test_every_role_on_a_page_is_declared_by_indicators_that_fit_it_in_places_1_2_and_so_on() -> None:
+    found = {i.id: i for i in indicators()}
+    for page, roles in PAGE_ROLES.items():
+        assert (Path(__file__).parents[1] / "dashboard" / "app_pages" / f"{page}.py").exists(), page
+        for role in roles:
+            places = sorted(place for i in found.values() for p, r, place in i.pages if (p, r) == (page, role))
+            assert places == list(range(1, len(places) + 1)) and places, (page, role)  # each place once, none missing
+            if role.startswith("by_"):  # a chart by a breakdown the indicator is given by
+                assert all(role.removeprefix("by_") in found[i].breakdowns for i in shown_on(page, role)), (page, role)
+    assert all(found[i].disclosure_controlled for role in PAGE_ROLES["issues"] for i in shown_on("issues", role))
+    assert set(shown_on("issues", "trend")) <= set(shown_on("issues", "headline"))
+    assert [found[i].issue_figures for i in shown_on("issues", "backlog")] == [(("denominator", "raised"), ("numerator", "open"))]
+    assert not any(found[i].disclosure_controlled for role in PAGE_ROLES["organisation_size"] for i in shown_on("organisation_size", role))
+    [map_opens_on] = shown_on("localities", "map")  # one of those the map offers: by region, not issue figures
+    assert "region" in found[map_opens_on].breakdowns and not found[map_opens_on].disclosure_controlled
+    [leads] = shown_on("public_bodies", "leads")  # read among the indicators given by public body
+    assert "public_body" in found[leads].breakdowns and set(found[leads].applies_to) < set(body_type_scopes())  # not an ICB
+    with pytest.raises(KeyError, match="no role 'trend' on page 'localities'"):
+        shown_on("localities", "trend")
+
+
+@pytest.mark.parametrize("pages", ["{overview: {headline: 1}}", "{issues: {sidebar: 1}}", "{issues: {headline: 0}}",
+                                   "{issues: {headline: true}}", "{issues: [headline]}", "[issues]"])
+def test_a_page_or_role_not_in_page_roles_or_a_place_not_from_1_is_refused(tmp_path: Path, pages: str) -> None:
+    original = Path(__file__).parents[1] / "warehouse" / "indicators" / "issues_raised.sql"
+    wrong = tmp_path / original.name
+    wrong.write_text("\n".join(f"-- pages: {pages}" if line.startswith("-- pages:") else line
+                               for line in original.read_text().splitlines()))
+    with pytest.raises(DeclarationError, match="issues_raised.sql: field 'pages' is .*; expected {<page>: {<role>: <place from 1>}}"):
+        parse(wrong)
+    assert parse(original).pages[:2] == (("issues", "headline", 1), ("issues", "trend", 1))
 
 
 @pytest.fixture(scope="module")

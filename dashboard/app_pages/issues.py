@@ -8,8 +8,11 @@ import streamlit as st
 
 from dashboard import components, figures, filters, layout, queries
 from dashboard import format as fmt
+from warehouse.indicators import shown_on
 
-ISSUE_INDICATORS = ("issues_raised", "issues_resolved_share", "issues_median_days_to_resolve", "issues_unresolved_after_90_days")
+# what the page draws, declared on the indicators (their `pages`): headline metrics, trends by year, the open backlog
+HEADLINES, TRENDS = shown_on("issues", "headline"), shown_on("issues", "trend")
+[BACKLOG] = shown_on("issues", "backlog")
 
 
 def backlog(indicator: dict, quarters: pl.DataFrame, as_of: dt.date, described: str) -> None:
@@ -43,21 +46,21 @@ if info is None:
     st.stop()
 selection = filters.sidebar()
 declared = {row["indicator_id"]: row for row in queries.indicators().iter_rows(named=True)}
-published = declared["issues_raised"]["breakdowns"]
+published = declared[HEADLINES[0]]["breakdowns"]  # as every issue indicator's
 breakdown, code = selection.issue_cell(published)
 note = selection.issue_note(published)
 if note:
     st.info(note)
 years = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period).filter(
-    pl.col("indicator_id").is_in(ISSUE_INDICATORS))
+    pl.col("indicator_id").is_in(HEADLINES + TRENDS))
 if years.is_empty():
     st.warning(f"There are no issue figures for {selection.describe()} in the financial years chosen.")
     st.stop()
 
 latest = components.latest_years(years)
 st.subheader(f"In {latest['period'].max()}{'' if latest['period_complete'].all() else ' (to date)'}")
-columns = st.columns(len(ISSUE_INDICATORS))
-for column, indicator in zip(columns, ISSUE_INDICATORS):
+columns = st.columns(len(HEADLINES))
+for column, indicator in zip(columns, HEADLINES):
     rows = latest.filter(pl.col("indicator_id") == indicator)
     if rows.height:
         row = rows.row(0, named=True)
@@ -65,7 +68,7 @@ for column, indicator in zip(columns, ISSUE_INDICATORS):
                                            "needs": declared[indicator]["needs"]}, declared[indicator]["definition"])
 
 # by financial year: quarters of few issues are mostly suppressed
-for indicator in ("issues_raised", "issues_resolved_share", "issues_median_days_to_resolve"):
+for indicator in TRENDS:
     series = years.filter(pl.col("indicator_id") == indicator).sort("financial_year")
     if series.height:
         components.indicator_trend(declared[indicator], series, selection.describe(), level="year")
@@ -73,14 +76,14 @@ for indicator in ("issues_raised", "issues_resolved_share", "issues_median_days_
 year = latest["period"].max()
 span = (figures.period_index(f"{year} Q1"), figures.period_index(f"{year} Q4"))
 for by in ("category", "principle", "body_type"):
-    if by in published:
-        components.indicator_breakdown(declared["issues_raised"], by, selection, span, highlight=selection.chosen(by))
-components.indicator_breakdown(declared["issues_resolved_share"], "body_type", selection, span, highlight=selection.chosen("body_type"))
+    for indicator in shown_on("issues", f"by_{by}"):
+        if by in declared[indicator]["breakdowns"]:
+            components.indicator_breakdown(declared[indicator], by, selection, span, highlight=selection.chosen(by))
 
 still_open = queries.indicator_values(breakdown, code, selection.from_period, selection.to_period, period_level="quarter").filter(
-    pl.col("indicator_id") == "issues_still_open")
+    pl.col("indicator_id") == BACKLOG)
 if still_open.height:
-    backlog(declared["issues_still_open"], still_open, info["as_of"], selection.describe())
+    backlog(declared[BACKLOG], still_open, info["as_of"], selection.describe())
 elif breakdown != "all":
     st.subheader("The open backlog by age")
     st.markdown(f"Quarterly issue figures are published for the whole country only, so the open backlog by the quarter "

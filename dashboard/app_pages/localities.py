@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import compare, components, figures, filters, layout, queries
 from dashboard import format as fmt
+from warehouse.indicators import shown_on
 
 layout.page_header(
     "Localities",
@@ -25,8 +26,9 @@ if chosen_place:  # a briefing on the place chosen (the district, combined autho
                                                                             if b == chosen_place[0])])
 declared = queries.indicators().filter(pl.col("breakdowns").list.contains("region") & ~pl.col("disclosure_controlled"))
 names = dict(zip(declared["indicator_id"], declared["name"], strict=True))
+[opens_on] = shown_on("localities", "map")
 indicator_id = filters.page_choice("Indicator", list(names), "place_indicator", format_func=names.get,
-                                  default=list(names).index("funding_per_head") if "funding_per_head" in names else 0)
+                                  default=list(names).index(opens_on) if opens_on in names else 0)
 indicator = declared.filter(pl.col("indicator_id") == indicator_id).row(0, named=True)
 span = selection.headline_span(info["as_of"])
 period = figures.span_name(*span)

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import components, figures, filters, layout, queries
 from dashboard import format as fmt
 from etl import periods
+from warehouse.indicators import shown_on
 
 layout.page_header(
     "Organisation size",
@@ -54,15 +55,15 @@ components.chart(f"Awards and funding by recipient size, {year}", by_band.summar
 
 indicators = queries.indicators()
 declared = {row["indicator_id"]: row for row in indicators.iter_rows(named=True)}
-by_size = ("awards_two_years_or_more", "awards_paid_in_advance", "full_cost_recovery_funding_share")
+by_size = shown_on("organisation_size", "by_size_band")
 for indicator_id in by_size:
     components.indicator_breakdown(declared[indicator_id], "size_band", selection, span, highlight=selection.chosen("size_band"),
                                    together=by_size)
 
 st.header("Smaller organisations")
-smaller = ("funding_to_smaller_organisations", "awards_to_smaller_organisations")
+smaller = shown_on("organisation_size", "headline")
 values, _, baseline = components.view_headlines(selection, indicators.filter(pl.col("indicator_id").is_in(smaller)), info["as_of"])
-columns = st.columns(2)
+columns = st.columns(len(smaller))
 for column, indicator_id in zip(columns, smaller):
     rows = values.filter(pl.col("indicator_id") == indicator_id)
     if rows.height:
@@ -70,5 +71,6 @@ for column, indicator_id in zip(columns, smaller):
                             declared[indicator_id]["definition"], baseline or periods.BASELINE_FINANCIAL_YEAR)
     else:
         column.info(f"{declared[indicator_id]['name']}: {components.not_given(declared[indicator_id], selection)}")
-components.indicator_breakdown(declared["awards_paid_in_advance"], "smaller_organisation", selection, span,
-                               highlight=selection.chosen("smaller_organisation"))
+for indicator_id in shown_on("organisation_size", "by_smaller_organisation"):
+    components.indicator_breakdown(declared[indicator_id], "smaller_organisation", selection, span,
+                                   highlight=selection.chosen("smaller_organisation"))

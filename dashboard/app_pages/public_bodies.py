@@ -10,7 +10,7 @@ from dashboard import compare, components, extracts, figures, filters, layout, q
 from dashboard import format as fmt
 from dashboard.scorecard import against_peers, body_scorecard, scorecard_view
 from etl import periods
-from warehouse.indicators import body_type_scopes
+from warehouse.indicators import body_type_scopes, shown_on
 
 layout.page_header(
     "Public bodies",
@@ -87,6 +87,7 @@ components.briefing_download({"body": body}, name)
 returns = queries.body_returns(body)
 in_period = returns.filter(pl.Series([span[0] <= figures.period_index(p) <= span[1] for p in returns["period"]], dtype=pl.Boolean))
 applies = dict(zip(declared["indicator_id"], declared["applies_to"].to_list(), strict=True))
+[leads] = shown_on("public_bodies", "leads")  # its body types are those with a ministerial or elected-member lead
 local = body_type_scopes().get(body_type) == "local"
 if in_period.height:
     last = in_period.row(-1, named=True)
@@ -99,7 +100,7 @@ if in_period.height:
     columns = st.columns(4)
     columns[0].metric("Action plan published", "Yes" if last["action_plan_published"] else "No")
     lead = "Elected member lead named" if local else "Ministerial lead named"
-    if body_type in applies.get("leads_named", [body_type]):
+    if body_type in applies.get(leads, [body_type]):
         columns[1].metric(lead, "Yes" if last["ministerial_lead_named"] else "No")
     else:
         columns[1].metric("Ministerial or elected member lead", "Not applicable",

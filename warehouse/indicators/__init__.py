@@ -76,8 +76,18 @@ RECORD_COLUMNS = (
 )
 REQUIRED = ("id", "principle", "name", "definition", "sources", "needs", "calculation", "unit", "direction", "basis",
             "proposed_by_sector", "breakdowns")
-OPTIONAL = ("target", "rag", "issue_figures", "headline", "applies_to", "base")
+OPTIONAL = ("target", "rag", "issue_figures", "headline", "applies_to", "base", "pages")
 BASES = ("denominator", "records", "none")  # what a figure's base counts (see base_of); 'none': it has no base
+# page (dashboard/app_pages/<page>.py) -> the roles an indicator may have on it, declared on the indicator as
+# `pages: {<page>: {<role>: <place>}}` (the place orders the indicators of one role, from 1), so that a page names no
+# indicator: a headline metric, a trend, a chart `by_<breakdown>`, the open backlog, the map a page opens on, the
+# indicator whose body types (applies_to) are those with a ministerial or elected-member lead
+PAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "issues": ("headline", "trend", "by_category", "by_principle", "by_body_type", "backlog"),
+    "organisation_size": ("by_size_band", "headline", "by_smaller_organisation"),
+    "localities": ("map",),
+    "public_bodies": ("leads",),
+}
 
 
 class DeclarationError(ValueError):
@@ -112,6 +122,7 @@ class Indicator:
     applies_to: tuple[str, ...] = ()
 
     declared_base: str | None = None  # what its base counts, where the calculation and unit do not say (base_of)
+    pages: tuple[tuple[str, str, int], ...] = ()  # (page, role, place) for each page that draws it on purpose (PAGE_ROLES)
 
     @property
     def base(self) -> str | None:
@@ -147,7 +158,7 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
             raise fail(name, "is missing; every indicator declares " + ", ".join(REQUIRED))
     unknown = set(declared) - set(REQUIRED) - set(OPTIONAL)
     if unknown:
-        raise fail(sorted(unknown)[0], "is not a declaration field; expected one of " + ", ".join(REQUIRED + OPTIONAL))
+        raise fail(min(unknown), "is not a declaration field; expected one of " + ", ".join(REQUIRED + OPTIONAL))
     if file != f"{declared['id']}.sql":
         raise fail("id", f"is '{declared['id']}' but the file is named {file}; expected {declared['id']}.sql")
     choices = {"principle": PRINCIPLES, "calculation": tuple(CALCULATIONS), "direction": DIRECTIONS}
@@ -185,6 +196,13 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
                                  f"({', '.join(sorted(set(types.values())))})")
     if not isinstance(declared.get("headline", False), bool):
         raise fail("headline", "must be true or false")
+    pages = declared.get("pages") or {}
+    well_formed = isinstance(pages, dict) and all(isinstance(placed, dict) for placed in pages.values())
+    roles = [(page, role, place) for page, placed in pages.items() for role, place in placed.items()] if well_formed else []
+    if not well_formed or any(role not in PAGE_ROLES.get(page, ()) or type(place) is not int or place < 1
+                              for page, role, place in roles):
+        raise fail("pages", f"is {pages!r}; expected {{<page>: {{<role>: <place from 1>}}}} with the pages and roles of "
+                            + "; ".join(f"{page}: {', '.join(r)}" for page, r in PAGE_ROLES.items()))
     if not formula.lower().lstrip("(").startswith(("select", "with", "from")):
         raise fail("formula", "is missing: after the declaration comes one SELECT over the marts")
     return Indicator(
@@ -196,7 +214,7 @@ def _checked(file: str, declared: dict, formula: str) -> Indicator:
         file=file, target=declared.get("target"), rag_green=rag.get("green"), rag_amber=rag.get("amber"),
         issue_figures=tuple(sorted(figures.items())) if figures else (), headline=declared.get("headline", False),
         applies_to=tuple(t for t in types if t in applies or types[t] in applies) if applies else tuple(types),
-        declared_base=declared.get("base"),
+        declared_base=declared.get("base"), pages=tuple(roles),
     )
 
 
@@ -207,6 +225,14 @@ def body_type_scopes() -> dict[str, str]:
 
     body_types = reference.load("body_types").sort("sort_order")
     return dict(zip(body_types["code"], body_types["scope"], strict=True))
+
+
+def shown_on(page: str, role: str) -> tuple[str, ...]:
+    """The ids of the indicators declared in `role` on `page` (their `pages`), in the places declared."""
+    if role not in PAGE_ROLES.get(page, ()):
+        raise KeyError(f"no role '{role}' on page '{page}' in PAGE_ROLES")
+    placed = [(place, i.id) for i in indicators() for p, r, place in i.pages if (p, r) == (page, role)]
+    return tuple(i for _, i in sorted(placed))
 
 
 @cache

@@ -15,6 +15,7 @@
 -- proposed_by_sector: true
 -- headline: true
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, smaller_organisation]
+-- pages: {organisation_size: {by_size_band: 2, by_smaller_organisation: 1}}
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band, smaller_organisation,
     case when paid_in_advance then 1 else 0 end as numerator,

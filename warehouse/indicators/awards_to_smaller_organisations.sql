@@ -12,6 +12,7 @@
 -- basis: The sector's ask for equitable treatment of smaller organisations (annual income £500,000 and under).
 -- proposed_by_sector: true
 -- breakdowns: [all, public_body, body_type, nation, region, district]
+-- pages: {organisation_size: {headline: 2}}
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code,
     case when smaller_organisation then 1 else 0 end as numerator,

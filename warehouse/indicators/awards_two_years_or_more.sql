@@ -12,6 +12,7 @@
 -- basis: "The sector's ask for long-term funding: multi-year awards let organisations plan and keep staff."
 -- proposed_by_sector: true
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, smaller_organisation]
+-- pages: {organisation_size: {by_size_band: 1}}
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band, smaller_organisation,
     case when duration_months >= 24 then 1 else 0 end as numerator,

@@ -16,6 +16,7 @@
 -- proposed_by_sector: true
 -- headline: true
 -- breakdowns: [all, public_body, body_type, nation, region, district, size_band, smaller_organisation]
+-- pages: {organisation_size: {by_size_band: 3}}
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band, smaller_organisation,
     case when full_cost_recovery and amount_gbp is not null then amount_gbp else 0 end as numerator,

@@ -12,6 +12,7 @@
 -- basis: The Covenant's participation principle, that communities everywhere can be heard and make a difference.
 -- proposed_by_sector: false
 -- breakdowns: [all, nation, region, district]
+-- pages: {localities: {map: 1}}
 with quarters as (
     -- the awards to each district add up over the quarters chosen; its population is a stock, counted once in any
     -- range of quarters (in the latest)

@@ -13,6 +13,7 @@
 -- proposed_by_sector: true
 -- headline: true
 -- breakdowns: [all, public_body, body_type, nation, region, district]
+-- pages: {organisation_size: {headline: 1}}
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code,
     case when smaller_organisation and amount_gbp is not null then amount_gbp else 0 end as numerator,

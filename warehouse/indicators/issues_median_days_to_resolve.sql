@@ -16,6 +16,7 @@
 -- proposed_by_sector: true
 -- issue_figures: {denominator: resolved}
 -- breakdowns: [all, public_body, body_type, nation, region, size_band, principle, category]
+-- pages: {issues: {headline: 3, trend: 3}}
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
     principle, category, issue_ref,

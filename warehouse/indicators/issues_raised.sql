@@ -15,6 +15,7 @@
 -- proposed_by_sector: true
 -- issue_figures: {numerator: raised, denominator: raised}
 -- breakdowns: [all, public_body, body_type, nation, region, size_band, principle, category]
+-- pages: {issues: {headline: 1, trend: 1, by_category: 1, by_principle: 1, by_body_type: 1}}
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
     principle, category, issue_ref,

@@ -15,6 +15,7 @@
 -- headline: true
 -- issue_figures: {numerator: resolved, denominator: raised}
 -- breakdowns: [all, public_body, body_type, nation, region, size_band, principle, category]
+-- pages: {issues: {headline: 2, trend: 2, by_body_type: 2}}
 select
     financial_year, quarter, body_code, body_type, nation_code, region_code, district_code, size_band,
     principle, category, issue_ref,

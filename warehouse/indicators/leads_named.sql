@@ -16,6 +16,7 @@
 -- basis: The sector's engagement report asks for ministerial and senior official leads in every department.
 -- proposed_by_sector: true
 -- breakdowns: [all, public_body, body_type]
+-- pages: {public_bodies: {leads: 1}}
 -- applies_to: [central, local_authority, combined_authority, police_and_crime_commissioner]  # a minister or an elected member; an integrated care board has neither
 select
     financial_year, quarter, body_code, body_type,
