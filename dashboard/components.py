@@ -271,13 +271,6 @@ def numbers(frame: pl.DataFrame, columns: dict[str, str], unit: str | None = Non
     return expressions
 
 
-def latest_years(values: pl.DataFrame) -> pl.DataFrame:
-    """Each indicator's row in the latest complete financial year among `values` (year-level indicator values): a
-    year to date is not compared with whole years, so it is used only when no chosen year is complete."""
-    complete = values.filter(pl.col("period_complete"))
-    return (complete if complete.height else values).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
-
-
 LOW_BASE_COLUMN = f"Low base (fewer than {fmt.SMALL_BASE} counted)"
 
 

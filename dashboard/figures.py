@@ -427,3 +427,50 @@ def peer_medians(cells: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("value").is_not_null() & (pl.col("direction") != "none")).then(score.rank("min").over(group))
         .cast(pl.Int64).alias("rank"),
     )
+
+
+# --- the other pages' view models: headline metrics, Principles, the Localities map, Data quality ------------------
+
+
+def latest_years(values: pl.DataFrame) -> pl.DataFrame:
+    """Each indicator's row in the latest complete financial year among `values` (year-level indicator values): a
+    year to date is not compared with whole years, so it is used only when no chosen year is complete."""
+    complete = values.filter(pl.col("period_complete"))
+    return (complete if complete.height else values).group_by("indicator_id").agg(pl.all().sort_by("financial_year").last())
+
+
+@dataclass(frozen=True)
+class HeadlineMetric:
+    """One indicator's headline metric: its declaration (a row of the indicators table), and its figure with the
+    declared name, direction and needs (None when it has none for the view)."""
+    declared: dict
+    row: dict | None
+
+
+def headline_metrics(rows: pl.DataFrame, declared: dict[str, dict], ids: tuple[str, ...]) -> list[HeadlineMetric]:
+    """The metrics of the indicators `ids`, in that order, from a view's rows (one an indicator: value, unit,
+    suppressed, changes, rag ...)."""
+    metrics = []
+    for indicator_id in ids:
+        found = rows.filter(pl.col("indicator_id") == indicator_id)
+        mine = declared[indicator_id]
+        metrics.append(HeadlineMetric(mine, found.row(0, named=True) | {c: mine[c] for c in ("name", "direction", "needs")}
+                                      if found.height else None))
+    return metrics
+
+
+@dataclass(frozen=True)
+class IssueHeadlines:
+    """The Issues page's headline metrics: the financial year they are for (the latest complete one chosen, else the
+    year to date: '2026-27 (to date)') and each indicator's metric in it."""
+    year: str
+    heading: str
+    metrics: list[HeadlineMetric]
+
+
+def issue_headlines(years: pl.DataFrame, declared: dict[str, dict], ids: tuple[str, ...]) -> IssueHeadlines:
+    """From the issue indicators' values by financial year (period, financial_year, period_complete, ...)."""
+    latest = latest_years(years)
+    year = latest["period"].max()
+    return IssueHeadlines(year, f"In {year}{'' if latest['period_complete'].all() else ' (to date)'}",
+                          headline_metrics(latest, declared, ids))

@@ -387,3 +387,22 @@ def test_the_open_backlog_is_summed_up_by_its_oldest_and_fullest_quarters_and_sa
         "be worked out.")
     none_open = points.with_columns(pl.lit(0.0).alias("value"), pl.lit(False).alias("suppressed"))
     assert figures.backlog_summary(none_open) == "No quarter shown has a published count of open issues."
+
+
+DECLARED_ISSUES = {i: {"name": n, "direction": d, "needs": "nothing beyond the issue", "definition": f"{n}, defined."}
+                   for i, n, d in [("raised", "Issues raised", "none"), ("resolved", "Issues resolved", "higher"),
+                                   ("late", "Unresolved after 90 days", "lower")]}
+
+
+def test_the_issue_headlines_are_the_latest_complete_years_in_the_order_asked_with_their_declared_names():
+    years = pl.DataFrame({"indicator_id": ["raised", "raised", "resolved", "raised", "resolved"],
+                          "financial_year": ["2024-25", "2025-26", "2025-26", "2026-27", "2026-27"],
+                          "period_complete": [True, True, True, False, False], "value": [10.0, 33.0, 60.0, 5.0, 80.0],
+                          "name": ["as published"] * 5}).with_columns(pl.col("financial_year").alias("period"))
+    view = figures.issue_headlines(years, DECLARED_ISSUES, ("resolved", "raised", "late"))
+    assert (view.year, view.heading) == ("2025-26", "In 2025-26")  # 2026-27 is not over: not compared with whole years
+    assert [(m.row["name"], m.row["direction"], m.row["value"]) if m.row else None for m in view.metrics] == [
+        ("Issues resolved", "higher", 60.0), ("Issues raised", "none", 33.0), None]
+    assert view.metrics[2].declared["name"] == "Unresolved after 90 days"  # none for the view: the page says why
+    to_date = figures.issue_headlines(years.filter(pl.col("financial_year") == "2026-27"), DECLARED_ISSUES, ("raised",))
+    assert to_date.heading == "In 2026-27 (to date)" and to_date.metrics[0].row["value"] == 5.0

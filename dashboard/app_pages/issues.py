@@ -57,15 +57,11 @@ if years.is_empty():
     st.warning(f"There are no issue figures for {selection.describe()} in the financial years chosen.")
     st.stop()
 
-latest = components.latest_years(years)
-st.subheader(f"In {latest['period'].max()}{'' if latest['period_complete'].all() else ' (to date)'}")
-columns = st.columns(len(HEADLINES))
-for column, indicator in zip(columns, HEADLINES):
-    rows = latest.filter(pl.col("indicator_id") == indicator)
-    if rows.height:
-        row = rows.row(0, named=True)
-        components.headline(column, row | {"name": declared[indicator]["name"], "direction": declared[indicator]["direction"],
-                                           "needs": declared[indicator]["needs"]}, declared[indicator]["definition"])
+headlines = figures.issue_headlines(years, declared, HEADLINES)
+st.subheader(headlines.heading)
+for column, metric in zip(st.columns(len(headlines.metrics)), headlines.metrics):
+    if metric.row:
+        components.headline(column, metric.row, metric.declared["definition"])
 
 # by financial year: quarters of few issues are mostly suppressed
 for indicator in TRENDS:
@@ -73,8 +69,7 @@ for indicator in TRENDS:
     if series.height:
         components.indicator_trend(declared[indicator], series, selection.describe(), level="year")
 
-year = latest["period"].max()
-span = (figures.period_index(f"{year} Q1"), figures.period_index(f"{year} Q4"))
+span = (figures.period_index(f"{headlines.year} Q1"), figures.period_index(f"{headlines.year} Q4"))
 for by in ("category", "principle", "body_type"):
     for indicator in shown_on("issues", f"by_{by}"):
         if by in declared[indicator]["breakdowns"]:

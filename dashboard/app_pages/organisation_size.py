@@ -63,14 +63,12 @@ for indicator_id in by_size:
 st.header("Smaller organisations")
 smaller = shown_on("organisation_size", "headline")
 values, _, baseline = components.view_headlines(selection, indicators.filter(pl.col("indicator_id").is_in(smaller)), info["as_of"])
-columns = st.columns(len(smaller))
-for column, indicator_id in zip(columns, smaller):
-    rows = values.filter(pl.col("indicator_id") == indicator_id)
-    if rows.height:
-        components.headline(column, rows.row(0, named=True) | {"needs": declared[indicator_id]["needs"]},
-                            declared[indicator_id]["definition"], baseline or periods.BASELINE_FINANCIAL_YEAR)
+metrics = figures.headline_metrics(values, declared, smaller)
+for column, metric in zip(st.columns(len(metrics)), metrics):
+    if metric.row:
+        components.headline(column, metric.row, metric.declared["definition"], baseline or periods.BASELINE_FINANCIAL_YEAR)
     else:
-        column.info(f"{declared[indicator_id]['name']}: {components.not_given(declared[indicator_id], selection)}")
+        column.info(f"{metric.declared['name']}: {components.not_given(metric.declared, selection)}")
 for indicator_id in shown_on("organisation_size", "by_smaller_organisation"):
     components.indicator_breakdown(declared[indicator_id], "smaller_organisation", selection, span,
                                    highlight=selection.chosen("smaller_organisation"))
