@@ -474,3 +474,33 @@ def issue_headlines(years: pl.DataFrame, declared: dict[str, dict], ids: tuple[s
     year = latest["period"].max()
     return IssueHeadlines(year, f"In {year}{'' if latest['period_complete'].all() else ' (to date)'}",
                           headline_metrics(latest, declared, ids))
+
+
+@dataclass(frozen=True)
+class PrincipleView:
+    """What the Principles page shows of its indicators: the quarters its first change column is since (the same
+    quarters a year before, in words) and whether they are the baseline; the baseline of a second change column (None
+    when the first is it); each indicator's series (its quarters; an issue indicator's financial years); and the
+    breakdowns each can be compared by, type of body (its peers) first."""
+    before: str
+    before_is_baseline: bool
+    baseline: str | None
+    series: dict[str, pl.DataFrame]
+    compare_by: dict[str, list[str]]
+
+
+def principle_view(declared: pl.DataFrame, span: tuple[int, int], baseline: str | None, quarters: pl.DataFrame,
+                   issue_years: pl.DataFrame | None = None) -> PrincipleView:
+    """From the principle's declarations, the headline quarters `span`, the headline's baseline in words (None when
+    it has none: the baseline year is then named), the series by quarter (series()) and the issue indicators' values
+    by financial year."""
+    before = span_name(span[0] - 4, span[1] - 4)
+    if issue_years is not None:
+        quarters = pl.concat([quarters, issue_years.select([c for c in quarters.columns if c in issue_years.columns])],
+                             how="diagonal_relaxed")
+    of = {key: rows for (key,), rows in quarters.partition_by("indicator_id", as_dict=True).items()}
+    return PrincipleView(
+        before, baseline == before, None if baseline == before else baseline or periods.BASELINE_FINANCIAL_YEAR,
+        {i: of.get(i, quarters.clear()) for i in declared["indicator_id"]},
+        {i: sorted((b for b in by if b != "all"), key=lambda b: b != "body_type")
+         for i, by in zip(declared["indicator_id"], declared["breakdowns"], strict=True)})

@@ -406,3 +406,19 @@ def test_the_issue_headlines_are_the_latest_complete_years_in_the_order_asked_wi
     assert view.metrics[2].declared["name"] == "Unresolved after 90 days"  # none for the view: the page says why
     to_date = figures.issue_headlines(years.filter(pl.col("financial_year") == "2026-27"), DECLARED_ISSUES, ("raised",))
     assert to_date.heading == "In 2026-27 (to date)" and to_date.metrics[0].row["value"] == 5.0
+
+
+def test_the_principles_view_gives_the_change_columns_each_indicators_series_and_what_it_is_compared_by():
+    declared = pl.DataFrame({"indicator_id": ["paid_early", "raised", "plan"],
+                             "breakdowns": [["all", "region", "body_type", "public_body"], ["all", "category", "body_type"], ["all"]]})
+    quarters = pl.DataFrame({"indicator_id": ["paid_early", "paid_early"], "period": ["2025-26 Q2", "2025-26 Q3"], "value": [1.0, 2.0]})
+    issue_years = pl.DataFrame({"indicator_id": ["raised"], "period": ["2025-26"], "value": [33.0], "suppressed": [False]})
+    view = figures.principle_view(declared, (8105, 8106), "2024-25 Q2 to Q3", quarters, issue_years)  # 2026-27 Q2 to Q3
+    assert (view.before, view.before_is_baseline, view.baseline) == ("2025-26 Q2 to Q3", False, "2024-25 Q2 to Q3")
+    assert view.series["paid_early"]["value"].to_list() == [1.0, 2.0]
+    assert view.series["raised"].rows() == [("raised", "2025-26", 33.0)]  # its years, in the quarters' columns
+    assert view.series["plan"].is_empty() and view.series["plan"].columns == quarters.columns
+    assert view.compare_by == {"paid_early": ["body_type", "region", "public_body"], "raised": ["body_type", "category"], "plan": []}
+    year_after = figures.principle_view(declared, (8101, 8102), "2024-25 Q2 to Q3", quarters)
+    assert (year_after.before, year_after.before_is_baseline, year_after.baseline) == ("2024-25 Q2 to Q3", True, None)
+    assert figures.principle_view(declared, (8097, 8098), None, quarters).baseline == "2024-25"  # the baseline year itself
