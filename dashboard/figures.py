@@ -504,3 +504,21 @@ def principle_view(declared: pl.DataFrame, span: tuple[int, int], baseline: str 
         {i: of.get(i, quarters.clear()) for i in declared["indicator_id"]},
         {i: sorted((b for b in by if b != "all"), key=lambda b: b != "body_type")
          for i, by in zip(declared["indicator_id"], declared["breakdowns"], strict=True)})
+
+
+@dataclass(frozen=True)
+class PlaceMap:
+    """What the Localities map says: its title, the sentence that sums up its places and the records it leaves out."""
+    title: str
+    summary: str
+    left_out: str
+
+
+def place_map(cells: pl.DataFrame, indicator: dict, period: str, districts: bool, laid_out: bool) -> PlaceMap:
+    """The map of `indicator` (name, needs) by district (`districts`) or by nation and region in `period`, from its
+    places (`cells`: name, value, shown, lacking); `laid_out`: whether a district layout has been loaded."""
+    summary = (highest_and_lowest(cells, period, "name", f"{'districts' if districts else 'nations and regions'} with a value")
+               or f"No {'district' if districts else 'nation or region'} has a value for this indicator in {period}.")
+    left_out = (f"{fmt.count(cells['lacking'].sum())} records left out for lacking {indicator['needs']}."
+                + ("" if laid_out else " Load a HexJSON district layout into the inbox to see a district map."))
+    return PlaceMap(f"{indicator['name']} by {'district' if districts else 'nation and region'}, {period}", summary, left_out)

@@ -422,3 +422,18 @@ def test_the_principles_view_gives_the_change_columns_each_indicators_series_and
     year_after = figures.principle_view(declared, (8101, 8102), "2024-25 Q2 to Q3", quarters)
     assert (year_after.before, year_after.before_is_baseline, year_after.baseline) == ("2024-25 Q2 to Q3", True, None)
     assert figures.principle_view(declared, (8097, 8098), None, quarters).baseline == "2024-25"  # the baseline year itself
+
+
+def test_the_map_is_summed_up_by_its_highest_and_lowest_place_and_counts_the_records_left_out():
+    cells = pl.DataFrame({"name": ["Wales", "North East", "Scotland"], "value": [12.0, 30.0, None],
+                          "shown": ["£12.00", "£30.00", "–"], "lacking": [2, 1, 0]})
+    indicator = {"name": "Funding per head", "needs": "the place it benefits"}
+    regions = figures.place_map(cells, indicator, "2025-26", districts=False, laid_out=True)
+    assert regions.title == "Funding per head by nation and region, 2025-26"
+    assert regions.summary == ("In 2025-26, North East had the highest value (£30.00) and Wales the lowest (£12.00) of 2 nations "
+                               "and regions with a value.")
+    assert regions.left_out == "3 records left out for lacking the place it benefits."
+    empty = figures.place_map(cells.with_columns(pl.lit(None, pl.Float64).alias("value")), indicator, "2025-26", True, False)
+    assert empty.title == "Funding per head by district, 2025-26"
+    assert empty.summary == "No district has a value for this indicator in 2025-26."
+    assert empty.left_out.endswith("lacking the place it benefits. Load a HexJSON district layout into the inbox to see a district map.")

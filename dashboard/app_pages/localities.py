@@ -71,17 +71,14 @@ else:
     height, y_axis = 620, {"autorange": "reversed"}
 figure = components.figure([trace], height=height, xaxis={"visible": False}, yaxis=y_axis | {"visible": False},
                            plot_bgcolor="#ffffff")
-summary = (figures.highest_and_lowest(cells, period, "name", f"{level} with a value")
-           or f"No {level} has a value for this indicator in {period}.")
+map_view = figures.place_map(cells, indicator, period, level == "districts", bool(hexes.height))
 table = cells.select(pl.col("name").alias("Place"), pl.col("gss_code").alias("GSS code"),
                      *components.numbers(cells, {"value": "Value"}, unit),
                      pl.col("numerator").alias("Numerator"), pl.col("denominator").alias("Denominator"),
                      pl.col("lacking").alias("Records lacking the field"))
 st.header("The map")
-components.chart(f"{indicator['name']} by {'district' if level == 'districts' else 'nation and region'}, {period}", summary,
-                 figure, table, file_stem=f"{indicator_id}-map-{period}", sources=tuple(indicator["sources"]),
-                 left_out=(f"{fmt.count(cells['lacking'].sum())} records left out for lacking {indicator['needs']}."
-                           + ("" if hexes.height else " Load a HexJSON district layout into the inbox to see a district map.")))
+components.chart(map_view.title, map_view.summary, figure, table, file_stem=f"{indicator_id}-map-{period}",
+                 sources=tuple(indicator["sources"]), left_out=map_view.left_out)
 
 st.header("Districts ranked")
 if "district" in indicator["breakdowns"]:
