@@ -522,3 +522,86 @@ def place_map(cells: pl.DataFrame, indicator: dict, period: str, districts: bool
     left_out = (f"{fmt.count(cells['lacking'].sum())} records left out for lacking {indicator['needs']}."
                 + ("" if laid_out else " Load a HexJSON district layout into the inbox to see a district map."))
     return PlaceMap(f"{indicator['name']} by {'district' if districts else 'nation and region'}, {period}", summary, left_out)
+
+
+@dataclass(frozen=True)
+class ReleaseChanges:
+    """What changed against the release before, in a sentence, and whether it was compared at all (there was one, and
+    it could be read), so that the files and figures that changed can be listed."""
+    summary: str
+    compared: bool
+
+
+def release_changes(comparison: dict) -> ReleaseChanges:
+    """From the release's comparison with the one before (previous_release, files_changed, figures_revised,
+    figures_added, figures_removed)."""
+    if comparison["previous_release"] is None:
+        return ReleaseChanges("This is the first release: there is nothing before it to compare with.", False)
+    if comparison["files_changed"] is None:
+        return ReleaseChanges(f"The release before ({comparison['previous_release']}) could not be read, so nothing was "
+                              "compared.", False)
+    return ReleaseChanges(
+        f"Against the release before ({comparison['previous_release']}): {fmt.plural(comparison['files_changed'], 'file')} "
+        f"added, replaced or removed; {fmt.plural(comparison['figures_revised'], 'figure')} revised, "
+        f"{fmt.count(comparison['figures_added'])} new and {fmt.count(comparison['figures_removed'])} no longer given "
+        "(funding and returns figures, every period and breakdown). Issue figures are not compared between releases: "
+        "the difference of two published counts could be a count under 5.", True)
+
+
+def returns_summary(by_quarter: pl.DataFrame) -> str:
+    """Who made a return for the latest quarter of returns_by_quarter() (its first row), and what late means."""
+    latest = by_quarter.row(0, named=True)
+    return (f"Every public body is asked for a return each quarter, due {periods.RETURN_DUE_DAYS} days after the "
+            f"quarter ends. In {latest['period']}, {latest['returned']:,} of {latest['bodies']:,} bodies made one, "
+            f"{latest['late']:,} of them late. A return is late when the date it says it was sent is after it was due; "
+            "one that gives no date is not counted as late. A figure built on returns says how many bodies it is from.")
+
+
+def funders_summary(by_funder: pl.DataFrame) -> str:
+    """How many funders published grants (funders_by_year()), and how many have a year with none after their first."""
+    gaps = by_funder.filter(pl.col("missing").list.len() > 0).height
+    return (f"{fmt.plural(by_funder.height, 'funder')} published grants in 360Giving form. For each financial year, "
+            "the grants loaded from its files (by award date) and how many files they came from; “none” marks a "
+            "year after its first with no grant published"
+            + (f": {gaps} {'funder has' if gaps == 1 else 'funders have'} such a gap." if gaps else "."))
+
+
+def validation_summary(validation: pl.DataFrame) -> str:
+    """Whether every expectation passed (`validation`: a row per dataset with how many expectations `failed`)."""
+    failing = validation.filter(pl.col("failed") > 0).height
+    return ("Every expectation passed." if not failing else
+            f"{failing} of {validation.height} datasets had rows breaking a rule; those rows were quarantined.")
+
+
+def quarantine_summary(reasons: pl.DataFrame) -> str:
+    """How many rows were quarantined, for how many reasons (`reasons`: a row per dataset and rule, with its `rows`)."""
+    if reasons.is_empty():
+        return "No row was quarantined."
+    return f"{fmt.count(reasons['rows'].sum())} rows were quarantined for {reasons.height} reasons. Issue events are not listed here."
+
+
+@dataclass(frozen=True)
+class DisclosureControl:
+    """How many counts of issues are published: the sentence, and each breakdown's row with the percentage of its
+    counts not published (`not_published`, a whole number)."""
+    summary: str
+    breakdowns: pl.DataFrame
+
+
+def disclosure_control(disclosure: pl.DataFrame) -> DisclosureControl | None:
+    """From a row per breakdown and period level (counts, published, ...); None when the build has no issue figures."""
+    if disclosure.is_empty():
+        return None
+    summary = (f"Of {fmt.count(disclosure['counts'].sum())} counts of issues (raised, resolved, still open, late and about "
+               f"reprisal, zeros included), {fmt.count(disclosure['published'].sum())} are published. The others are shown "
+               "as [c]: a count from 1 to 4, a count that would let one be worked out, or a part of a total too small to "
+               "break down. An attack with every relation between the figures recovers none of them "
+               "(see the disclosure control notes in the documentation).")
+    not_published = (100 * (1 - pl.col("published") / pl.col("counts"))).round(0).cast(pl.Int64)
+    return DisclosureControl(summary, disclosure.with_columns(not_published.alias("not_published")))
+
+
+def files_summary(files: pl.DataFrame) -> str:
+    """How many files were read and how many rejected whole (`files`: a row per file, `rejected` its reason or null)."""
+    rejected = files.filter(pl.col("rejected").is_not_null()).height
+    return f"{fmt.plural(files.height, 'file')} read; {rejected} rejected whole" + (": the reasons are below." if rejected else ".")

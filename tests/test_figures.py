@@ -437,3 +437,46 @@ def test_the_map_is_summed_up_by_its_highest_and_lowest_place_and_counts_the_rec
     assert empty.title == "Funding per head by district, 2025-26"
     assert empty.summary == "No district has a value for this indicator in 2025-26."
     assert empty.left_out.endswith("lacking the place it benefits. Load a HexJSON district layout into the inbox to see a district map.")
+
+
+def test_what_changed_since_the_release_before_is_said_only_when_it_could_be_compared():
+    first = figures.release_changes({"previous_release": None, "files_changed": None})
+    assert first == figures.ReleaseChanges("This is the first release: there is nothing before it to compare with.", False)
+    unread = figures.release_changes({"previous_release": "20261201T1", "files_changed": None})
+    assert unread == figures.ReleaseChanges("The release before (20261201T1) could not be read, so nothing was compared.", False)
+    compared = figures.release_changes({"previous_release": "20261201T1", "files_changed": 1, "figures_revised": 2_300,
+                                        "figures_added": 0, "figures_removed": 12})
+    assert compared.compared and compared.summary.startswith(
+        "Against the release before (20261201T1): 1 file added, replaced or removed; 2,300 figures revised, 0 new and 12 no "
+        "longer given (funding and returns figures, every period and breakdown).")
+
+
+def test_data_quality_sums_up_returns_funders_validation_quarantine_and_files_in_a_sentence_each():
+    by_quarter = pl.DataFrame({"period": ["2026-27 Q2", "2026-27 Q1"], "returned": [1_180, 3], "late": [7, 0], "bodies": [1_200, 1_200]})
+    assert ("In 2026-27 Q2, 1,180 of 1,200 bodies made one, 7 of them late. A return is late"
+            in figures.returns_summary(by_quarter))
+    funders = pl.DataFrame({"funder": ["A", "B", "C"], "missing": [["2025-26"], [], ["2024-25", "2025-26"]]})
+    assert figures.funders_summary(funders).startswith("3 funders published grants in 360Giving form.")
+    assert figures.funders_summary(funders).endswith("with no grant published: 2 funders have such a gap.")
+    assert figures.funders_summary(funders.head(2)).endswith(": 1 funder has such a gap.")
+    assert figures.funders_summary(funders.slice(1, 1)) == (
+        "1 funder published grants in 360Giving form. For each financial year, the grants loaded from its files (by award "
+        "date) and how many files they came from; “none” marks a year after its first with no grant published.")
+    validation = pl.DataFrame({"dataset": ["grants", "return_summary", "meetings"], "failed": [2, 0, 1]})
+    assert figures.validation_summary(validation) == "2 of 3 datasets had rows breaking a rule; those rows were quarantined."
+    assert figures.validation_summary(validation.filter(pl.col("failed") == 0)) == "Every expectation passed."
+    reasons = pl.DataFrame({"dataset": ["grants", "grants"], "rule": ["amount below 0", "no date"], "rows": [1_000, 24]})
+    assert figures.quarantine_summary(reasons) == "1,024 rows were quarantined for 2 reasons. Issue events are not listed here."
+    assert figures.quarantine_summary(reasons.clear()) == "No row was quarantined."
+    files = pl.DataFrame({"path": ["a.csv", "b.xlsx", "c.csv"], "rejected": [None, "not a workbook", None]})
+    assert figures.files_summary(files) == "3 files read; 1 rejected whole: the reasons are below."
+    assert figures.files_summary(files.head(1)) == "1 file read; 0 rejected whole."
+
+
+def test_disclosure_control_says_how_many_counts_are_published_and_each_breakdowns_share_not_published():
+    disclosure = pl.DataFrame({"breakdown": ["all", "region"], "counts": [40, 1_960], "published": [40, 1_235]})
+    control = figures.disclosure_control(disclosure)
+    assert control.summary.startswith("Of 2,000 counts of issues (raised, resolved, still open, late and about reprisal, "
+                                      "zeros included), 1,275 are published. The others are shown as [c]")
+    assert control.breakdowns["not_published"].to_list() == [0, 37]  # 725 of 1,960, 36.99%
+    assert figures.disclosure_control(disclosure.clear()) is None

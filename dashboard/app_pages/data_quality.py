@@ -37,17 +37,9 @@ if changes is None:
     st.markdown("This release was built before releases were compared with the one before.")
 else:
     comparison, file_changes, revised = changes
-    if comparison["previous_release"] is None:
-        st.markdown("This is the first release: there is nothing before it to compare with.")
-    elif comparison["files_changed"] is None:
-        st.markdown(f"The release before ({comparison['previous_release']}) could not be read, so nothing was compared.")
-    else:
-        st.markdown(
-            f"Against the release before ({comparison['previous_release']}): {fmt.plural(comparison['files_changed'], 'file')} "
-            f"added, replaced or removed; {fmt.plural(comparison['figures_revised'], 'figure')} revised, "
-            f"{fmt.count(comparison['figures_added'])} new and {fmt.count(comparison['figures_removed'])} no longer given "
-            "(funding and returns figures, every period and breakdown). Issue figures are not compared between releases: "
-            "the difference of two published counts could be a count under 5.")
+    compared = figures.release_changes(comparison)
+    st.markdown(compared.summary)
+    if compared.compared:
         if file_changes.height:
             components.show_table(file_changes.select(
                 pl.col("path").alias("File"), pl.col("source").alias("Source"), pl.col("change").alias("Change"),
@@ -74,11 +66,7 @@ returned = queries.return_periods()
 if returned.height:
     first = figures.period_index(f"{periods.BASELINE_FINANCIAL_YEAR} Q1")
     by_quarter = figures.returns_by_quarter(bodies, returned, first, figures.last_complete(info["as_of"]))
-    latest = by_quarter.row(0, named=True)
-    st.markdown(f"Every public body is asked for a return each quarter, due {periods.RETURN_DUE_DAYS} days after the "
-                f"quarter ends. In {latest['period']}, {latest['returned']:,} of {latest['bodies']:,} bodies made one, "
-                f"{latest['late']:,} of them late. A return is late when the date it says it was sent is after it was due; "
-                "one that gives no date is not counted as late. A figure built on returns says how many bodies it is from.")
+    st.markdown(figures.returns_summary(by_quarter))
     components.show_table(by_quarter.select(
         pl.col("period").alias("Quarter"), pl.col("returned").alias("Bodies with a return"), pl.col("late").alias("Of which late"),
         pl.col("bodies").alias("Bodies asked"), pl.col("missing").list.len().alias("Bodies with none")))
@@ -95,11 +83,7 @@ funder_years = queries.run("funder_years")
 if funder_years.height:
     years = sorted(set(funder_years["financial_year"]))
     by_funder = figures.funders_by_year(funder_years, years)
-    gaps = by_funder.filter(pl.col("missing").list.len() > 0)
-    st.markdown(f"{fmt.plural(by_funder.height, 'funder')} published grants in 360Giving form. For each financial year, "
-                "the grants loaded from its files (by award date) and how many files they came from; “none” marks a "
-                "year after its first with no grant published"
-                + (f": {gaps.height} {'funder has' if gaps.height == 1 else 'funders have'} such a gap." if gaps.height else "."))
+    st.markdown(figures.funders_summary(by_funder))
     components.show_table(by_funder.select(
         pl.col("funder").alias("Funder"), *[pl.col(y) for y in years],
         fmt.date_column("latest_award").alias("Latest award"),
@@ -115,17 +99,12 @@ shown = validation.select(
     pl.when(pl.col("counts_withheld")).then(pl.lit("withheld")).otherwise(pl.col("rows_breaking_a_rule").cast(pl.Utf8))
     .alias("Rows breaking a rule"))
 components.show_table(shown)
-failing = validation.filter(pl.col("failed") > 0)
-st.markdown("Every expectation passed." if failing.is_empty() else
-            f"{failing.height} of {validation.height} datasets had rows breaking a rule; those rows were quarantined.")
+st.markdown(figures.validation_summary(validation))
 
 st.header("Quarantined rows by reason")
 reasons = queries.run("quarantine_reasons")
-if reasons.is_empty():
-    st.markdown("No row was quarantined.")
-else:
-    st.markdown(f"{fmt.count(reasons['rows'].sum())} rows were quarantined for {reasons.height} reasons. "
-                "Issue events are not listed here.")
+st.markdown(figures.quarantine_summary(reasons))
+if reasons.height:
     components.show_table(reasons.select(pl.col("dataset").alias("Dataset"), pl.col("rule").alias("Reason"),
                                 pl.col("rows").alias("Rows"), pl.col("example_file").alias("For example, file"),
                                 pl.col("example_row").alias("line")))
@@ -137,30 +116,22 @@ else:
                        mime="text/csv", key="quarantine_download")
 
 st.header("Issue figures: disclosure control")
-disclosure = queries.run("disclosure_summary")
-if disclosure.is_empty():
+control = figures.disclosure_control(queries.run("disclosure_summary"))
+if control is None:
     st.markdown("This build has no issue figures.")
 else:
     BREAKDOWN_WORDS = {"all": "All issues"} | {b.key: b.label for b in breakdowns.BREAKDOWNS}
-    shown = disclosure.with_columns((1 - pl.col("published") / pl.col("counts")).alias("not published"))
-    st.markdown(
-        f"Of {fmt.count(disclosure['counts'].sum())} counts of issues (raised, resolved, still open, late and about "
-        f"reprisal, zeros included), {fmt.count(disclosure['published'].sum())} are published. The others are shown "
-        "as [c]: a count from 1 to 4, a count that would let one be worked out, or a part of a total too small to "
-        "break down. An attack with every relation between the figures recovers none of them "
-        "(see the disclosure control notes in the documentation).")
-    components.show_table(shown.select(
+    st.markdown(control.summary)
+    components.show_table(control.breakdowns.select(
         pl.col("breakdown").replace_strict(BREAKDOWN_WORDS, default=pl.col("breakdown")).alias("Breakdown"),
         pl.col("period_level").replace_strict({"year": "Financial year", "quarter": "Quarter"}).alias("By"),
         pl.col("counts").alias("Counts"), pl.col("published").alias("Published"), pl.col("suppressed").alias("Suppressed [c]"),
         pl.col("withheld").alias("Part of a small total [c]"),
-        pl.format("{}%", (100 * pl.col("not published")).round(0).cast(pl.Int64)).alias("Not published")))
+        pl.format("{}%", "not_published").alias("Not published")))
 
 st.header("Files")
 files = queries.run("load_files")
-rejected = files.filter(pl.col("rejected").is_not_null())
-st.markdown(f"{files.height} files read; {rejected.height} rejected whole"
-            + (": the reasons are below." if rejected.height else "."))
+st.markdown(figures.files_summary(files))
 components.show_table(files.select(pl.col("path").alias("File"), pl.col("source").alias("Source"), pl.col("rows_read").alias("Rows read"),
                           pl.col("rows_loaded").alias("Loaded"), pl.col("rows_quarantined").alias("Quarantined"),
                           pl.col("rejected").alias("Rejected because"), pl.col("duplicate_of").alias("Same bytes as")))
