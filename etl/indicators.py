@@ -11,6 +11,8 @@ warehouse/engine/indicator_values.sql adds names, changes and RAG status. Runs i
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import duckdb
 import polars as pl
 
@@ -48,6 +50,9 @@ def declarations(found: tuple[Indicator, ...]) -> pl.DataFrame:
 
 FACTS_TABLE = "marts.indicator_facts"  # the public indicators' facts: published, read by the dashboard at view time
 ISSUE_FACTS_TABLE = "issue_indicator_facts"  # the issue indicators': restricted, a temporary table of the build's own
+# the public indicators' facts as they are added, in memory (spilling to the workspace's folder): adding to a table
+# of the database file cost 2 to 3 times as much, and the facts are written there once, in order, at the end
+ADDED_FACTS_TABLE = "added_indicator_facts"
 
 
 def facts_ddl(table: str) -> str:
@@ -153,9 +158,10 @@ def issue_structure(con: duckdb.DuckDBPyConnection, issue_indicators: list[Indic
                                 breakdowns=breakdowns, years=years, as_of=as_of)
 
 
-def issue_figures(con: duckdb.DuckDBPyConnection, controlled: dict[Indicator, pl.DataFrame]) -> pl.DataFrame:
+def issue_statuses(controlled: dict[Indicator, pl.DataFrame], structure: disclosure.Structure) -> pl.DataFrame:
     """Every issue figure with its true count and what disclosure control decided (published, suppressed or
-    withheld); `marts.issue_figures` is made from it, with the counts of figures not published left out."""
+    withheld), from the issue indicators' cells (before control). Reads no database: it runs beside the public
+    indicators' facts (HiGHS lets go of Python's lock while it solves)."""
     found = pl.concat([cells.select(pl.lit(figure).alias("figure"), *disclosure.CELL, pl.col(part).cast(pl.Int64).alias("count"))
                        for indicator, cells in controlled.items() for part, figure in indicator.issue_figures]).unique()
     clash = found.group_by("figure", *disclosure.CELL).agg(pl.col("count").n_unique().alias("counts")).filter(pl.col("counts") > 1)
@@ -164,15 +170,17 @@ def issue_figures(con: duckdb.DuckDBPyConnection, controlled: dict[Indicator, pl
     medians = pl.concat([cells.select(*disclosure.CELL, pl.col("value").alias("median"))
                          for indicator, cells in controlled.items() if indicator.calculation == "median"])
     if not (found["count"] > 0).any():
-        statuses = pl.DataFrame(schema=disclosure.STATUS_SCHEMA)
-    else:
-        statuses = disclosure.control(found, issue_structure(con, list(controlled)), medians)
+        return pl.DataFrame(schema=disclosure.STATUS_SCHEMA)
+    return disclosure.control(found, structure, medians)
+
+
+def write_issue_figures(con: duckdb.DuckDBPyConnection, statuses: pl.DataFrame) -> None:
+    """`marts.issue_figures` from the statuses, with the counts of figures not published left out."""
     con.register("issue_figure_statuses", statuses)
     try:
         con.execute(warehouse.sql("engine/issue_figures.sql"))
     finally:
         con.unregister("issue_figure_statuses")
-    return statuses
 
 
 def issue_values(indicator: Indicator, cells: pl.DataFrame, statuses: pl.DataFrame) -> pl.DataFrame:
@@ -241,19 +249,27 @@ def build(con: duckdb.DuckDBPyConnection, found: tuple[Indicator, ...] | None = 
     con.execute("create or replace table marts.breakdown_names as " + breakdowns.names_sql())
     public = tuple(i for i in found if not i.disclosure_controlled)
     controlled = tuple(i for i in found if i.disclosure_controlled)
-    for table, chosen in ((FACTS_TABLE, public), (ISSUE_FACTS_TABLE, controlled)):
-        con.execute(facts_ddl(table))
-        for indicator in chosen:
-            add_facts(con, indicator, table)
-    # in the order the dashboard reads them: one indicator's rows together, by period
-    con.execute(f"create or replace table {FACTS_TABLE} as select * from {FACTS_TABLE} order by indicator_id, period_index")
-    public_cells = cells(con, public, FACTS_TABLE).with_columns(pl.lit(False).alias("suppressed"))
-    frames = [public_cells]
+    # the issue indicators first: disclosure control (a few seconds of linear programmes) then runs in a thread
+    # while the public indicators' facts and cells are added up
+    con.execute(facts_ddl(ISSUE_FACTS_TABLE))
+    for indicator in controlled:
+        add_facts(con, indicator, ISSUE_FACTS_TABLE)
     issue_cells = cells(con, controlled, ISSUE_FACTS_TABLE)
     con.execute(f"drop table {ISSUE_FACTS_TABLE}")
-    if controlled:  # with no issue loaded, there are no issue figures (not figures of none)
-        by_indicator = {i: issue_cells.filter(pl.col("indicator_id") == i.id) for i in controlled}
-        statuses = issue_figures(con, by_indicator)
+    by_indicator = {i: issue_cells.filter(pl.col("indicator_id") == i.id) for i in controlled}
+    with ThreadPoolExecutor(1, thread_name_prefix="disclosure") as control:
+        # with no issue loaded, there are no issue figures (not figures of none)
+        statuses = control.submit(issue_statuses, by_indicator, issue_structure(con, list(controlled))) if controlled else None
+        con.execute(facts_ddl(ADDED_FACTS_TABLE))
+        for indicator in public:
+            add_facts(con, indicator, ADDED_FACTS_TABLE)
+        # in the order the dashboard reads them: one indicator's rows together, by period
+        con.execute(f"create or replace table {FACTS_TABLE} as select * from {ADDED_FACTS_TABLE} order by indicator_id, period_index")
+        con.execute(f"drop table {ADDED_FACTS_TABLE}")
+        frames = [cells(con, public, FACTS_TABLE).with_columns(pl.lit(False).alias("suppressed"))]
+        statuses = statuses.result() if statuses else None
+    if statuses is not None:
+        write_issue_figures(con, statuses)
         if statuses.height:
             frames += [issue_values(indicator, cells, statuses) for indicator, cells in by_indicator.items()]
     every_cell = pl.concat([f.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()]) for f in frames])
