@@ -426,3 +426,23 @@ def test_a_date_read_both_ways_in_a_file_that_writes_month_first_is_quarantined_
     # in a file that writes day first, the same date is 6 December, the UK way
     uk = pl.DataFrame({"award_date": ["06/12/2025"]}).pipe(n.as_read).select(n.typed("award_date", "date"))
     assert uk.item() == dt.date(2025, 12, 6)
+
+
+def test_parse_problems_worked_out_once_per_distinct_value_are_those_of_every_row() -> None:
+    """with_parse_problems (each field's distinct values, with their file's conventions) gives parse_problems' column,
+    row for row, over rows of two files whose conventions differ and values that repeat across them."""
+    fields = load_contract("funding").dataset("grants").fields
+    text = {f.name: [None] * 8 for f in fields}
+    text["amount_awarded"] = ["1,500", "1,500", "abc", "12,5", "#DIV/0!", "100", "1.500", None]
+    text["award_date"] = ["06/12/2025", "06/12/2025", "2025-01-01", "soon", "13/06/2025", "06/13/2025", None, "2025-06-01"]
+    text["title"] = ["x" * (n.MAX_TEXT_CHARS + 1), "t", "t", None, "t", "t", "t", "t"]
+    frame = pl.DataFrame(text, schema={f.name: pl.Utf8 for f in fields}).with_columns(
+        pl.Series("c", ["point", "comma"] * 4), pl.Series(n.DATE_ORDER, [n.IN_DOUBT, n.DAY_FIRST] * 4),
+        pl.Series(n.READ_PROBLEM, [None, None, None, None, None, None, None, "the row has 3 cells; expected 30"]))
+    every_row = frame.select(n.parse_problems(fields, convention="c", read=True).alias("p"))["p"].to_list()
+    once_each = n.with_parse_problems(frame, "p", fields, convention="c", read=True)
+    assert once_each.columns == [*n.as_read(frame).columns, "p"] and once_each["p"].to_list() == every_row
+    assert every_row[0].startswith("Title: 100001 characters") and every_row[7] == "the row has 3 cells; expected 30"
+    assert every_row[1].startswith("Amount Awarded: '1,500' can be read as 1.5 (with a decimal comma)")
+    assert every_row[2].startswith("Amount Awarded: 'abc' is not a number") and every_row[4].startswith("Amount Awarded: the cell holds Excel's error")
+    assert every_row[5].startswith("Award Date: '06/13/2025' is not a date") and every_row[6] is None

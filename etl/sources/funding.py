@@ -198,10 +198,10 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
 
 def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
     """Text as read -> typed award rows, with `problem` (why the row is quarantined) and `repairs` (what was fixed)."""
-    typed = n.as_read(frame).lazy().with_columns(  # lazily: a number's text, made once, serves all its tests (eagerly
-        # polars makes it again for each, which took 2 to 3 times as long)
-        n.parse_problems(DATASET.required, convention=n.NUMBER_CONVENTION, read=True).alias("_parse_problem"),
-        n.parse_problems(OPTIONAL, convention=n.NUMBER_CONVENTION).alias("_optional_problem"),
+    frame = n.with_parse_problems(frame, "_parse_problem", DATASET.required, convention=n.NUMBER_CONVENTION, read=True)
+    frame = n.with_parse_problems(frame, "_optional_problem", OPTIONAL, convention=n.NUMBER_CONVENTION)
+    typed = frame.lazy().with_columns(  # lazily: a number's text, made once, serves all its tests (eagerly polars makes
+        # it again for each, which took 2 to 3 times as long)
         n.text("grant_id").alias("grant_id"),
         n.text("title"), n.text("description"),
         n.text("currency").str.to_uppercase().alias("currency"),

@@ -74,8 +74,8 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
 
 
 def normalise(frame: pl.DataFrame, as_of: dt.date | None = None, context=None) -> pl.DataFrame:
-    typed = n.as_read(frame).with_columns(
-        n.parse_problems([f for f in DATASET.fields if not f.confidential], quote=False, read=True).alias("_parse_problem"),
+    frame = n.with_parse_problems(frame, "_parse_problem", [f for f in DATASET.fields if not f.confidential], quote=False, read=True)
+    typed = frame.with_columns(
         n.text("event_id"), n.text("issue_ref"),
         n.text("event_type").str.to_lowercase().alias("event_type"),
         n.timestamp("occurred_at").alias("occurred_at"),

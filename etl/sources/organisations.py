@@ -31,9 +31,10 @@ def read(path: Path, name: str) -> dict[str, pl.DataFrame]:
 
 
 def normalise(frame: pl.DataFrame, context=None) -> pl.DataFrame:
-    typed = n.as_read(frame).with_columns(
-        n.parse_problems(DATASET.required, convention=n.NUMBER_CONVENTION, read=True).alias("problem"),
-        n.parse_problems([f for f in DATASET.fields if not f.required], convention=n.NUMBER_CONVENTION).alias("_optional_problem"),
+    frame = n.with_parse_problems(frame, "problem", DATASET.required, convention=n.NUMBER_CONVENTION, read=True)
+    frame = n.with_parse_problems(frame, "_optional_problem", [f for f in DATASET.fields if not f.required],
+                                  convention=n.NUMBER_CONVENTION)
+    typed = frame.with_columns(
         n.org_id("org_id", "charity_number", "company_number").alias("org_id"),
         n.text("name"), n.text("charity_number"), n.text("company_number"),
         n.text("organisation_type").str.to_lowercase().alias("organisation_type"),

@@ -54,8 +54,8 @@ def _read(path: Path, name: str) -> dict[str, pl.DataFrame]:
 
 def _typed(frame: pl.DataFrame, dataset) -> pl.DataFrame:
     """Typed columns and `problem`: the first value that could not be read as its type."""
-    return n.as_read(frame).lazy().with_columns(  # lazily, as funding.normalise does
-        n.parse_problems(dataset.fields, convention=n.NUMBER_CONVENTION, read=True).alias("problem"),
+    frame = n.with_parse_problems(frame, "problem", dataset.fields, convention=n.NUMBER_CONVENTION, read=True)
+    return frame.lazy().with_columns(  # lazily, as funding.normalise does
         *[n.typed(f.name, f.logical_type, n.NUMBER_CONVENTION).alias(f.name) for f in dataset.fields],
     ).with_columns(*[pl.col(f.name).str.to_lowercase() for f in dataset.fields if f.enum and f.logical_type == "string"]).collect()
 
