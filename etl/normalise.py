@@ -616,24 +616,30 @@ def parse_problems(fields, quote: bool = True, convention: str | None = None, re
     return _first(checks)
 
 
+def once_per_value(frame: pl.DataFrame, **columns: pl.Expr) -> pl.DataFrame:
+    """`frame` with each of `columns` (its name: an expression) worked out once for each distinct combination of the
+    columns the expression reads (a field, and its file's conventions), then joined back to every row: values repeat
+    (200,000 grants hold about 26,000 amounts and 2,000 award dates), and reading a number's or a date's text takes a
+    dozen regular expressions."""
+    for name, expression in columns.items():
+        reads = list(dict.fromkeys(expression.meta.root_names()))
+        if name in frame.columns or name in reads:
+            raise ValueError(f"once_per_value: {name!r} would replace a column; give the result a name of its own")
+        values = frame.select(reads).unique().with_columns(expression.alias(name))
+        frame = frame.join(values, on=reads, how="left", nulls_equal=True, maintain_order="left")
+    return frame
+
+
 def with_parse_problems(frame: pl.DataFrame, alias: str, fields, quote: bool = True, convention: str | None = None,
                         read: bool = False) -> pl.DataFrame:
     """`frame` (as_read) with a column `alias`: parse_problems(fields, quote, convention, read), each field's type
-    worked out once for each of its distinct values with its file's conventions, not for every row: values repeat
-    (200,000 grants hold about 26,000 amounts and 2,000 award dates), and polars works out every branch of a
-    when/then, messages included, for every row it is given (doing so took half of normalising the grants)."""
+    worked out once_per_value, not for every row: polars works out every branch of a when/then, messages included,
+    for every row it is given (doing so took half of normalising the grants)."""
     frame = as_read(frame)
-    keys = [c for c in dict.fromkeys((convention, DATE_ORDER)) if c]
     checks = [(pl.col(READ_PROBLEM).is_not_null(), pl.col(READ_PROBLEM))] if read else []
     checks += _too_long(fields)
-    columns = []
-    for number, f in enumerate(fields):
-        check = _unreadable(f, quote, convention)
-        if check is None:
-            continue
-        name = f"_unreadable_{number}"
-        values = frame.select(f.name, *keys).unique().with_columns(_first([check]).alias(name))
-        frame = frame.join(values, on=[f.name, *keys], how="left", nulls_equal=True, maintain_order="left")
-        checks.append((pl.col(name).is_not_null(), pl.col(name)))
-        columns.append(name)
-    return frame.with_columns(_first(checks).alias(alias)).drop(columns)
+    unreadable = {f"_unreadable_{number}": _first([check]) for number, f in enumerate(fields)
+                  if (check := _unreadable(f, quote, convention))}
+    frame = once_per_value(frame, **unreadable)
+    checks += [(pl.col(name).is_not_null(), pl.col(name)) for name in unreadable]
+    return frame.with_columns(_first(checks).alias(alias)).drop(list(unreadable))

@@ -446,3 +446,16 @@ def test_parse_problems_worked_out_once_per_distinct_value_are_those_of_every_ro
     assert every_row[1].startswith("Amount Awarded: '1,500' can be read as 1.5 (with a decimal comma)")
     assert every_row[2].startswith("Amount Awarded: 'abc' is not a number") and every_row[4].startswith("Amount Awarded: the cell holds Excel's error")
     assert every_row[5].startswith("Award Date: '06/13/2025' is not a date") and every_row[6] is None
+
+
+def test_a_value_read_once_per_distinct_value_is_read_as_it_is_row_by_row() -> None:
+    """once_per_value reads each distinct (value, file's convention) once and gives every row its reading; it
+    refuses to replace a column."""
+    frame = pl.DataFrame({"amount": ["1,500", "1,500", "1.500", None, "£2,000", "1,500"],
+                          n.NUMBER_CONVENTION: ["point", "comma", "comma", "point", "point", "point"]})
+    read = n.once_per_value(frame, _read=n.amount("amount", n.NUMBER_CONVENTION))
+    assert read.columns == ["amount", n.NUMBER_CONVENTION, "_read"]
+    assert read["_read"].to_list() == frame.select(n.amount("amount", n.NUMBER_CONVENTION))["amount"].to_list()
+    assert read["_read"].to_list() == [1500.0, None, None, None, 2000.0, 1500.0]  # '1,500' is in doubt in a comma file
+    with pytest.raises(ValueError, match="would replace a column"):
+        n.once_per_value(frame, amount=n.amount("amount", n.NUMBER_CONVENTION))
