@@ -55,3 +55,19 @@ def test_batches_are_not_fingerprinted(validator, monkeypatch):
     outcome = validator.validate("awards_b", iter([_batch([1.0, 2.0], "funding/c.csv")]), SUITE_B, {})
     assert outcome.failures_frame().height == 0
     assert hashed == []
+
+
+def test_batches_are_gathered_into_frames_of_the_rows_asked_for() -> None:
+    """DuckDB gives batches of a row group or less; normalising and validating get frames of exactly the rows asked
+    for (the last fewer), every row once and in order."""
+    import pyarrow as pa
+
+    from etl.staging import _frames_of
+
+    sizes = [5, 3, 7, 1, 4]
+    start = [sum(sizes[:i]) for i in range(len(sizes))]
+    batches = [pa.record_batch({"n": list(range(s, s + size))}) for s, size in zip(start, sizes)]
+    frames = list(_frames_of(pa.RecordBatchReader.from_batches(batches[0].schema, batches), 6))
+    assert [f.height for f in frames] == [6, 6, 6, 2]
+    assert [n for f in frames for n in f["n"]] == list(range(20))
+    assert list(_frames_of(pa.RecordBatchReader.from_batches(batches[0].schema, []), 6)) == []
