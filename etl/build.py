@@ -29,17 +29,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 import warehouse
 from etl import indicators, settings
 from etl.build_result import BuildFailed, BuildRejected, BuildResult, FileResult, disk_full  # noqa: F401  (for callers)
-from etl.geography import lookup_tables, places, read_lookups, reference_tables
-from etl.inbox import Progress, read_inbox, text_schema
+from etl.geography import reading_context
+from etl.inbox import Progress, read_inbox
 from etl.marts import build_marts
 from etl.release import prune, publish, remove_unfinished, superseded_at, write_releases  # noqa: F401
-from etl.sources import INBOX_FOLDERS, SOURCES, Context
-from etl.staging import load, mark, normalise_source, superseded, validate_dataset, with_failed_governing_row
+from etl.sources import INBOX_FOLDERS, SOURCES
+from etl.staging import stage_source
 from etl.validate import Validator
 from etl.warehouse_files import OWNER_ONLY, current_release, releases_dir, restricted_dir
 
@@ -165,25 +164,14 @@ def _build_release(inbox: Path, workspace: Path, release: Path, restricted: Path
         # Great Expectations takes seconds to import and set up: done in a thread while the inbox is read
         preparing = ThreadPoolExecutor(1, thread_name_prefix="validators").submit(lambda: {False: Validator(), True: Validator()})
         stage("read")
-        found = read_lookups(inbox, result)
-        localities, successors, small_areas, hexes = places(found)
-        reference_tables(con, as_of, localities, successors, hexes, lookup_tables(found, successors))
-        context = Context(as_of=as_of, small_areas=small_areas, successors=successors,
-                          districts=localities.filter(pl.col("level") == "district"))
+        context = reading_context(con, inbox, result, as_of)
         read_inbox(con, inbox, result, progress)
         validators = preparing.result()  # confidential sources get their own Data Docs
         quarantined, validations = [], []
         for source in SOURCES:
-            stage("normalise")
-            normalise_source(con, source, context)
-            stage("validate")
-            for dataset in text_schema(source):
-                if source.key.get(dataset):
-                    mark(con, dataset, superseded(con, dataset, source.key[dataset]))
-                if source.governing_dataset and dataset != source.governing_dataset:
-                    mark(con, dataset, with_failed_governing_row(con, dataset, source))
-                validations.append(validate_dataset(con, validators[source.confidential], source.contract, dataset))
-                quarantined.append(load(con, dataset, result))
+            rows, results = stage_source(con, source, context, validators[source.confidential], result, stage)
+            quarantined += rows
+            validations += results
         build_marts(con, result, quarantined, validations, as_of, stage)
         stage("publish")
         write_releases(con, inbox, release, restricted, result, validators, previous)

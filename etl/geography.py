@@ -14,7 +14,7 @@ from etl import periods, reference
 from etl.build_result import BuildResult, FileResult
 from etl.frames import create_table
 from etl.inbox import inbox_files
-from etl.sources import LOOKUPS, lookups
+from etl.sources import LOOKUPS, Context, lookups
 from etl.sources.files import (SourceError, admit, file_name, time_limit, unchanged, unforeseen_errors,
                                within_folder_limit)
 
@@ -152,3 +152,15 @@ def reference_tables(con: duckdb.DuckDBPyConnection, as_of: dt.date, localities:
                                                                    "layout": pl.Utf8, "current_code": pl.Utf8})
     layout = layout.select(pl.coalesce("current_code", "gss_code").alias("gss_code"), "name", "q", "r", "layout")
     create_table(con, "reference.hex_layout", layout)
+
+
+def reading_context(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult, as_of: dt.date) -> Context:
+    """The inbox's lookups read, the reference tables of places written to `con`, and what normalising needs of
+    them (etl.sources.Context)."""
+    from etl.sources import Context
+
+    found = read_lookups(inbox, result)
+    localities, successors, small_areas, hexes = places(found)
+    reference_tables(con, as_of, localities, successors, hexes, lookup_tables(found, successors))
+    return Context(as_of=as_of, small_areas=small_areas, successors=successors,
+                   districts=localities.filter(pl.col("level") == "district"))

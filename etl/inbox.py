@@ -75,11 +75,13 @@ def _lineage(name: str, digest: str | None, load_id: str, order: int) -> list[pl
             pl.lit(load_id, pl.Utf8).alias("load_id"), pl.lit(order, pl.Int32).alias("file_order")]
 
 
-def read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult, progress: Progress | None) -> None:
-    """Every source file, in inbox order, into raw.<dataset> as text with its lineage."""
+def read_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult, progress: Progress | None,
+               folders: tuple[str, ...] | None = None) -> None:
+    """Every source file (of the sources whose `folders` are given; by default all), in inbox order, into
+    raw.<dataset> as text with its lineage."""
     seen: dict[tuple[str, str], str] = {}  # (folder, checksum) -> the file read
     wanted: list[tuple[FileResult, int, str, Path]] = []  # files to read: not refused, not a copy of another
-    for source in SOURCES:
+    for source in (s for s in SOURCES if folders is None or s.folder in folders):
         for dataset, schema in text_schema(source).items():
             create_table(con, f"raw.{dataset}", pl.DataFrame(schema=schema).with_columns(_lineage("", None, result.load_id, 0)))
         paths = inbox_files(inbox, source.folder)

@@ -4,8 +4,11 @@ contract, and loaded into `staging`; every other row goes to the quarantine with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -16,8 +19,9 @@ from data_contracts.to_expectations import suite
 from etl import settings
 from etl.build_result import BuildResult
 from etl.frames import FRAME, create_table, insert_into, query_with
-from etl.inbox import text_schema
-from etl.sources import Context, Source
+from etl.geography import reading_context
+from etl.inbox import read_inbox, text_schema
+from etl.sources import SOURCES, Context, Source
 from etl.validate import Validator
 
 
@@ -158,6 +162,63 @@ def load(con: duckdb.DuckDBPyConnection, dataset: str, result: BuildResult) -> p
         where bad.problem is not null
         order by bad.file_order, bad.source_row
     """, params={"dataset": dataset}).pl()
+
+
+def stage_source(con: duckdb.DuckDBPyConnection, source: Source, context: Context, validator: Validator,
+                 result: BuildResult, stage: Callable[[str], None] = lambda name: None) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
+    """One source's rows of `raw` normalised, marked (duplicates, superseded records, rows of a file whose governing
+    row failed), validated and loaded into `staging`; its quarantined rows and its validation results, a frame of
+    each for each dataset. `stage` is told as normalising and validating begin."""
+    stage("normalise")
+    normalise_source(con, source, context)
+    stage("validate")
+    quarantined, validations = [], []
+    for dataset in text_schema(source):
+        if source.key.get(dataset):
+            mark(con, dataset, superseded(con, dataset, source.key[dataset]))
+        if source.governing_dataset and dataset != source.governing_dataset:
+            mark(con, dataset, with_failed_governing_row(con, dataset, source))
+        validations.append(validate_dataset(con, validator, source.contract, dataset))
+        quarantined.append(load(con, dataset, result))
+    return quarantined, validations
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What read, normalise and validate made of one source's folder of an inbox (`staged`)."""
+
+    staging: dict[str, pl.DataFrame]  # each dataset's rows that passed, as staging.<dataset> holds them
+    quarantine: pl.DataFrame  # the rows that did not, with their reasons (dataset, source_file, source_row, problem, record)
+    validations: pl.DataFrame  # each expectation's outcome (meta.validation_results)
+    result: BuildResult  # the files read, rejected and loaded
+
+    def rows(self, dataset: str, **where) -> list[dict]:
+        """The staged rows of `dataset` whose columns have the values given, as dicts."""
+        frame = self.staging[dataset]
+        for column, value in where.items():
+            frame = frame.filter(pl.col(column) == value)
+        return frame.to_dicts()
+
+
+def staged(inbox: Path, folder: str, as_of: dt.date) -> Staged:
+    """The seam for a source's rules: read, normalise and validate the files of one folder of `inbox` (with its
+    lookups and the reference tables) in a database in memory, as a build does, and nothing after (no marts,
+    indicators or release)."""
+    source = next(s for s in SOURCES if s.folder == folder)
+    result = BuildResult(load_id="staged", built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    con = duckdb.connect(config={"python_enable_replacements": False})
+    try:
+        for schema in ("raw", "staging", "reference", "work"):
+            con.execute(f"create schema {schema}")  # our own names
+        context = reading_context(con, inbox, result, as_of)
+        read_inbox(con, inbox, result, None, folders=(folder,))
+        quarantined, validations = stage_source(con, source, context, Validator(), result)
+        return Staged(staging={d: con.sql(f"select * from staging.{d} order by source_file, source_row").pl()
+                               for d in text_schema(source)},
+                      quarantine=pl.concat(quarantined, how="vertical_relaxed"), validations=pl.concat(validations),
+                      result=result)
+    finally:
+        con.close()
 
 
 def reason_kind(problem: pl.Expr) -> pl.Expr:
