@@ -451,21 +451,28 @@ QUOTABLE = r"^(?:[^\W_]|[ £€%,.:/()-]){1,60}$"
 NOT_QUOTED = "the value (not shown: it holds symbols or is over 60 characters)"
 
 
+def with_commas(number: pl.Expr) -> pl.Expr:
+    """A whole number as UK readers write it ('150,000'); null stays null. For the few values a message quotes: it
+    runs Python for each value that is not null."""
+    return number.map_elements(lambda value: f"{value:,}", return_dtype=pl.Utf8)
+
+
 def without_long_values(frame: pl.DataFrame, titles: dict[str, str]) -> pl.DataFrame:
     """A reader's frame with every text value over MAX_TEXT_CHARS emptied, and its row's READ_PROBLEM (when it has
     none yet) naming the first such field (`titles`: field -> title) and its length: the row is quarantined, and no
     value that large goes further than the reader (a 200 MB description would exhaust the database's memory)."""
     schema = frame.schema
     columns = [c for c in titles if schema.get(c) == pl.Utf8]
-    if not columns or not frame.height:
-        return frame
+    if not columns or not frame.height or frame.estimated_size() <= MAX_TEXT_CHARS:
+        return frame  # its buffers hold every value's bytes: a small frame (a return's sheet) holds no long value
     longest = frame.select(pl.max_horizontal(pl.col(c).str.len_bytes().max() for c in columns)).item()
     if longest is None or longest <= MAX_TEXT_CHARS:
         return frame  # no value has more bytes, so none has more characters: the usual case
     problem = None
     for c in columns:
         length = pl.col(c).str.len_chars()
-        said = pl.format(f"{titles[c]}: {{}} characters; expected at most {MAX_TEXT_CHARS:,}", length)
+        said = pl.format(f"{titles[c]}: {{}} characters; expected at most {MAX_TEXT_CHARS:,}",
+                         with_commas(pl.when(length > MAX_TEXT_CHARS).then(length)))
         problem = pl.when(length > MAX_TEXT_CHARS).then(said) if problem is None else problem.when(length > MAX_TEXT_CHARS).then(said)
     return as_read(frame).with_columns(pl.coalesce(pl.col(READ_PROBLEM), problem).alias(READ_PROBLEM)).with_columns(
         pl.when(pl.col(c).str.len_chars() <= MAX_TEXT_CHARS).then(pl.col(c)).alias(c) for c in columns)
@@ -567,7 +574,7 @@ def _too_long(fields) -> list[tuple[pl.Expr, pl.Expr]]:
         length = pl.col(f.name).cast(pl.Utf8).str.len_chars()
         too_long = length > MAX_TEXT_CHARS
         checks.append((too_long, pl.format(f"{f.title}: {{}} characters; expected at most {MAX_TEXT_CHARS:,}",
-                                           pl.when(too_long).then(length))))
+                                           with_commas(pl.when(too_long).then(length)))))
     return checks
 
 

@@ -442,7 +442,7 @@ def test_parse_problems_worked_out_once_per_distinct_value_are_those_of_every_ro
     every_row = frame.select(n.parse_problems(fields, convention="c", read=True).alias("p"))["p"].to_list()
     once_each = n.with_parse_problems(frame, "p", fields, convention="c", read=True)
     assert once_each.columns == [*n.as_read(frame).columns, "p"] and once_each["p"].to_list() == every_row
-    assert every_row[0].startswith("Title: 100001 characters") and every_row[7] == "the row has 3 cells; expected 30"
+    assert every_row[0].startswith("Title: 100,001 characters; expected at most 100,000") and every_row[7] == "the row has 3 cells; expected 30"
     assert every_row[1].startswith("Amount Awarded: '1,500' can be read as 1.5 (with a decimal comma)")
     assert every_row[2].startswith("Amount Awarded: 'abc' is not a number") and every_row[4].startswith("Amount Awarded: the cell holds Excel's error")
     assert every_row[5].startswith("Award Date: '06/13/2025' is not a date") and every_row[6] is None
@@ -459,3 +459,15 @@ def test_a_value_read_once_per_distinct_value_is_read_as_it_is_row_by_row() -> N
     assert read["_read"].to_list() == [1500.0, None, None, None, 2000.0, 1500.0]  # '1,500' is in doubt in a comma file
     with pytest.raises(ValueError, match="would replace a column"):
         n.once_per_value(frame, amount=n.amount("amount", n.NUMBER_CONVENTION))
+
+
+def test_a_value_too_long_is_emptied_and_its_row_given_the_reason_however_small_the_rest() -> None:
+    """without_long_values passes a small frame over unread (its buffers cannot hold a long value) and still finds
+    one long value among short ones."""
+    titles = {"title": "Title", "description": "Description"}
+    small = pl.DataFrame({"title": ["a", "b"], "description": ["c", None]})
+    assert n.without_long_values(small, titles) is small
+    long = pl.DataFrame({"title": ["a", "b"], "description": ["c", "é" * (n.MAX_TEXT_CHARS + 1)]})
+    read = n.without_long_values(long, titles)
+    assert read["description"].to_list() == ["c", None]
+    assert read[n.READ_PROBLEM].to_list() == [None, "Description: 100,001 characters; expected at most 100,000"]
