@@ -157,8 +157,6 @@ def reference_tables(con: duckdb.DuckDBPyConnection, as_of: dt.date, localities:
 def reading_context(con: duckdb.DuckDBPyConnection, inbox: Path, result: BuildResult, as_of: dt.date) -> Context:
     """The inbox's lookups read, the reference tables of places written to `con`, and what normalising needs of
     them (etl.sources.Context)."""
-    from etl.sources import Context
-
     found = read_lookups(inbox, result)
     localities, successors, small_areas, hexes = places(found)
     reference_tables(con, as_of, localities, successors, hexes, lookup_tables(found, successors))

@@ -468,12 +468,7 @@ def without_long_values(frame: pl.DataFrame, titles: dict[str, str]) -> pl.DataF
     longest = frame.select(pl.max_horizontal(pl.col(c).str.len_bytes().max() for c in columns)).item()
     if longest is None or longest <= MAX_TEXT_CHARS:
         return frame  # no value has more bytes, so none has more characters: the usual case
-    problem = None
-    for c in columns:
-        length = pl.col(c).str.len_chars()
-        said = pl.format(f"{titles[c]}: {{}} characters; expected at most {MAX_TEXT_CHARS:,}",
-                         with_commas(pl.when(length > MAX_TEXT_CHARS).then(length)))
-        problem = pl.when(length > MAX_TEXT_CHARS).then(said) if problem is None else problem.when(length > MAX_TEXT_CHARS).then(said)
+    problem = _first(_too_long({c: titles[c] for c in columns}))
     return as_read(frame).with_columns(pl.coalesce(pl.col(READ_PROBLEM), problem).alias(READ_PROBLEM)).with_columns(
         pl.when(pl.col(c).str.len_chars() <= MAX_TEXT_CHARS).then(pl.col(c)).alias(c) for c in columns)
 
@@ -567,15 +562,22 @@ def empty_outside_contract(frame: pl.DataFrame, fields, quote: bool = True) -> p
     ).drop([f"_outside_{name}" for name, _ in found])
 
 
-def _too_long(fields) -> list[tuple[pl.Expr, pl.Expr]]:
-    """(when, message) for each field's text far too long; a message is made only where it is (else from null)."""
+def _too_long(titles: dict[str, str]) -> list[tuple[pl.Expr, pl.Expr]]:
+    """(when, message) for each column's text far too long (`titles`: column -> title); a message is made only where
+    it is (else from null)."""
     checks = []
-    for f in fields:
-        length = pl.col(f.name).cast(pl.Utf8).str.len_chars()
+    for name, title in titles.items():
+        length = pl.col(name).cast(pl.Utf8).str.len_chars()
         too_long = length > MAX_TEXT_CHARS
-        checks.append((too_long, pl.format(f"{f.title}: {{}} characters; expected at most {MAX_TEXT_CHARS:,}",
+        checks.append((too_long, pl.format(f"{title}: {{}} characters; expected at most {MAX_TEXT_CHARS:,}",
                                            with_commas(pl.when(too_long).then(length)))))
     return checks
+
+
+def _row_checks(fields, read: bool) -> list[tuple[pl.Expr, pl.Expr]]:
+    """The checks of a row before its fields' types: its READ_PROBLEM (with `read`), then each text far too long."""
+    checks = [(pl.col(READ_PROBLEM).is_not_null(), pl.col(READ_PROBLEM))] if read else []
+    return checks + _too_long({f.name: f.title for f in fields})
 
 
 def _unreadable(f, quote: bool, convention: str | None) -> tuple[pl.Expr, pl.Expr] | None:
@@ -617,9 +619,7 @@ def parse_problems(fields, quote: bool = True, convention: str | None = None, re
     length, what was expected, and for a number that can be read two ways both readings; null when every value
     parsed. Missing values are left to the contract's `required` checks. `with_parse_problems` gives the same
     column for a frame, faster."""
-    checks = [(pl.col(READ_PROBLEM).is_not_null(), pl.col(READ_PROBLEM))] if read else []
-    checks += _too_long(fields)
-    checks += [check for f in fields if (check := _unreadable(f, quote, convention))]
+    checks = _row_checks(fields, read) + [check for f in fields if (check := _unreadable(f, quote, convention))]
     return _first(checks)
 
 
@@ -643,8 +643,7 @@ def with_parse_problems(frame: pl.DataFrame, alias: str, fields, quote: bool = T
     worked out once_per_value, not for every row: polars works out every branch of a when/then, messages included,
     for every row it is given (doing so took half of normalising the grants)."""
     frame = as_read(frame)
-    checks = [(pl.col(READ_PROBLEM).is_not_null(), pl.col(READ_PROBLEM))] if read else []
-    checks += _too_long(fields)
+    checks = _row_checks(fields, read)
     unreadable = {f"_unreadable_{number}": _first([check]) for number, f in enumerate(fields)
                   if (check := _unreadable(f, quote, convention))}
     frame = once_per_value(frame, **unreadable)

@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+import warehouse
 from data_contracts import load_contract
 from data_contracts.to_expectations import suite
 from etl import settings
@@ -208,8 +209,8 @@ def staged(inbox: Path, folder: str, as_of: dt.date) -> Staged:
     result = BuildResult(load_id="staged", built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     con = duckdb.connect(config={"python_enable_replacements": False})
     try:
-        for schema in ("raw", "staging", "reference", "work"):
-            con.execute(f"create schema {schema}")  # our own names
+        for schema in (*warehouse.SCHEMAS, "work"):
+            con.execute(f"create schema {schema}")  # our own names, as the build's
         context = reading_context(con, inbox, result, as_of)
         read_inbox(con, inbox, result, None, folders=(folder,))
         quarantined, validations = stage_source(con, source, context, Validator(), result)
