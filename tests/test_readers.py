@@ -3,12 +3,16 @@ column, and what was expected for each they refuse."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from etl.sources import funding, issues, returns
+from etl.sources import files, funding, issues, returns
 from etl.sources.files import SourceError
 from etl.xlsx import write_workbook
 
@@ -285,3 +289,48 @@ def test_a_reader_failing_in_a_way_nobody_foresaw_says_what_was_expected(tmp_pat
     monkeypatch.setattr(files, "_short", lambda error: "plain words")  # a plain message is passed on for a public source
     assert "(plain words)" in _refusal(funding.read, path, "funding/grants.csv")
     assert "(ValueError)" in _refusal(issues.read, path, "issues/events.csv")
+
+
+# a file's lines, of plain and quoted fields, blank lines, spaces, quotes out of place and every line ending
+_CSV_PIECES = ["a", "b c", " ", ",", ";", "\t", "|", '"', '""', '"x,y"', '"p ""q"""', "\n", "\r\n", "\r", "\x1c", "é"]
+
+
+_CSV_FIELDS = ["", "a", " ", "b c", '"x,y"', '"x;y"', '"p ""q"""', '""', '" "', "é", "\x1c", '"', ' "a"', '"a" ', "|", "\t"]
+_CSV_FILES = st.one_of(
+    st.lists(st.sampled_from(_CSV_PIECES), min_size=1, max_size=40).map("".join),  # anything
+    st.tuples(st.lists(st.lists(st.sampled_from(_CSV_FIELDS), min_size=0, max_size=4), min_size=1, max_size=8),
+              st.sampled_from([",", ";", "\t", "|"]), st.sampled_from(["\n", "\r\n"]), st.booleans())
+    .map(lambda f: f[2].join(f[1].join(line) for line in f[0]) + (f[2] if f[3] else "")))  # lines of fields
+
+
+@given(text=_CSV_FILES, delimiter=st.sampled_from([",", ";", "\t", "|"]))
+@settings(max_examples=1000, deadline=None)
+def test_a_csv_read_a_line_at_a_time_reads_as_the_csv_module_reads_it(text: str, delimiter: str) -> None:
+    """Files in which every line is a whole record are read by polars a line at a time (files._records_by_line): each
+    record's line, width and blankness, and the header, are the csv module's, or the file is left to the csv module."""
+    by_line = files._records_by_line(text, delimiter)
+    starts, widths, blank, header = [], [], [], []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    for row in reader:
+        header = header if starts else row
+        starts.append(line)
+        widths.append(len(row))
+        blank.append(not any(cell.strip() for cell in row))
+        line = reader.line_num + 1
+    if by_line is not None:
+        assert (by_line[0].to_dict(as_series=False), by_line[1]) == ({"start": starts, "width": widths, "blank": blank}, header)
+    if text and all(piece not in text for piece in ('"', "\r", "\x00")):  # no quote, no \r: read a line at a time
+        assert by_line is not None
+
+
+def test_a_large_csv_is_read_a_line_at_a_time_and_a_quoted_line_break_by_the_csv_module() -> None:
+    plain = 'Identifier,Title\n360G-1,"Grant, for ""youth"" work"\n\n , \n360G-2,Other\n'
+    records, header = files._records_by_line(plain, ",")
+    assert records.to_dict(as_series=False) == {"start": [1, 2, 3, 4, 5], "width": [2, 2, 0, 2, 2],
+                                                "blank": [False, False, True, True, False]}
+    assert header == ["Identifier", "Title"]
+    assert files._records_by_line('Identifier,Title\n360G-1,"two\nlines"\n', ",") is None
+    records, header = files._records(' Identifier,Title\n360G-1,"two\nlines"\n360G-2,x\n', ",", "f.csv")
+    assert records.to_dict(as_series=False) == {"start": [1, 2, 4], "width": [2, 2, 2], "blank": [False, False, False]}
+    assert header == [" Identifier", "Title"]
