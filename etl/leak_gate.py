@@ -32,6 +32,7 @@ SHORTEST_ID = 6
 SHORTEST_TEXT = 20
 PREFIX = 32  # a long text is also searched for by its first PREFIX characters
 CHUNK_BYTES = 32 * 1024**2
+BATCH_ROWS = 100_000  # a table's text values are searched this many rows at a time, so memory stays bounded by a batch
 PERIOD_LABEL = re.compile(r"\d{4}-\d{2}(?: Q[1-4])?")  # '2025-26', '2025-26 Q3': every release holds them
 
 
@@ -103,21 +104,18 @@ def _file_bytes(path: Path, automaton: _Search, overlap: int) -> str | None:
     return None
 
 
-def _string_arrays(table: pa.Table) -> Iterator[tuple[str, pa.Array]]:
-    for name, column in zip(table.column_names, table.columns):
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            for chunk in column.chunks:
-                yield name, chunk
-
-
-def _values(table: pa.Table, automaton: _Search) -> tuple[str, str] | None:
-    """A hit among a table's text values: the values of an Arrow string array lie end to end in one buffer."""
-    for name, chunk in _string_arrays(table):
-        data = chunk.buffers()[2]
-        if data is not None and data.size:
-            kind = _first(automaton, data)
-            if kind:
-                return name, kind
+def _values(batches: Iterable[pa.RecordBatch], automaton: _Search) -> tuple[str, str] | None:
+    """A hit among a table's text values, read a batch at a time: the values of an Arrow string array lie end to end
+    in one buffer. A column of any other type is refused: a text column that is not searched would pass unseen."""
+    for batch in batches:
+        for name, column in zip(batch.schema.names, batch.columns):
+            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+                raise TypeError(f"the leak gate reads text as Arrow strings; column {name} came as {column.type}")
+            data = column.buffers()[2]
+            if data is not None and data.size:
+                kind = _first(automaton, data)
+                if kind:
+                    return name, kind
     return None
 
 
@@ -132,8 +130,12 @@ def _database_values(path: Path, automaton: _Search) -> Iterator[tuple[str, str]
                 "and schema_name = ? and table_name = ?", [schema, table]).fetchall() if t == "VARCHAR"]
             if columns:
                 # names come from the database's own catalogue
-                arrow = con.sql(f'select {", ".join(chr(34) + c + chr(34) for c in columns)} from "{schema}"."{table}"').to_arrow_table()
-                hit = _values(arrow, automaton)
+                batches = con.sql(f'select {", ".join(chr(34) + c + chr(34) for c in columns)} from "{schema}"."{table}"'
+                                  ).to_arrow_reader(BATCH_ROWS)
+                try:
+                    hit = _values(batches, automaton)
+                finally:
+                    batches.close()  # a hit stops the reading: the rest of the result is let go
                 if hit:
                     yield f"{schema}.{table}.{hit[0]}", hit[1]
     finally:
@@ -170,7 +172,7 @@ def scan(release: Path, found: dict[str, str]) -> list[Hit]:
             hits.extend(Hit(name, where, kind) for where, kind in _database_values(path, automaton))
         elif path.suffix == ".parquet":
             text = [f.name for f in pq.read_schema(path) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-            hit = _values(pq.read_table(path, columns=text), automaton) if text else None
+            hit = _values(pq.ParquetFile(path).iter_batches(BATCH_ROWS, columns=text), automaton) if text else None
             if hit:
                 hits.append(Hit(name, hit[0], hit[1]))
     return hits

@@ -141,8 +141,8 @@ def _public_text_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str,
 
 def _inside_public_values(con: duckdb.DuckDBPyConnection, needles: dict[str, str]) -> set[str]:
     """The needles that occur within a public value (a rare search, made only when the gate has hits)."""
-    arrays = (chunk for schema, table, column in _public_text_columns(con)  # names from the workspace's own catalogue
-              for chunk in con.sql(f'select "{column}" from "{schema}"."{table}"').to_arrow_table().column(0).chunks)
+    arrays = (batch.column(0) for schema, table, column in _public_text_columns(con)  # names from the workspace's own catalogue
+              for batch in con.sql(f'select "{column}" from "{schema}"."{table}"').to_arrow_reader(leak_gate.BATCH_ROWS))
     return leak_gate.within(arrays, needles)
 
 

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import extracts, queries
 from etl import build as build_module
+from etl import leak_gate
 from etl import release as release_module
 from etl.build import BuildRejected, build, superseded_at
 from etl.warehouse_files import PUBLISHED_LOG, current_release, published_database, releases_dir, restricted_dir
@@ -251,3 +252,22 @@ def test_current_turned_back_to_an_earlier_release_by_hand_removes_no_later_one(
     release_module.remove_unfinished(warehouse)
     assert release_names(warehouse) == names[:2]  # names[2] was never published
     assert sorted(p.name for p in releases_dir(restricted_dir(warehouse)).iterdir()) == names[:2]
+
+
+def test_the_leak_gate_searches_every_batch_of_a_table_and_of_a_parquet_file(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate reads a table's text a batch of rows at a time (memory bounded by a batch, not by a 10M-row table): a
+    restricted value in the last batch, inside a value, compressed away from the file's bytes, is still found."""
+    monkeypatch.setattr(leak_gate, "BATCH_ROWS", 3)
+    secret = "EVT-2025-000417"
+    values = [f"grant {n:04d}" for n in range(10)] + [f"see {secret} for more"]
+    con = duckdb.connect(str(tmp_path / "covenant.duckdb"))
+    con.execute("create schema marts")
+    con.execute("create table marts.awards as select unnest(?::varchar[]) as title, 1 as n", [values])
+    con.execute("copy marts.awards to ? (format parquet, compression zstd)", [str(tmp_path / "marts.awards.parquet")])
+    con.close()
+    hits = leak_gate.scan(tmp_path, {secret: "event id", "EVT-2099-999999": "event id"})
+    assert sorted(str(hit) for hit in hits if hit.where != "bytes") == [
+        "covenant.duckdb (marts.awards.title): a restricted event id",
+        "marts.awards.parquet (title): a restricted event id"]
+    assert leak_gate.scan(tmp_path, {"EVT-2099-999999": "event id"}) == []
