@@ -101,14 +101,36 @@ def figure_params(indicators: list[str] = (), windows: list[dict] = (), breakdow
         b.key: filters.get(b.key, []) for b in breakdowns.BREAKDOWNS}
 
 
+# the records one statement of facts.sql adds up, at most: a few years of a million awards at once take half the time
+# of a year at a time; ten million at once ran out of memory (a year of the 10M demo, about 2.5M, is added up alone)
+FACTS_BATCH_RECORDS = 3_000_000
+
+
 def add_facts(con: duckdb.DuckDBPyConnection, indicator: Indicator, table: str) -> None:
-    """Add one indicator's facts to `table`, from its formula over the marts in `con`."""
+    """Add one indicator's facts to `table`, from its formula over the marts in `con`: its financial years in as few
+    statements as hold at most FACTS_BATCH_RECORDS records each (`year_batches`)."""
     records = records_sql(indicator)  # the formula is our own SQL (a file in warehouse/), never a value from a user or a file
     sql = facts_sql(table, records, indicator.calculation == "median")
-    years = con.execute(f"select distinct financial_year from ({records}) where financial_year is not null order by 1").fetchall()
-    for (year,) in years:  # a year at a time: a record's facts never span years
-        con.execute(sql, {"indicator_id": indicator.id, "calculation": indicator.calculation, "financial_year": year,
+    years = con.execute(f"select financial_year, count(*) from ({records}) where financial_year is not null "
+                        "group by 1 order by 1").fetchall()
+    for batch in year_batches(years, FACTS_BATCH_RECORDS):  # a record's facts never span years
+        con.execute(sql, {"indicator_id": indicator.id, "calculation": indicator.calculation, "financial_years": batch,
                           "applies_to": list(indicator.applies_to)})
+
+
+def year_batches(years: list[tuple[str, int]], most: int) -> list[list[str]]:
+    """Financial years with their records' counts, in order -> runs of consecutive years of at most `most` records
+    together (a year of more is a run of its own)."""
+    batches: list[list[str]] = []
+    held = 0
+    for year, count in years:
+        if batches and held + count <= most:
+            batches[-1].append(year)
+            held += count
+        else:
+            batches.append([year])
+            held = count
+    return batches
 
 
 def every_window(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:

@@ -558,3 +558,26 @@ def test_an_indicator_counts_only_the_types_of_body_it_applies_to(tmp_path: Path
     applies = dict(query(db, "select indicator_id, applies_to from marts.indicators"))
     assert "integrated_care_board" not in applies["leads_named"] and "local_authority" in applies["leads_named"]
     assert len(applies["foi_answered_in_time"]) == 8  # every type
+
+
+def test_years_are_added_up_together_up_to_a_number_of_records() -> None:
+    years = [("2023-24", 5), ("2024-25", 4), ("2025-26", 2), ("2026-27", 20), ("2027-28", 1)]
+    assert indicator_build.year_batches(years, 10) == [["2023-24", "2024-25"], ["2025-26"], ["2026-27"], ["2027-28"]]
+    assert indicator_build.year_batches(years, 100) == [["2023-24", "2024-25", "2025-26", "2026-27", "2027-28"]]
+    assert indicator_build.year_batches(years, 1) == [[year] for year, _ in years]
+    assert indicator_build.year_batches([], 10) == []
+
+
+def test_facts_added_up_a_year_at_a_time_or_all_years_at_once_are_the_same(marts: duckdb.DuckDBPyConnection,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    columns = "* exclude (measures), list_sort(measures) as measures"
+    facts = {}
+    for most in (1, 10**9):
+        monkeypatch.setattr(indicator_build, "FACTS_BATCH_RECORDS", most)
+        marts.execute(indicator_build.facts_ddl("batch_facts"))  # a temporary table, made anew
+        for indicator in indicators():
+            indicator_build.add_facts(marts, indicator, "batch_facts")
+        facts[most] = marts.sql(f"select {columns} from batch_facts order by all").fetchall()
+    years = marts.execute("select count(distinct financial_year) from marts.awards").fetchone()[0]
+    assert years > 1 and len(facts[1]) > 100
+    assert facts[1] == facts[10**9]

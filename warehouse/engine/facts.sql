@@ -4,8 +4,9 @@
 -- denominators and records lacking a field; a count of different subjects keeps its subject; a stock (what a body
 -- has at a quarter's end) keeps what it is a stock of, since only its latest quarter in a range counts; a median keeps
 -- its measures ({measures}: their list for a median, else no list, whose state for every group would not spill
--- and ran out of memory at 10M awards). Parameters: $indicator_id, $calculation, $financial_year (one year at a time:
--- a year's groups are a third of the whole, and grouping every year at once ran out of memory at 10M awards).
+-- and ran out of memory at 10M awards). Parameters: $indicator_id, $calculation, $financial_years (the years this
+-- statement adds up: as many as hold a few million records, etl/indicators.py's FACTS_BATCH_RECORDS, since grouping
+-- every year of 10M awards at once ran out of memory).
 -- A record with no financial year or quarter counts nowhere; nor does one of a body of a type the indicator does not
 -- apply to ($applies_to: the types it does apply to).
 insert into {facts_table} by name
@@ -30,6 +31,6 @@ select
     {measures} as measures
 from indicator_records as records
 left join places on places.district_code = records.district_code
-where records.financial_year = $financial_year and records.quarter is not null
+where list_contains($financial_years, records.financial_year) and records.quarter is not null
   and (records.body_type is null or list_contains($applies_to, records.body_type))
 group by all
