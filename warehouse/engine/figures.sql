@@ -23,12 +23,23 @@ indicators as (
     where (len($indicators) = 0 or list_contains($indicators, indicator_id))
       and list_has_all(breakdowns, list_filter($filtered || [$breakdown], lambda b: b <> 'all'))
 ),
+-- the facts chosen, added up by quarter and cell first (a cell's facts differ in breakdowns other than the one asked
+-- for): a tenth as many rows, or fewer, to place in windows
 chosen as (
-    select facts.*, {breakdown_case} as breakdown_code
+    select
+        indicator_id, period_index, {breakdown_case} as breakdown_code, subject, stock_of,
+        sum(lacking) as lacking,
+        sum(records) as records,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        bool_or(numerator > 0) as in_numerator,
+        bool_or(denominator > 0) as in_denominator,
+        {subject_measures} as measures
     from {facts_table} as facts
     where indicator_id in (select indicator_id from indicators)
       and period_index between (select min(first_index) from windows) and (select max(last_index) from windows)
       {filter_clauses}
+    group by all
 ),
 flows as (
     select windows.window_name, chosen.*
@@ -52,8 +63,8 @@ subject_cells as (
         sum(records) as records,
         sum(numerator) as numerator_sum,
         sum(denominator) as denominator_sum,
-        bool_or(numerator > 0) as in_numerator,
-        bool_or(denominator > 0) as in_denominator,
+        bool_or(in_numerator) as in_numerator,
+        bool_or(in_denominator) as in_denominator,
         {subject_measures} as measures
     from placed
     group by all
