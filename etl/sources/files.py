@@ -404,7 +404,8 @@ def read_csv_text(path: Path, name: str, judge_rows: bool = False) -> pl.DataFra
             frame = None
     if frame is None or frame.height != kept.height:  # ragged records, or lines polars reads otherwise: row by row
         rows, widths = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), records["width"].to_list()
-        frame = pl.DataFrame({place: [rows[i][c] if widths[i] == width else None for i in kept["record"]]
+        numbers = kept["record"].to_list()
+        frame = pl.DataFrame({place: [rows[i][c] if widths[i] == width else None for i in numbers]
                               for c, place in enumerate(places)}, schema={place: pl.Utf8 for place in places})
     problems = {found: _ragged(found, width, delimiter) for found in kept["width"].unique() if found != width}
     frame = frame.with_columns(kept["start"].alias("source_row"),
