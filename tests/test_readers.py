@@ -303,12 +303,17 @@ _CSV_FILES = st.one_of(
     .map(lambda f: f[2].join(f[1].join(line) for line in f[0]) + (f[2] if f[3] else "")))  # lines of fields
 
 
-@given(text=_CSV_FILES, delimiter=st.sampled_from([",", ";", "\t", "|"]))
+@given(text=_CSV_FILES, delimiter=st.sampled_from([",", ";", "\t", "|"]), block=st.sampled_from([1, 7, files.LINE_BLOCK_CHARS]))
 @settings(max_examples=1000, deadline=None)
-def test_a_csv_read_a_line_at_a_time_reads_as_the_csv_module_reads_it(text: str, delimiter: str) -> None:
-    """Files in which every line is a whole record are read by polars a line at a time (files._records_by_line): each
-    record's line, width and blankness, and the header, are the csv module's, or the file is left to the csv module."""
-    by_line = files._records_by_line(text, delimiter)
+def test_a_csv_read_a_line_at_a_time_reads_as_the_csv_module_reads_it(text: str, delimiter: str, block: int) -> None:
+    """Files in which every line is a whole record are read by polars a line at a time (files._records_by_line), in
+    blocks of lines (here of any size): each record's line, width and blankness, and the header, are the csv module's,
+    or the file is left to the csv module."""
+    default, files.LINE_BLOCK_CHARS = files.LINE_BLOCK_CHARS, block
+    try:
+        by_line = files._records_by_line(text, delimiter)
+    finally:
+        files.LINE_BLOCK_CHARS = default
     starts, widths, blank, header = [], [], [], []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
