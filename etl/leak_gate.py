@@ -32,6 +32,7 @@ SHORTEST_ID = 6
 SHORTEST_TEXT = 20
 PREFIX = 32  # a long text is also searched for by its first PREFIX characters
 CHUNK_BYTES = 32 * 1024**2
+GATE_MEMORY = "512MB"  # what DuckDB may hold while the gate reads the release's database
 BATCH_ROWS = 100_000  # a table's text values are searched this many rows at a time, so memory stays bounded by a batch
 PERIOD_LABEL = re.compile(r"\d{4}-\d{2}(?: Q[1-4])?")  # '2025-26', '2025-26 Q3': every release holds them
 
@@ -120,7 +121,8 @@ def _values(batches: Iterable[pa.RecordBatch], automaton: _Search) -> tuple[str,
 
 
 def _database_values(path: Path, automaton: _Search) -> Iterator[tuple[str, str]]:
-    con = duckdb.connect(str(path), read_only=True)
+    # its own memory limit: a connection left to the default keeps every block it reads, up to most of the machine's memory
+    con = duckdb.connect(str(path), read_only=True, config={"memory_limit": GATE_MEMORY})
     try:
         tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = current_database() "
                              "order by 1, 2").fetchall()
