@@ -105,18 +105,25 @@ def _file_bytes(path: Path, automaton: _Search, overlap: int) -> str | None:
     return None
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _text_bytes(array: pa.Array) -> pa.Buffer | None:
+    """The values of an Arrow string array, end to end in one buffer; None when it holds no text."""
+    data = array.buffers()[2]
+    return data if data is not None and data.size else None
+
+
 def _values(batches: Iterable[pa.RecordBatch], automaton: _Search) -> tuple[str, str] | None:
     """A hit among a table's text values, read a batch at a time: the values of an Arrow string array lie end to end
     in one buffer. A column of any other type is refused: a text column that is not searched would pass unseen."""
     for batch in batches:
         for name, column in zip(batch.schema.names, batch.columns):
-            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            if not _is_text(column.type):
                 raise TypeError(f"the leak gate reads text as Arrow strings; column {name} came as {column.type}")
-            data = column.buffers()[2]
-            if data is not None and data.size:
-                kind = _first(automaton, data)
-                if kind:
-                    return name, kind
+            if (data := _text_bytes(column)) is not None and (kind := _first(automaton, data)):
+                return name, kind
     return None
 
 
@@ -151,8 +158,7 @@ def within(arrays: Iterable[pa.Array], found: dict[str, str]) -> set[str]:
         return set()
     needles, seen = list(found), set()
     for chunk in arrays:
-        data = chunk.buffers()[2]
-        if data is not None and data.size:
+        if (data := _text_bytes(chunk)) is not None:
             seen |= {needles[index] for index, _, _ in automaton.automaton.find_matches_as_indexes(
                 memoryview(data).cast("B"), overlapping=True)}
     return seen
@@ -173,7 +179,7 @@ def scan(release: Path, found: dict[str, str]) -> list[Hit]:
         if path.suffix == ".duckdb":
             hits.extend(Hit(name, where, kind) for where, kind in _database_values(path, automaton))
         elif path.suffix == ".parquet":
-            text = [f.name for f in pq.read_schema(path) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            text = [f.name for f in pq.read_schema(path) if _is_text(f.type)]
             hit = _values(pq.ParquetFile(path).iter_batches(BATCH_ROWS, columns=text), automaton) if text else None
             if hit:
                 hits.append(Hit(name, hit[0], hit[1]))

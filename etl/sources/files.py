@@ -303,7 +303,7 @@ def _utf16(data: bytes) -> str | None:
 
 # a character of two or more bytes, as only UTF-8 writes it: a lead byte (\xc2-\xf4) and a following byte (\x80-\xbf),
 # found by marking each byte as one or the other (a regular expression over a large file takes three times as long)
-_UTF8_BYTES = bytes(b"L"[0] if 0xC2 <= b <= 0xF4 else b"F"[0] if 0x80 <= b <= 0xBF else b"."[0] for b in range(256))
+_UTF8_BYTES = bytes(ord("L") if 0xC2 <= b <= 0xF4 else ord("F") if 0x80 <= b <= 0xBF else ord(".") for b in range(256))
 
 
 def utf8_sequence(data: bytes) -> bool:
